@@ -1,0 +1,114 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+
+/** The portal under test; `npm test` starts it and passes its URLs. */
+export function portalUrls(): {
+  appUrl: string;
+  backendUrl: string;
+  outputDir: string;
+} {
+  const appUrl = process.env.E2E_APP_URL;
+  const backendUrl = process.env.E2E_BACKEND_URL;
+  if (!appUrl || !backendUrl) {
+    throw new Error(
+      'E2E_APP_URL and E2E_BACKEND_URL are not set: run the end-to-end tests through `npm test`, which starts the portal',
+    );
+  }
+  const outputDir =
+    process.env.E2E_OUTPUT_DIR ?? join(process.cwd(), 'e2e-test-report');
+  mkdirSync(outputDir, { recursive: true });
+  return { appUrl, backendUrl, outputDir };
+}
+
+/** Debian's chromium, headless, with no network beyond loopback needed. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.VMPORTAL_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Opens the app and signs in with the development guest provider. */
+export async function signInAsGuest(page: Page, appUrl: string): Promise<void> {
+  await page.goto(appUrl);
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page
+    .getByTestId('sidebar-root')
+    .getByRole('link', { name: 'Catalog', exact: true })
+    .waitFor({ state: 'visible', timeout: 60_000 });
+}
+
+/**
+ * The secrets of the running demo: each cluster's admin and portal tokens and CA, the
+ * demo git server's token and the backend's API token. None may ever reach a browser.
+ */
+function demoSecrets(): Array<{ what: string; value: string }> {
+  const secrets: Array<{ what: string; value: string }> = [];
+  const kubeDir = process.env.E2E_KUBE_DIR;
+  if (!kubeDir) {
+    throw new Error(
+      'E2E_KUBE_DIR is not set: run the end-to-end tests through `npm test`',
+    );
+  }
+  const clusters = JSON.parse(
+    readFileSync(join(kubeDir, 'clusters.json'), 'utf8'),
+  ) as Array<Record<string, string>>;
+  for (const cluster of clusters) {
+    for (const key of ['token', 'portalToken', 'caData']) {
+      if (cluster[key]) {
+        secrets.push({ what: `${cluster.name} ${key}`, value: cluster[key] });
+        if (key === 'caData') {
+          // The PEM's body, as it would appear once decoded.
+          const pem = Buffer.from(cluster[key], 'base64').toString('utf8');
+          const body = pem.split('\n').find(line => line.length >= 60);
+          if (body) secrets.push({ what: `${cluster.name} CA`, value: body });
+        }
+      }
+    }
+  }
+  for (const name of ['E2E_GIT_TOKEN', 'VMPORTAL_API_TOKEN']) {
+    const value = process.env[name];
+    if (value) secrets.push({ what: name, value });
+  }
+  return secrets;
+}
+
+/**
+ * Records every response `page` receives (documents, scripts, config, API answers);
+ * `check()` rejects naming the URL and the secret if any of them held a demo secret.
+ */
+export function watchForSecrets(page: Page): { check(): Promise<number> } {
+  const secrets = demoSecrets();
+  const bodies: Array<Promise<{ url: string; text: string }>> = [];
+  page.on('response', response => {
+    bodies.push(
+      response.body().then(
+        body => ({ url: response.url(), text: body.toString('utf8') }),
+        () => ({ url: response.url(), text: '' }),
+      ),
+    );
+  });
+  return {
+    async check() {
+      const seen = await Promise.all(bodies);
+      for (const { url, text } of seen) {
+        for (const secret of secrets) {
+          if (text.includes(secret.value)) {
+            throw new Error(`the browser received ${secret.what} from ${url}`);
+          }
+        }
+      }
+      return seen.length;
+    },
+  };
+}

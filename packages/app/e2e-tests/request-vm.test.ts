@@ -1,0 +1,433 @@
+// "Request a virtual machine", end to end against the running demo portal: the
+// scaffolder task (through the backend's API, as a script would call it), the pull
+// request in the demo git server, and the VM that merging it creates on the cluster.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+
+const TEMPLATE_REF = 'template:default/request-virtual-machine';
+const REPO = { owner: 'vmportal-demo', repo: 'vm-gitops' };
+const SSH_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEbD1Cl+FejnOfTOogjPOPrDhG4DaPCUBgJp4mKIkxDn e2e@vmportal';
+
+function env(name: string): string {
+  const value = process.env[name];
+  assert.ok(
+    value,
+    `${name} is not set: run the end-to-end tests through npm test, which starts the demo portal and passes it`,
+  );
+  return value;
+}
+
+/** Polls `check` until it returns a value, for at most `timeoutMs`. */
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}${
+          last ? `: ${last instanceof Error ? last.message : String(last)}` : ''
+        }`,
+      );
+    }
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+}
+
+/** The portal's backend, called with the static API token as scripts do. */
+async function backend<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${env('E2E_BACKEND_URL')}${path}`, {
+    ...init,
+    headers: {
+      Authorization: `Bearer ${env('VMPORTAL_API_TOKEN')}`,
+      'Content-Type': 'application/json',
+      ...init.headers,
+    },
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(
+      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
+    );
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The demo git server's GitHub REST API. */
+async function gitApi<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${env('E2E_GIT_API_URL')}${path}`, {
+    ...init,
+    headers: {
+      Authorization: `token ${env('E2E_GIT_TOKEN')}`,
+      Accept: 'application/vnd.github+json',
+      'Content-Type': 'application/json',
+      ...init.headers,
+    },
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(
+      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
+    );
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** `git` on the demo's bare GitOps repository. */
+function git(...args: string[]): string {
+  return execFileSync('git', ['--git-dir', env('E2E_GIT_REPO_PATH'), ...args], {
+    encoding: 'utf8',
+  });
+}
+
+function branchExists(branch: string): boolean {
+  return git('branch', '--list', branch).trim() !== '';
+}
+
+interface Cluster {
+  name: string;
+  url: string;
+  token: string;
+  caData: string;
+}
+
+/** A demo cluster with cluster-admin access, from the control plane's clusters.json. */
+function cluster(name: string): Cluster {
+  const clusters = JSON.parse(
+    readFileSync(join(env('E2E_KUBE_DIR'), 'clusters.json'), 'utf8'),
+  ) as Cluster[];
+  const found = clusters.find(c => c.name === name);
+  assert.ok(found, `no cluster ${name} in E2E_KUBE_DIR`);
+  return found;
+}
+
+function kube<T>(c: Cluster, method: string, path: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      new URL(path, c.url),
+      {
+        method,
+        ca: Buffer.from(c.caData, 'base64'),
+        headers: {
+          Authorization: `Bearer ${c.token}`,
+          Accept: 'application/json',
+        },
+      },
+      response => {
+        const chunks: Buffer[] = [];
+        response.on('data', chunk => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((response.statusCode ?? 0) >= 300) {
+            reject(
+              new Error(`${method} ${path}: ${response.statusCode} ${text}`),
+            );
+          } else resolve(JSON.parse(text) as T);
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+interface TaskEvent {
+  type: string;
+  body: {
+    message?: string;
+    stepId?: string;
+    status?: string;
+    error?: { name?: string; message?: string };
+    output?: { links?: Array<{ title?: string; url?: string }> };
+  };
+}
+
+/** Runs the template through the scaffolder API; resolves when the task has ended. */
+async function runTemplate(values: Record<string, unknown>) {
+  // The catalog reads the template from app-config's catalog.locations at start-up.
+  await waitFor('the request template in the catalog', 120_000, async () =>
+    backend<unknown>(
+      '/api/catalog/entities/by-name/template/default/request-virtual-machine',
+    ),
+  );
+  // A static-token caller is a service principal: the scaffolder runs the task with
+  // no user (createdBy and the VM's requested-by annotation stay empty); the owner
+  // comes from the form values.
+  const { id } = await backend<{ id: string }>('/api/scaffolder/v2/tasks', {
+    method: 'POST',
+    body: JSON.stringify({ templateRef: TEMPLATE_REF, values }),
+  });
+  const status = await waitFor(`task ${id} to end`, 180_000, async () => {
+    const task = await backend<{ status: string }>(
+      `/api/scaffolder/v2/tasks/${id}`,
+    );
+    return ['completed', 'failed', 'cancelled'].includes(task.status)
+      ? task.status
+      : undefined;
+  });
+  const events = await backend<TaskEvent[]>(
+    `/api/scaffolder/v2/tasks/${id}/events`,
+  );
+  const log = events
+    .map(e =>
+      [e.body.message, e.body.error?.message].filter(Boolean).join('\n'),
+    )
+    .join('\n');
+  return { id, status, events, log };
+}
+
+interface PullRequest {
+  number: number;
+  title: string;
+  body: string;
+  state: string;
+  head: { ref: string };
+  requested_teams: Array<{ slug: string }>;
+}
+
+async function pullRequestsFor(branch: string): Promise<PullRequest[]> {
+  return gitApi<PullRequest[]>(
+    `/repos/${REPO.owner}/${REPO.repo}/pulls?state=all&head=${
+      REPO.owner
+    }:${encodeURIComponent(branch)}`,
+  );
+}
+
+/** Takes the test's files off main again (a commit straight to main, as an admin would). */
+async function removeFromMain(paths: string[]) {
+  const base = `/repos/${REPO.owner}/${REPO.repo}`;
+  const head = await gitApi<{ object: { sha: string } }>(
+    `${base}/git/ref/heads/main`,
+  );
+  const tree = await gitApi<{ sha: string }>(`${base}/git/trees`, {
+    method: 'POST',
+    body: JSON.stringify({
+      base_tree: head.object.sha,
+      tree: paths.map(path => ({ path, mode: '100644', sha: null })),
+    }),
+  });
+  const commit = await gitApi<{ sha: string }>(`${base}/git/commits`, {
+    method: 'POST',
+    body: JSON.stringify({
+      message: 'e2e: remove the test VM',
+      tree: tree.sha,
+      parents: [head.object.sha],
+    }),
+  });
+  await gitApi(`${base}/git/refs/heads/main`, {
+    method: 'PATCH',
+    body: JSON.stringify({ sha: commit.sha }),
+  });
+}
+
+const suffix = randomBytes(3).toString('hex');
+
+describe('Request a virtual machine', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch(error =>
+        process.stderr.write(`cleanup failed: ${error}\n`),
+      );
+    }
+  });
+
+  test('a request that fits becomes a pull request, and merging it starts the VM', async () => {
+    // team-data: its quota sets limits.*, so KubeVirt gives the pod limits and the
+    // namespace's default container limits (1Gi) do not apply to it.
+    const name = `e2e-vm-${suffix}`;
+    const namespace = 'team-data';
+    const branch = `vm-request/demo-east-${namespace}-${name}`;
+    const folder = `clusters/demo-east/${namespace}/${name}`;
+    const east = cluster('demo-east');
+
+    const run = await runTemplate({
+      cluster: 'demo-east',
+      namespace,
+      name,
+      owner: 'group:default/team-data',
+      description: 'End-to-end test VM: *not* <b>real</b>',
+      instancetype: 'u1.small',
+      os: 'fedora',
+      dataDiskSize: 10,
+      sshPublicKey: `${SSH_KEY}\n`,
+    });
+    assert.equal(run.status, 'completed', run.log);
+    assert.match(run.log, new RegExp(`VM ${name} fits every quota`));
+    const completion = run.events.find(e => e.type === 'completion');
+    assert.ok(
+      completion?.body.output?.links?.some(l => l.title === 'Pull request'),
+      'the task links to the pull request',
+    );
+
+    // The branch and its files, in the bare repository.
+    assert.ok(branchExists(branch), `branch ${branch} exists`);
+    const files = git('ls-tree', '-r', '--name-only', branch, `${folder}/`)
+      .trim()
+      .split('\n');
+    assert.deepEqual(files.sort(), [
+      `${folder}/kustomization.yaml`,
+      `${folder}/virtualmachine.yaml`,
+    ]);
+    const vmYaml = git('show', `${branch}:${folder}/virtualmachine.yaml`);
+    // Deterministic YAML, so the lines are exactly these (indentation included).
+    const vmLines = vmYaml.split('\n');
+    for (const line of [
+      'apiVersion: kubevirt.io/v1',
+      'kind: VirtualMachine',
+      `  name: ${name}`,
+      `  namespace: ${namespace}`,
+      '    vmportal.io/description: "End-to-end test VM: *not* <b>real</b>"',
+      '    vmportal.io/owner: team-data',
+      '    name: u1.small',
+      '    name: fedora',
+      '            image: quay.io/containerdisks/fedora:41',
+      `        name: ${name}-data`,
+      '              storage: 10Gi',
+      '            userData: |',
+      `                - ${SSH_KEY}`,
+      '              ssh_pwauth: false',
+    ]) {
+      assert.ok(
+        vmLines.includes(line),
+        `virtualmachine.yaml has the line "${line}":\n${vmYaml}`,
+      );
+    }
+    assert.match(
+      git('show', `${branch}:${folder}/kustomization.yaml`),
+      /resources:\n {2}- virtualmachine\.yaml\n/,
+    );
+
+    // The pull request: plan table in its body, the owning team as reviewer.
+    const [pr] = await pullRequestsFor(branch);
+    assert.ok(pr, `a pull request from ${branch}`);
+    cleanups.push(async () => {
+      const now = await gitApi<PullRequest>(
+        `/repos/${REPO.owner}/${REPO.repo}/pulls/${pr.number}`,
+      );
+      if (now.state === 'open') {
+        await gitApi(`/repos/${REPO.owner}/${REPO.repo}/pulls/${pr.number}`, {
+          method: 'PATCH',
+          body: JSON.stringify({ state: 'closed' }),
+        });
+      }
+      await gitApi(
+        `/repos/${REPO.owner}/${REPO.repo}/git/refs/${encodeURIComponent(
+          `heads/${branch}`,
+        )}`,
+        { method: 'DELETE' },
+      );
+    });
+    assert.equal(pr.state, 'open');
+    assert.equal(pr.title, `Request VM ${name} in demo-east/${namespace}`);
+    assert.match(
+      pr.body,
+      /\| Quota \| Resource \| Hard \| Used \| This VM \| After \| Fits \|/,
+    );
+    assert.match(pr.body, /\| team-quota \| requests\.memory \| 96 GiB \|/);
+    assert.match(pr.body, /\| team-quota \| requests\.storage \| 2 TiB \|/);
+    assert.match(pr.body, /The VM fits every quota that applies to it\./);
+    // Request text is escaped: it cannot format, link or inject HTML into the body.
+    assert.ok(
+      pr.body.includes(
+        '- **Purpose:** End\\-to\\-end test VM\\: \\*not\\* \\<b\\>real\\</b\\>\n',
+      ),
+      pr.body,
+    );
+    assert.deepEqual(
+      pr.requested_teams.map(t => t.slug),
+      ['team-data'],
+    );
+
+    // Merging is the approval: GitOps applies the manifests and the VM starts.
+    cleanups.push(async () => {
+      await removeFromMain([
+        `${folder}/kustomization.yaml`,
+        `${folder}/virtualmachine.yaml`,
+      ]);
+      await kube(
+        east,
+        'DELETE',
+        `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`,
+      );
+    });
+    const merged = await gitApi<{ merged: boolean }>(
+      `/repos/${REPO.owner}/${REPO.repo}/pulls/${pr.number}/merge`,
+      { method: 'PUT', body: JSON.stringify({ merge_method: 'merge' }) },
+    );
+    assert.equal(merged.merged, true);
+    const vm = await waitFor(`VM ${name} to be Running`, 180_000, async () => {
+      const object = await kube<{
+        metadata: { labels?: Record<string, string> };
+        status?: { printableStatus?: string };
+      }>(
+        east,
+        'GET',
+        `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`,
+      );
+      return object.status?.printableStatus === 'Running' ? object : undefined;
+    });
+    assert.equal(vm.metadata.labels?.['vmportal.io/owner'], 'team-data');
+  });
+
+  test('a request over quota fails at the plan, naming the quota and the shortfall, and opens nothing', async () => {
+    const name = `e2e-big-${suffix}`;
+    const branch = `vm-request/demo-east-team-web-${name}`;
+    const pullsBefore = await gitApi<PullRequest[]>(
+      `/repos/${REPO.owner}/${REPO.repo}/pulls?state=all&per_page=100`,
+    );
+
+    const run = await runTemplate({
+      cluster: 'demo-east',
+      namespace: 'team-web',
+      name,
+      owner: 'group:default/team-web',
+      instancetype: 'u1.8xlarge',
+      os: 'ubuntu',
+      dataDiskSize: 0,
+    });
+    assert.equal(run.status, 'failed', run.log);
+    assert.match(
+      run.log,
+      new RegExp(
+        `VM ${name} does not fit namespace team-web on cluster demo-east`,
+      ),
+    );
+    assert.match(
+      run.log,
+      /team-quota: requests\.memory would be [\d.]+ GiB of 24 GiB \(short by [\d.]+ GiB\)/,
+    );
+    const failedStep = run.events.find(
+      e => e.body.stepId && e.body.status === 'failed',
+    );
+    assert.equal(failedStep?.body.stepId, 'plan');
+    assert.ok(
+      !run.events.some(
+        e => e.body.stepId === 'render' && e.body.status === 'processing',
+      ),
+      'render did not run',
+    );
+
+    assert.equal(branchExists(branch), false, `no branch ${branch}`);
+    assert.deepEqual(await pullRequestsFor(branch), []);
+    const pullsAfter = await gitApi<PullRequest[]>(
+      `/repos/${REPO.owner}/${REPO.repo}/pulls?state=all&per_page=100`,
+    );
+    assert.equal(pullsAfter.length, pullsBefore.length, 'no new pull request');
+  });
+});

@@ -1,0 +1,77 @@
+import { BenchUsageError } from './lib/args';
+import { catalogUsage, runCatalogBenchmark } from './catalog/catalogBenchmark';
+import { pageUsage, runPageBenchmark } from './page/pageBenchmark';
+import { planUsage, runPlanBenchmark } from './plan/planBenchmark';
+
+const commands: Record<
+  string,
+  { run: (argv: string[]) => Promise<number>; usage: string; summary: string }
+> = {
+  catalog: {
+    run: runCatalogBenchmark,
+    usage: catalogUsage,
+    summary:
+      "time to ingest N VMs against the catalog's own floor, change latency, apiserver LIST/WATCH counts, peak RSS",
+  },
+  plan: {
+    run: runPlanBenchmark,
+    usage: planUsage,
+    summary: 'latency of the kubevirt:vm:plan scaffolder action',
+  },
+  page: {
+    run: runPageBenchmark,
+    usage: pageUsage,
+    summary:
+      'the VM page API at a fixed request rate, against direct apiserver GETs',
+  },
+};
+
+/** `npm run bench` usage: the commands. */
+export const benchUsage = `Usage: npm run bench -- <command> [flags]   (--help after a command lists its flags)
+
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .join('\n')}
+
+Every run prints one JSON object as its last line of standard output and writes it to
+bench/results/<name>-<date>.json; progress goes to standard error.`;
+
+/**
+ * Runs one benchmark command (`catalog`, `plan`, `page`) with its flags; resolves
+ * with the exit code: 0 when the figures were produced and sane, 1 when not, 64 for a
+ * command-line mistake (after printing what is wrong and the usage).
+ */
+export async function runBench(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const entry = command ? commands[command] : undefined;
+  if (!command || command === '--help' || command === 'help') {
+    process.stdout.write(`${benchUsage}\n`);
+    return command ? 0 : 64;
+  }
+  if (!entry) {
+    process.stderr.write(
+      `bench: unknown command '${command}'\n\n${benchUsage}\n`,
+    );
+    return 64;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${entry.usage}\n`);
+    return 0;
+  }
+  try {
+    return await entry.run(rest);
+  } catch (error) {
+    if (error instanceof BenchUsageError) {
+      process.stderr.write(
+        `bench ${command}: ${error.message}\n\n${error.usage}\n`,
+      );
+      return 64;
+    }
+    process.stderr.write(
+      `bench ${command} failed: ${
+        error instanceof Error ? error.stack ?? error.message : String(error)
+      }\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Benchmarks of the VM Portal against real Kubernetes apiservers and a real Backstage
+ * catalog, run with `npm run bench -- <catalog|plan|page> [flags]`.
+ *
+ * @packageDocumentation
+ */
+
+export { benchUsage, runBench } from './cli';
+export { BenchUsageError, parseFlags } from './lib/args';
+export type { FlagSpec, ParsedFlags } from './lib/args';
+export type { BenchResult } from './lib/results';

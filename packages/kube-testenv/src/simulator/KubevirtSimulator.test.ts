@@ -1,0 +1,659 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type {
+  KubeConfig,
+  V1Pod,
+  V1ResourceQuota,
+} from '@kubernetes/client-node';
+import { Quantity } from '@vmportal/plugin-kubevirt-common';
+import { ensureBinaries } from '../binaries';
+import {
+  ClusterInfo,
+  ControlPlane,
+  startApiserver,
+  startControlPlane,
+  stopApiserver,
+  waitUntil,
+} from '../ControlPlane';
+import { KubeRequestError, kubeConfigFor, kubeRequest } from '../kubeClient';
+import { LauncherPodOracle } from './LauncherPodOracle';
+import { podRequests } from './FakeScheduler';
+import { runSimulator, RunningSimulator } from './runSimulator';
+import type {
+  DataVolume,
+  VirtualMachine,
+  VirtualMachineInstance,
+} from './types';
+
+jest.setTimeout(120_000);
+
+const Mi = 1024 ** 2;
+const Gi = 1024 ** 3;
+
+/** A quantity in whole bytes (exact for the sizes here, well below 2^53). */
+const bytes = (quantity: string) => Number(Quantity.parse(quantity).value());
+
+let dir: string;
+let plane: ControlPlane | undefined;
+let simulator: RunningSimulator | undefined;
+let cluster: ClusterInfo;
+let kc: KubeConfig;
+let oraclePath: string;
+let countingNamespace: string;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kube-testenv-simulator-'));
+  const log = (line: string) => logs.push(line);
+  oraclePath = (await ensureBinaries({ log })).oracle;
+  plane = await startControlPlane({ dir, clusters: 1, simulator: false, log });
+  [cluster] = plane.clusters;
+  kc = kubeConfigFor(cluster);
+  simulator = await runSimulator({ clusters: plane.clusters, log, oraclePath });
+  // Made first, so the quota controller's discovery of VMs overlaps the other tests.
+  countingNamespace = 'sim-run';
+  await kubeRequest(kc, 'POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: countingNamespace },
+  });
+  await kubeRequest(
+    kc,
+    'POST',
+    `/api/v1/namespaces/${countingNamespace}/resourcequotas`,
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'quota' },
+      spec: {
+        hard: {
+          'requests.memory': '8Gi',
+          'requests.cpu': '4',
+          pods: '5',
+          'count/virtualmachines.kubevirt.io': '5',
+        },
+      },
+    },
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await simulator?.stop();
+  await plane?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+const get = <T>(path: string) => kubeRequest<T>(kc, 'GET', path);
+const vmPath = (ns: string, name = '') =>
+  `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachines${name && `/${name}`}`;
+const vmiPath = (ns: string, name = '') =>
+  `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances${
+    name && `/${name}`
+  }`;
+const powerPath = (ns: string, name: string, action: string) =>
+  `/apis/subresources.kubevirt.io/v1/namespaces/${ns}/virtualmachines/${name}/${action}`;
+
+/** The apiserver's refusal of a request that must fail. */
+async function refusal(
+  method: string,
+  path: string,
+): Promise<KubeRequestError> {
+  try {
+    await kubeRequest(kc, method, path, {});
+  } catch (error) {
+    if (error instanceof KubeRequestError) return error;
+    throw error;
+  }
+  throw new Error(`${method} ${path} succeeded but should have been refused`);
+}
+
+async function getOrUndefined<T>(path: string): Promise<T | undefined> {
+  try {
+    return await get<T>(path);
+  } catch (error) {
+    if (error instanceof KubeRequestError && error.status === 404)
+      return undefined;
+    throw error;
+  }
+}
+
+/** A namespace whose default service account exists (pods need it), with an optional quota. */
+async function namespace(
+  name: string,
+  hard?: Record<string, string>,
+): Promise<string> {
+  await kubeRequest(kc, 'POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name },
+  });
+  await waitUntil(`service account ${name}/default`, 30_000, () =>
+    getOrUndefined(`/api/v1/namespaces/${name}/serviceaccounts/default`),
+  );
+  if (hard) {
+    await kubeRequest(kc, 'POST', `/api/v1/namespaces/${name}/resourcequotas`, {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'quota' },
+      spec: { hard },
+    });
+    await quotaComputed(name);
+  }
+  return name;
+}
+
+/**
+ * Until the resourcequota controller has computed a quota, admission refuses what it
+ * covers; a CRD's object count needs the controller's next discovery round first
+ * (every 30 s), which is why the namespace that counts VMs is made in beforeAll.
+ */
+async function quotaComputed(ns: string): Promise<void> {
+  await waitUntil(`quota ${ns}/quota computed`, 120_000, async () => {
+    const quota = await get<V1ResourceQuota>(
+      `/api/v1/namespaces/${ns}/resourcequotas/quota`,
+    );
+    const used = quota.status?.used ?? {};
+    return Object.keys(quota.spec?.hard ?? {}).every(
+      resource => resource in used,
+    )
+      ? quota
+      : undefined;
+  });
+}
+
+function virtualMachine(
+  ns: string,
+  name: string,
+  options: {
+    memory?: string;
+    cores?: number;
+    runStrategy?: string;
+    image?: string;
+    dataVolumeSize?: string;
+  } = {},
+): VirtualMachine {
+  const rootDisk = options.dataVolumeSize
+    ? { name: 'root', dataVolume: { name: `${name}-root` } }
+    : {
+        name: 'root',
+        containerDisk: {
+          image: options.image ?? 'quay.io/containerdisks/fedora:41',
+        },
+      };
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: ns },
+    spec: {
+      runStrategy: options.runStrategy ?? 'Always',
+      dataVolumeTemplates: options.dataVolumeSize
+        ? [
+            {
+              metadata: { name: `${name}-root` },
+              spec: {
+                source: {
+                  http: {
+                    url: 'https://download.fedoraproject.org/fedora-41.qcow2',
+                  },
+                },
+                storage: {
+                  resources: { requests: { storage: options.dataVolumeSize } },
+                },
+              },
+            },
+          ]
+        : undefined,
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          domain: {
+            cpu: { cores: options.cores ?? 1 },
+            memory: { guest: options.memory ?? '2Gi' },
+            devices: {
+              disks: [{ name: 'root', disk: { bus: 'virtio' } }],
+              interfaces: [{ name: 'default', masquerade: {} }],
+            },
+          },
+          networks: [{ name: 'default', pod: {} }],
+          volumes: [rootDisk],
+        },
+      },
+    },
+  };
+}
+
+async function createVm(vm: VirtualMachine): Promise<number> {
+  await kubeRequest(kc, 'POST', vmPath(vm.metadata.namespace!), vm);
+  return Date.now();
+}
+
+/** Polls the VM until `check` holds; returns the VM then. */
+async function waitForVm(
+  ns: string,
+  name: string,
+  what: string,
+  check: (vm: VirtualMachine) => boolean,
+  timeoutMs = 60_000,
+): Promise<VirtualMachine> {
+  try {
+    return await waitUntil(`VM ${ns}/${name}: ${what}`, timeoutMs, async () => {
+      const vm = await get<VirtualMachine>(vmPath(ns, name));
+      return check(vm) ? vm : undefined;
+    });
+  } catch (error) {
+    // What the simulator said about this namespace explains the timeout.
+    const said = logs.filter(line => line.includes(`${ns}/`)).join('\n');
+    throw new Error(
+      `${(error as Error).message}\nsimulator log for ${ns}:\n${said}`,
+    );
+  }
+}
+
+const printable = (status: string) => (vm: VirtualMachine) =>
+  vm.status?.printableStatus === status;
+
+async function launcherPods(ns: string, vmName: string): Promise<V1Pod[]> {
+  const list = await get<{ items: V1Pod[] }>(
+    `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(
+      `vm.kubevirt.io/name=${vmName}`,
+    )}`,
+  );
+  return list.items;
+}
+
+async function events(ns: string, kind: string, name: string) {
+  const list = await get<{
+    items: Array<{
+      reason: string;
+      message: string;
+      type: string;
+      source?: { component?: string };
+    }>;
+  }>(
+    `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(
+      `involvedObject.kind=${kind},involvedObject.name=${name}`,
+    )}`,
+  );
+  return list.items;
+}
+
+/**
+ * The launcher pod's memory request as KubeVirt documents it: guest + fixed 220Mi +
+ * 8Mi per vCPU + 8Mi IOThread + 32Mi video (page tables count the VMI's memory
+ * *request*, which a VMI with only `memory.guest` does not have).
+ */
+function expectedComputeMemory(guestBytes: number, vcpus: number): number {
+  return guestBytes + (220 + 8 * vcpus + 8 + 32) * Mi;
+}
+
+describe('the KubeVirt simulator', () => {
+  it('reports a launcher pod refused by the ResourceQuota as KubeVirt does, and starts once the quota allows', async () => {
+    const ns = await namespace('sim-quota', { 'requests.memory': '4Gi' });
+    await createVm(virtualMachine(ns, 'too-big', { memory: '6Gi' }));
+
+    const vmi = await waitUntil('VMI Synchronized=False', 60_000, async () => {
+      const current = await getOrUndefined<VirtualMachineInstance>(
+        vmiPath(ns, 'too-big'),
+      );
+      const sync = current?.status?.conditions?.find(
+        c => c.type === 'Synchronized',
+      );
+      return sync?.status === 'False' ? current : undefined;
+    });
+    expect(vmi.status?.phase).toBe('Pending');
+    const sync = vmi.status?.conditions?.find(c => c.type === 'Synchronized');
+    expect(sync?.reason).toBe('FailedCreate');
+    expect(sync?.message).toMatch(
+      /^failed to create virtual machine pod: pods "virt-launcher-too-big-\w+" is forbidden: exceeded quota: quota/,
+    );
+
+    const vm = await waitForVm(ns, 'too-big', 'Synchronized copied', v =>
+      Boolean(
+        v.status?.conditions?.some(
+          c => c.type === 'Synchronized' && c.reason === 'FailedCreate',
+        ),
+      ),
+    );
+    expect(vm.status?.printableStatus).toBe('Starting');
+    expect(await launcherPods(ns, 'too-big')).toHaveLength(0);
+    const failed = (
+      await events(ns, 'VirtualMachineInstance', 'too-big')
+    ).filter(e => e.reason === 'FailedCreate');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]).toMatchObject({
+      type: 'Warning',
+      source: { component: 'virt-controller' },
+    });
+    expect(failed[0].message).toMatch(/^Error creating pod: .*exceeded quota/);
+
+    await kubeRequest(
+      kc,
+      'PATCH',
+      `/api/v1/namespaces/${ns}/resourcequotas/quota`,
+      { spec: { hard: { 'requests.memory': '16Gi' } } },
+      'application/merge-patch+json',
+    );
+    const running = await waitForVm(
+      ns,
+      'too-big',
+      'Running after the quota was raised',
+      printable('Running'),
+    );
+    expect(
+      running.status?.conditions?.some(c => c.type === 'Synchronized'),
+    ).toBe(false);
+  });
+
+  it('stops a VM whose runStrategy becomes Halted: VMI and pod go, the VM is Stopped', async () => {
+    const ns = await namespace('sim-halt');
+    await createVm(virtualMachine(ns, 'halt-me'));
+    await waitForVm(ns, 'halt-me', 'Running', printable('Running'));
+    const [pod] = await launcherPods(ns, 'halt-me');
+    const vmiUid = (await get<VirtualMachineInstance>(vmiPath(ns, 'halt-me')))
+      .metadata.uid;
+
+    await kubeRequest(
+      kc,
+      'PATCH',
+      vmPath(ns, 'halt-me'),
+      { spec: { runStrategy: 'Halted' } },
+      'application/merge-patch+json',
+    );
+    const stopped = await waitForVm(
+      ns,
+      'halt-me',
+      'Stopped without a VMI',
+      v => printable('Stopped')(v) && !v.status?.created,
+    );
+    expect(stopped.status?.ready).toBeFalsy();
+    expect(await getOrUndefined(vmiPath(ns, 'halt-me'))).toBeUndefined();
+    expect(
+      await getOrUndefined(
+        `/api/v1/namespaces/${ns}/pods/${pod.metadata!.name}`,
+      ),
+    ).toBeUndefined();
+    expect(
+      (await events(ns, 'VirtualMachine', 'halt-me')).map(e => [
+        e.reason,
+        e.message,
+      ]),
+    ).toContainEqual([
+      'SuccessfulDelete',
+      `Stopped the virtual machine by deleting the virtual machine instance ${vmiUid}`,
+    ]);
+  });
+
+  it('stops and starts a VM through the subresource API of the real apiserver', async () => {
+    const ns = await namespace('sim-power');
+    await createVm(virtualMachine(ns, 'power'));
+    await waitForVm(ns, 'power', 'Running', printable('Running'));
+
+    const conflict = await refusal('PUT', powerPath(ns, 'power', 'start'));
+    expect(conflict.status).toBe(409);
+    expect(conflict.message).toBe(
+      'Operation cannot be fulfilled on virtualmachine.kubevirt.io "power": VM is already running',
+    );
+
+    const missing = await refusal('PUT', powerPath(ns, 'nope', 'stop'));
+    expect(missing.status).toBe(404);
+
+    // The portal's least-privilege service account passes the apiserver's RBAC and reaches virt-api.
+    const portal = kubeConfigFor({ ...cluster, token: cluster.portalToken });
+    const asPortal = await kubeRequest(
+      portal,
+      'PUT',
+      powerPath(ns, 'power', 'start'),
+      {},
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(asPortal).toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/VM is already running$/),
+    });
+
+    await kubeRequest(kc, 'PUT', powerPath(ns, 'power', 'stop'), {});
+    const stopped = await waitForVm(
+      ns,
+      'power',
+      'Stopped',
+      v => printable('Stopped')(v) && !v.status?.created,
+    );
+    expect(stopped.spec.runStrategy).toBe('Halted');
+    expect(await launcherPods(ns, 'power')).toHaveLength(0);
+
+    const again = await refusal('PUT', powerPath(ns, 'power', 'stop'));
+    expect(again.status).toBe(409);
+    expect(again.message).toMatch(/VM is not running$/);
+
+    await kubeRequest(kc, 'PUT', powerPath(ns, 'power', 'start'), {});
+    const started = await waitForVm(
+      ns,
+      'power',
+      'Running again',
+      printable('Running'),
+    );
+    expect(started.spec.runStrategy).toBe('Always');
+    expect(await launcherPods(ns, 'power')).toHaveLength(1);
+  });
+
+  it('shows Provisioning while a DataVolume imports, then runs on the PVC CDI created', async () => {
+    const ns = await namespace('sim-dv');
+    await createVm(virtualMachine(ns, 'imported', { dataVolumeSize: '5Gi' }));
+    const seen = new Set<string>();
+    await waitForVm(ns, 'imported', 'Running', vm => {
+      if (vm.status?.printableStatus) seen.add(vm.status.printableStatus);
+      return printable('Running')(vm);
+    });
+    expect(seen).toContain('Provisioning');
+
+    const dv = await get<DataVolume>(
+      `/apis/cdi.kubevirt.io/v1beta1/namespaces/${ns}/datavolumes/imported-root`,
+    );
+    expect(dv.status).toMatchObject({ phase: 'Succeeded', progress: '100.0%' });
+    expect(dv.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'VirtualMachine',
+      name: 'imported',
+      controller: true,
+    });
+    const pvc = await get<{
+      spec: { resources: { requests: { storage: string } } };
+      status: { phase: string };
+    }>(`/api/v1/namespaces/${ns}/persistentvolumeclaims/imported-root`);
+    // CDI adds its default 6% filesystem overhead to a Filesystem-mode storage request.
+    expect(bytes(pvc.spec.resources.requests.storage)).toBe(
+      Math.ceil(5 * Gi * 1.06),
+    );
+    expect(pvc.status.phase).toBe('Bound');
+    const vmi = await get<VirtualMachineInstance>(vmiPath(ns, 'imported'));
+    expect(vmi.spec.volumes?.[0].dataVolume?.name).toBe('imported-root');
+  });
+
+  it('shows ErrorUnschedulable for a VM no node has room for', async () => {
+    const ns = await namespace('sim-huge');
+    await createVm(virtualMachine(ns, 'huge', { memory: '200Gi' }));
+    const vm = await waitForVm(
+      ns,
+      'huge',
+      'ErrorUnschedulable',
+      printable('ErrorUnschedulable'),
+    );
+    const scheduled = vm.status?.conditions?.find(
+      c => c.type === 'PodScheduled',
+    );
+    expect(scheduled).toMatchObject({
+      status: 'False',
+      reason: 'Unschedulable',
+    });
+    expect(scheduled?.message).toMatch(
+      /^0\/3 nodes are available: 3 Insufficient memory\./,
+    );
+    const [pod] = await launcherPods(ns, 'huge');
+    expect(pod.spec?.nodeName).toBeUndefined();
+    expect(pod.status?.phase).toBe('Pending');
+  });
+
+  it('expands an instancetype and a preference into the VMI and its launcher pod', async () => {
+    const ns = await namespace('sim-types');
+    const vm = virtualMachine(ns, 'typed');
+    vm.spec.instancetype = { name: 'u1.medium' };
+    vm.spec.preference = { name: 'fedora' };
+    vm.spec.template.spec.domain = { devices: {} };
+    vm.spec.template.spec.networks = undefined;
+    vm.spec.template.spec.volumes = [
+      {
+        name: 'root',
+        containerDisk: { image: 'registry.example.com/os-image:1' },
+      },
+    ];
+    await createVm(vm);
+    await waitForVm(ns, 'typed', 'Running', printable('Running'));
+
+    const vmi = await get<VirtualMachineInstance>(vmiPath(ns, 'typed'));
+    // common-instancetypes: u1.medium is 1 vCPU and 4Gi.
+    expect(vmi.spec.domain.memory?.guest).toBe('4Gi');
+    const cpu = vmi.spec.domain.cpu ?? {};
+    expect((cpu.sockets ?? 1) * (cpu.cores ?? 1) * (cpu.threads ?? 1)).toBe(1);
+    expect(vmi.metadata.annotations).toMatchObject({
+      'kubevirt.io/cluster-instancetype-name': 'u1.medium',
+      'kubevirt.io/cluster-preference-name': 'fedora',
+    });
+    // The preference names the OS when the image does not.
+    expect(vmi.status?.guestOSInfo?.id).toBe('fedora');
+    const [pod] = await launcherPods(ns, 'typed');
+    const compute = pod.spec!.containers.find(c => c.name === 'compute')!;
+    expect(bytes(compute.resources!.requests!.memory)).toBe(
+      expectedComputeMemory(4 * Gi, 1),
+    );
+  });
+
+  it('runs a VM with runStrategy Always in a launcher pod sized as KubeVirt sizes it', async () => {
+    const ns = countingNamespace;
+    await waitUntil(`service account ${ns}/default`, 30_000, () =>
+      getOrUndefined(`/api/v1/namespaces/${ns}/serviceaccounts/default`),
+    );
+    await quotaComputed(ns);
+    const created = await createVm(virtualMachine(ns, 'fedora'));
+
+    // As with KubeVirt, `ready` follows Running once the VMI's Ready condition is copied.
+    const vm = await waitForVm(
+      ns,
+      'fedora',
+      'Running and ready',
+      v => printable('Running')(v) && v.status?.ready === true,
+    );
+    process.stderr.write(
+      `VM reached Running (ready) ${
+        Date.now() - created
+      } ms after it was created\n`,
+    );
+    expect(vm.status?.created).toBe(true);
+    expect(vm.status?.conditions?.find(c => c.type === 'Ready')?.status).toBe(
+      'True',
+    );
+
+    const vmi = await get<VirtualMachineInstance>(vmiPath(ns, 'fedora'));
+    const [pod] = await launcherPods(ns, 'fedora');
+    expect(vmi.status?.nodeName).toMatch(/^sim-node-[123]$/);
+    expect(pod.spec?.nodeName).toBe(vmi.status?.nodeName);
+    expect(pod.status?.podIP).toMatch(/^10\.244\.[123]\.\d+$/);
+    expect(vmi.status?.interfaces?.[0]).toMatchObject({
+      name: 'default',
+      ipAddress: pod.status?.podIP,
+      interfaceName: 'eth0',
+    });
+    expect(vmi.status?.guestOSInfo).toMatchObject({
+      id: 'fedora',
+      name: 'Fedora Linux',
+      versionId: '41',
+    });
+    expect(pod.metadata?.labels).toMatchObject({
+      'kubevirt.io': 'virt-launcher',
+      'kubevirt.io/created-by': vmi.metadata.uid,
+    });
+    expect(pod.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'VirtualMachineInstance',
+        name: 'fedora',
+        uid: vmi.metadata.uid,
+        controller: true,
+      }),
+    ]);
+
+    const compute = pod.spec!.containers.find(c => c.name === 'compute')!;
+    const memory = bytes(compute.resources!.requests!.memory);
+    expect(memory).toBe(expectedComputeMemory(2 * Gi, 1));
+    expect(memory).toBeGreaterThan(2 * Gi);
+    expect(Quantity.parse(compute.resources!.requests!.cpu).milliValue()).toBe(
+      100n,
+    );
+
+    // KubeVirt's own rendering of the stored VMI asks for the very same.
+    const oracle = new LauncherPodOracle(oraclePath, () => undefined);
+    try {
+      const answer = await oracle.render({ vmi });
+      // (The apiserver adds the device-plugin resources' requests from their limits.)
+      expect(compute.resources!.requests).toEqual({
+        ...answer.compute.limits,
+        ...answer.compute.requests,
+      });
+      expect(compute.resources!.requests!.memory).toBe(
+        answer.compute.requests.memory,
+      );
+    } finally {
+      await oracle.stop();
+    }
+
+    expect(
+      (await events(ns, 'VirtualMachine', 'fedora')).map(e => [
+        e.reason,
+        e.message,
+      ]),
+    ).toContainEqual([
+      'SuccessfulCreate',
+      'Started the virtual machine by creating the new virtual machine instance fedora',
+    ]);
+    expect(
+      (await events(ns, 'VirtualMachineInstance', 'fedora')).map(e => e.reason),
+    ).toEqual(expect.arrayContaining(['SuccessfulCreate', 'Started']));
+
+    // The real resourcequota admission and controller count the launcher pod and the VM.
+    const used = await waitUntil(
+      'quota usage with the launcher pod',
+      60_000,
+      async () => {
+        const quota = await get<V1ResourceQuota>(
+          `/api/v1/namespaces/${ns}/resourcequotas/quota`,
+        );
+        return quota.status?.used?.pods === '1' ? quota.status.used : undefined;
+      },
+    );
+    // Exactly what the scheduler counted (kubevirt-common's podResourceTotals).
+    const requests = podRequests(pod.spec!);
+    expect(Quantity.parse(used['requests.memory']).nanos).toBe(
+      requests.memory.nanos,
+    );
+    expect(bytes(used['requests.memory'])).toBeGreaterThan(
+      expectedComputeMemory(2 * Gi, 1) - 1,
+    );
+    expect(Quantity.parse(used['requests.cpu']).nanos).toBe(requests.cpu.nanos);
+    expect(used['count/virtualmachines.kubevirt.io']).toBe('1');
+  }, 180_000);
+
+  it('keeps working across an apiserver restart (watches resume after 410 Gone)', async () => {
+    await stopApiserver(dir, cluster.name);
+    await startApiserver(dir, cluster.name);
+    const ns = await namespace('sim-restart');
+    await createVm(virtualMachine(ns, 'after-restart'));
+    const vm = await waitForVm(
+      ns,
+      'after-restart',
+      'Running',
+      printable('Running'),
+      90_000,
+    );
+    expect(vm.status?.created).toBe(true);
+  });
+});

@@ -1,0 +1,403 @@
+import { dirname, join } from 'node:path';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesListObject,
+  KubernetesObject,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1ResourceQuota,
+} from '@kubernetes/client-node';
+import type { ClusterInfo } from '../ControlPlane';
+import { describeError, errorStatus, kubeConfigFor } from '../kubeClient';
+import { CdiImporter } from './CdiImporter';
+import { EventRecorder } from './EventRecorder';
+import { FakeKubelet } from './FakeKubelet';
+import { ensureFakeNodes } from './FakeNodes';
+import { FakeScheduler } from './FakeScheduler';
+import { LauncherPodOracle } from './LauncherPodOracle';
+import { PowerActions } from './PowerActions';
+import { isFinal } from './printableStatus';
+import {
+  DATA_VOLUMES,
+  KUBEVIRTS,
+  LAUNCHER_SELECTOR,
+  VIRTUAL_MACHINE_INSTANCES,
+  VIRTUAL_MACHINES,
+} from './resources';
+import { ResourceWatcher } from './ResourceWatcher';
+import { SimulatorLease } from './SimulatorLease';
+import {
+  DEFAULT_TIMING,
+  SimulatorContext,
+  SimulatorTiming,
+} from './SimulatorContext';
+import {
+  registerSubresourceApi,
+  SubresourceServer,
+  waitForSubresourceApi,
+} from './SubresourceServer';
+import {
+  controllerOf,
+  DataVolume,
+  VirtualMachine,
+  VirtualMachineInstance,
+} from './types';
+import { VirtHandler } from './VirtHandler';
+import { VirtualMachineInstanceReconciler } from './VirtualMachineInstanceReconciler';
+import { VirtualMachineReconciler } from './VirtualMachineReconciler';
+import { ReconcileResult, WorkQueue } from './WorkQueue';
+
+/** Options of {@link KubevirtSimulator.start}. */
+export interface KubevirtSimulatorOptions {
+  cluster: ClusterInfo;
+  /** The `oracle` binary (KubeVirt's launcher-pod rendering). */
+  oraclePath: string;
+  log: (line: string) => void;
+  /** Overrides of how long simulated steps take. */
+  timing?: Partial<SimulatorTiming>;
+  /** How long to wait for the aggregated subresource API to become Available. Default 60 s. */
+  apiServiceTimeoutMs?: number;
+}
+
+type Kind = 'vm' | 'vmi' | 'pod' | 'dv';
+
+/** Everything re-examined at this interval, in case a watch event was missed. */
+const RESYNC_MS = 30_000;
+
+/**
+ * The KubeVirt simulator of one cluster: simulated nodes, a scheduler and
+ * kubelets, virt-controller (VM and VMI controllers), virt-handler, CDI's
+ * importer and virt-api's power subresources, all acting on the cluster's real
+ * apiserver so that its admission (ResourceQuota, LimitRange, RBAC) and the
+ * controller-manager's quota accounting see what KubeVirt would create.
+ */
+export class KubevirtSimulator {
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly queue: WorkQueue,
+    private readonly watchers: Array<ResourceWatcher<KubernetesObject>>,
+    private readonly server: SubresourceServer,
+    private readonly oracle: LauncherPodOracle,
+    private readonly lease: SimulatorLease,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Starts the simulator; resolves once it watches everything and the subresource API is registered. */
+  static async start(
+    options: KubevirtSimulatorOptions,
+  ): Promise<KubevirtSimulator> {
+    const { cluster } = options;
+    const log = (line: string) => options.log(`[${cluster.name}] ${line}`);
+    const kc = kubeConfigFor(cluster, 'kubevirt-simulator');
+    const core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const oracle = new LauncherPodOracle(options.oraclePath, log);
+    const timing = { ...DEFAULT_TIMING, ...options.timing };
+    oracle.warmUp();
+
+    const lease = new SimulatorLease(kc, log);
+    await lease.acquire();
+    try {
+      await ensureFakeNodes(core);
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+
+    const dispatch: {
+      run?: (
+        kind: Kind,
+        namespace: string,
+        name: string,
+      ) => Promise<ReconcileResult | void>;
+    } = {};
+    const queue = new WorkQueue(
+      async key => {
+        const [kind, namespace, name] = key.split('|') as [
+          Kind,
+          string,
+          string,
+        ];
+        try {
+          return await dispatch.run!(kind, namespace, name);
+        } catch (error) {
+          // Optimistic concurrency at work (another simulated component wrote first): not worth a log line.
+          if (errorStatus(error) === 409) return { retryWithBackoff: true };
+          throw error;
+        }
+      },
+      {
+        onError: (key, error, retryInMs) => {
+          const [kind, namespace, name] = key.split('|');
+          log(
+            `${kind} ${namespace}/${name}: ${describeError(
+              error,
+            )} (retrying in ${retryInMs} ms)`,
+          );
+        },
+      },
+    );
+    const enqueue = (
+      kind: Kind,
+      namespace: string | undefined,
+      name: string | undefined,
+    ) => {
+      if (namespace && name) queue.add(`${kind}|${namespace}|${name}`);
+    };
+
+    const watch = <T extends KubernetesObject>(
+      what: string,
+      path: string,
+      list: () => Promise<unknown>,
+      onChange: (object: T, event: 'add' | 'update' | 'delete') => void,
+      labelSelector?: string,
+    ) =>
+      new ResourceWatcher<T>(kc, {
+        what,
+        path,
+        list: list as () => Promise<KubernetesListObject<T>>,
+        labelSelector,
+        onChange,
+        log,
+      });
+
+    const vms = watch<VirtualMachine & KubernetesObject>(
+      'VirtualMachines',
+      '/apis/kubevirt.io/v1/virtualmachines',
+      () => custom.listClusterCustomObject({ ...VIRTUAL_MACHINES }),
+      vm => enqueue('vm', vm.metadata.namespace, vm.metadata.name),
+    );
+    const vmis = watch<VirtualMachineInstance & KubernetesObject>(
+      'VirtualMachineInstances',
+      '/apis/kubevirt.io/v1/virtualmachineinstances',
+      () => custom.listClusterCustomObject({ ...VIRTUAL_MACHINE_INSTANCES }),
+      vmi => {
+        enqueue('vmi', vmi.metadata.namespace, vmi.metadata.name);
+        const owner = controllerOf(vmi);
+        if (owner?.kind === 'VirtualMachine')
+          enqueue('vm', vmi.metadata.namespace, owner.name);
+      },
+    );
+    const kubelet = new FakeKubelet(core, timing, log);
+    const pods = watch<V1Pod>(
+      'launcher pods',
+      '/api/v1/pods',
+      () => core.listPodForAllNamespaces({ labelSelector: LAUNCHER_SELECTOR }),
+      (pod, event) => {
+        enqueue('pod', pod.metadata?.namespace, pod.metadata?.name);
+        const owner = controllerOf(pod);
+        if (owner?.kind === 'VirtualMachineInstance')
+          enqueue('vmi', pod.metadata?.namespace, owner.name);
+        if (event === 'delete') {
+          kubelet.forget(pod);
+          // Room was freed: pods waiting for a node get another chance.
+          for (const waiting of pods.list()) {
+            if (!waiting.spec?.nodeName)
+              enqueue(
+                'pod',
+                waiting.metadata?.namespace,
+                waiting.metadata?.name,
+              );
+          }
+        }
+      },
+      LAUNCHER_SELECTOR,
+    );
+    const referencing = (
+      namespace: string | undefined,
+      claimName: string | undefined,
+    ) => {
+      if (!namespace || !claimName) return;
+      const uses = (volumes: VirtualMachineInstance['spec']['volumes']) =>
+        (volumes ?? []).some(
+          v =>
+            v.dataVolume?.name === claimName ||
+            v.persistentVolumeClaim?.claimName === claimName,
+        );
+      for (const vm of vms.list(namespace)) {
+        if (uses(vm.spec.template.spec.volumes))
+          enqueue('vm', namespace, vm.metadata.name);
+      }
+      for (const vmi of vmis.list(namespace)) {
+        if (uses(vmi.spec.volumes))
+          enqueue('vmi', namespace, vmi.metadata.name);
+      }
+    };
+    const dvs = watch<DataVolume & KubernetesObject>(
+      'DataVolumes',
+      '/apis/cdi.kubevirt.io/v1beta1/datavolumes',
+      () => custom.listClusterCustomObject({ ...DATA_VOLUMES }),
+      dv => {
+        enqueue('dv', dv.metadata.namespace, dv.metadata.name);
+        const owner = controllerOf(dv);
+        if (owner?.kind === 'VirtualMachine')
+          enqueue('vm', dv.metadata.namespace, owner.name);
+        referencing(dv.metadata.namespace, dv.metadata.name);
+      },
+    );
+    const pvcs = watch<V1PersistentVolumeClaim>(
+      'PersistentVolumeClaims',
+      '/api/v1/persistentvolumeclaims',
+      () => core.listPersistentVolumeClaimForAllNamespaces(),
+      pvc => {
+        const owner = controllerOf(pvc);
+        if (owner?.kind === 'DataVolume')
+          enqueue('dv', pvc.metadata?.namespace, owner.name);
+        referencing(pvc.metadata?.namespace, pvc.metadata?.name);
+      },
+    );
+    const quotas = watch<V1ResourceQuota>(
+      'ResourceQuotas',
+      '/api/v1/resourcequotas',
+      () => core.listResourceQuotaForAllNamespaces(),
+      quota => {
+        // A raised quota may let a refused launcher pod in: retry the VMIs still waiting for one.
+        for (const vmi of vmis.list(quota.metadata?.namespace)) {
+          if (!vmi.status?.phase || vmi.status.phase === 'Pending')
+            enqueue('vmi', vmi.metadata.namespace, vmi.metadata.name);
+        }
+      },
+    );
+
+    let kubevirtConfig: { at: number; value: object | undefined } | undefined;
+    const ctx: SimulatorContext = {
+      cluster: cluster.name,
+      core,
+      custom,
+      events: new EventRecorder(core, log),
+      oracle,
+      timing,
+      log,
+      caches: {
+        virtualMachines: namespace => vms.list(namespace),
+        virtualMachineInstances: namespace => vmis.list(namespace),
+        dataVolume: (namespace, name) => dvs.get(name, namespace),
+        pvc: (namespace, name) => pvcs.get(name, namespace),
+        resourceQuotas: namespace => quotas.list(namespace),
+      },
+      kubevirtConfiguration: async () => {
+        if (kubevirtConfig && Date.now() - kubevirtConfig.at < 5000)
+          return kubevirtConfig.value;
+        let value: object | undefined;
+        try {
+          const list = (await custom.listClusterCustomObject({
+            ...KUBEVIRTS,
+          })) as {
+            items?: Array<{ spec?: { configuration?: object } }>;
+          };
+          value = list.items?.[0]?.spec?.configuration;
+        } catch {
+          value = undefined;
+        }
+        kubevirtConfig = { at: Date.now(), value };
+        return value;
+      },
+    };
+
+    const handler = new VirtHandler(ctx);
+    const vmController = new VirtualMachineReconciler(ctx);
+    const vmiController = new VirtualMachineInstanceReconciler(ctx, handler);
+    const scheduler = new FakeScheduler(core, ctx.events, log);
+    const cdi = new CdiImporter(ctx);
+    dispatch.run = async (kind, namespace, name) => {
+      switch (kind) {
+        case 'vm':
+          return vmController.reconcile(namespace, name);
+        case 'vmi':
+          return vmiController.reconcile(namespace, name);
+        case 'dv':
+          return cdi.reconcile(namespace, name);
+        case 'pod': {
+          const scheduled = await scheduler.schedule(namespace, name);
+          const synced = await kubelet.sync(namespace, name);
+          const waits = [
+            scheduled?.requeueAfterMs,
+            synced?.requeueAfterMs,
+          ].filter((ms): ms is number => ms !== undefined);
+          return waits.length
+            ? { requeueAfterMs: Math.min(...waits) }
+            : undefined;
+        }
+        default:
+          return undefined;
+      }
+    };
+
+    const watchers = [vms, vmis, pods, dvs, pvcs, quotas] as Array<
+      ResourceWatcher<KubernetesObject>
+    >;
+    const server = new SubresourceServer({
+      pkiDir: join(dirname(cluster.kubeconfigPath), 'pki'),
+      actions: new PowerActions(ctx, handler),
+      log,
+    });
+    const simulator = new KubevirtSimulator(
+      queue,
+      watchers,
+      server,
+      oracle,
+      lease,
+      log,
+    );
+    try {
+      await Promise.all(watchers.map(w => w.start()));
+      const port = await server.listen();
+      await registerSubresourceApi(
+        kc,
+        join(dirname(cluster.kubeconfigPath), 'pki'),
+        port,
+      );
+      try {
+        await waitForSubresourceApi(
+          kc,
+          server,
+          options.apiServiceTimeoutMs ?? 60_000,
+        );
+        log(
+          `subresource API subresources.kubevirt.io/v1 available through the apiserver (port ${port})`,
+        );
+      } catch (error) {
+        log(
+          `subresource API NOT available through the apiserver: ${describeError(
+            error,
+          )}; ` + `power actions only work by patching spec.runStrategy`,
+        );
+      }
+    } catch (error) {
+      await simulator.stop();
+      throw error;
+    }
+
+    simulator.resyncTimer = setInterval(() => {
+      for (const vm of vms.list())
+        enqueue('vm', vm.metadata.namespace, vm.metadata.name);
+      for (const vmi of vmis.list()) {
+        if (!isFinal(vmi) || vmi.metadata.finalizers?.length)
+          enqueue('vmi', vmi.metadata.namespace, vmi.metadata.name);
+      }
+      for (const pod of pods.list())
+        enqueue('pod', pod.metadata?.namespace, pod.metadata?.name);
+      for (const dv of dvs.list()) {
+        if (dv.status?.phase !== 'Succeeded')
+          enqueue('dv', dv.metadata.namespace, dv.metadata.name);
+      }
+    }, RESYNC_MS);
+    simulator.resyncTimer.unref();
+    log(`KubeVirt simulator running (nodes sim-node-1..3)`);
+    return simulator;
+  }
+
+  /** Ends the watches, the work queue, the HTTPS server and the oracle process. */
+  async stop(): Promise<void> {
+    clearInterval(this.resyncTimer);
+    await Promise.all(this.watchers.map(w => w.stop().catch(() => undefined)));
+    // The oracle first: a reconcile waiting for it then fails at once instead of holding up the queue.
+    await this.oracle.stop();
+    await this.queue.stop();
+    await this.server.close();
+    await this.lease.release();
+    this.log('KubeVirt simulator stopped');
+  }
+}

@@ -1,0 +1,58 @@
+import type {
+  CoreV1Api,
+  CustomObjectsApi,
+  V1PersistentVolumeClaim,
+  V1ResourceQuota,
+} from '@kubernetes/client-node';
+import type { EventRecorder } from './EventRecorder';
+import type { LauncherPodOracle } from './LauncherPodOracle';
+import type {
+  DataVolume,
+  VirtualMachine,
+  VirtualMachineInstance,
+} from './types';
+
+/** How long simulated things take (milliseconds). */
+export interface SimulatorTiming {
+  /** Bound launcher pod → containers running. */
+  containerStartMs: number;
+  /** Deleted pod → containers exited. */
+  shutdownMs: number;
+  /** Pod ready → guest running (virt-handler starting the domain). */
+  guestBootMs: number;
+  /** A DataVolume's whole import, from PVC bound to Succeeded. */
+  importMs: number;
+}
+
+/** Default timings: short, yet long enough for a UI (or a watch) to see each state. */
+export const DEFAULT_TIMING: SimulatorTiming = {
+  containerStartMs: 300,
+  shutdownMs: 500,
+  guestBootMs: 300,
+  importMs: 2000,
+};
+
+/** Objects as last seen by the simulator's watches (may lag the apiserver a little). */
+export interface SimulatorCaches {
+  virtualMachines(namespace?: string): ReadonlyArray<VirtualMachine>;
+  virtualMachineInstances(
+    namespace?: string,
+  ): ReadonlyArray<VirtualMachineInstance>;
+  dataVolume(namespace: string, name: string): DataVolume | undefined;
+  pvc(namespace: string, name: string): V1PersistentVolumeClaim | undefined;
+  resourceQuotas(namespace: string): ReadonlyArray<V1ResourceQuota>;
+}
+
+/** What every part of one cluster's simulator shares. */
+export interface SimulatorContext {
+  cluster: string;
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  events: EventRecorder;
+  oracle: LauncherPodOracle;
+  caches: SimulatorCaches;
+  timing: SimulatorTiming;
+  /** The KubeVirt CR's `spec.configuration`, if a KubeVirt CR exists. */
+  kubevirtConfiguration(): Promise<object | undefined>;
+  log: (line: string) => void;
+}

@@ -1,0 +1,41 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { kubevirtEntityProviderObserverServiceRef } from './providers/observer';
+import { VirtualMachineEntityProvider } from './providers/VirtualMachineEntityProvider';
+
+/**
+ * Registers the KubeVirt entity providers configured under
+ * `kubevirt.catalog.providers`.
+ *
+ * @public
+ */
+export const catalogModuleKubevirtEntityProvider = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'kubevirt-entity-provider',
+  register(env) {
+    env.registerInit({
+      deps: {
+        catalog: catalogProcessingExtensionPoint,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        observer: kubevirtEntityProviderObserverServiceRef,
+      },
+      async init({ catalog, config, logger, scheduler, lifecycle, observer }) {
+        const providers = VirtualMachineEntityProvider.fromConfig(config, {
+          logger,
+          scheduler,
+          observer,
+        });
+        for (const provider of providers) {
+          catalog.addEntityProvider(provider);
+          lifecycle.addShutdownHook(() => provider.stop());
+        }
+      },
+    });
+  },
+});

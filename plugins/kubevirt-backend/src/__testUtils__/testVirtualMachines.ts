@@ -1,0 +1,155 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import {
+  adminKubeConfig,
+  applyObjects,
+  ClusterInfo,
+  kubeRequest,
+  waitUntil,
+} from '@vmportal/kube-testenv';
+import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
+
+/** Shape of a test VM. */
+export interface TestVmOptions {
+  runStrategy?: string;
+  /** Deprecated `spec.running` instead of a run strategy. */
+  running?: boolean;
+  instancetype?: string;
+  preference?: string;
+  cpu?: { cores?: number; sockets?: number; threads?: number };
+  memory?: string;
+  /** A blank data disk from a DataVolume template, e.g. `1Gi`. */
+  dataDisk?: string;
+}
+
+/** A VirtualMachine as a user would write it: containerDisk, cloud-init, pod network. */
+export function testVirtualMachine(
+  namespace: string,
+  name: string,
+  options: TestVmOptions = {},
+): VirtualMachine & KubernetesObject {
+  const disks: object[] = [
+    { name: 'rootdisk', disk: { bus: 'virtio' } },
+    { name: 'cloudinitdisk', disk: { bus: 'virtio' } },
+  ];
+  const volumes: object[] = [
+    {
+      name: 'rootdisk',
+      containerDisk: { image: 'quay.io/containerdisks/fedora:41' },
+    },
+    {
+      name: 'cloudinitdisk',
+      cloudInitNoCloud: { userData: '#cloud-config\n' },
+    },
+  ];
+  const dataVolumeTemplates: object[] = [];
+  if (options.dataDisk) {
+    dataVolumeTemplates.push({
+      metadata: { name: `${name}-data` },
+      spec: {
+        source: { blank: {} },
+        storage: {
+          resources: { requests: { storage: options.dataDisk } },
+          storageClassName: 'standard',
+        },
+      },
+    });
+    disks.push({ name: 'data', disk: { bus: 'scsi' } });
+    volumes.push({ name: 'data', dataVolume: { name: `${name}-data` } });
+  }
+  const domain: Record<string, unknown> = {
+    devices: { disks, interfaces: [{ name: 'default', masquerade: {} }] },
+  };
+  if (!options.instancetype) {
+    domain.cpu = options.cpu ?? { cores: 1 };
+    domain.memory = { guest: options.memory ?? '1Gi' };
+  }
+  const spec: Record<string, unknown> = {
+    template: {
+      metadata: { labels: { app: name } },
+      spec: {
+        domain,
+        networks: [{ name: 'default', pod: {} }],
+        volumes,
+      },
+    },
+  };
+  if (options.running !== undefined) spec.running = options.running;
+  else spec.runStrategy = options.runStrategy ?? 'Always';
+  if (options.instancetype) spec.instancetype = { name: options.instancetype };
+  if (options.preference) spec.preference = { name: options.preference };
+  if (dataVolumeTemplates.length > 0) {
+    spec.dataVolumeTemplates = dataVolumeTemplates;
+  }
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name, namespace },
+    spec,
+  } as VirtualMachine & KubernetesObject;
+}
+
+/** Creates objects with server-side apply (so they carry managedFields). */
+export async function applyAsAdmin(
+  cluster: ClusterInfo,
+  objects: KubernetesObject[],
+): Promise<void> {
+  await applyObjects(adminKubeConfig(cluster), objects);
+}
+
+/** Reads a VM as cluster-admin. */
+export async function readVm(
+  cluster: ClusterInfo,
+  namespace: string,
+  name: string,
+): Promise<VirtualMachine> {
+  return kubeRequest<VirtualMachine>(
+    adminKubeConfig(cluster),
+    'GET',
+    `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`,
+  );
+}
+
+/** Polls the VM (at most `timeoutMs`) until its printableStatus is `status`. */
+export async function waitForVmStatus(
+  cluster: ClusterInfo,
+  namespace: string,
+  name: string,
+  status: string,
+  timeoutMs = 90_000,
+): Promise<VirtualMachine> {
+  return waitUntil(
+    `VirtualMachine ${namespace}/${name} to be ${status}`,
+    timeoutMs,
+    async () => {
+      const vm = await readVm(cluster, namespace, name);
+      return vm.status?.printableStatus === status ? vm : undefined;
+    },
+    250,
+  );
+}
+
+/** The `kubernetes.clusterLocatorMethods` config for the test clusters, as the portal. */
+export function clustersConfig(
+  clusters: ClusterInfo[],
+  extra: object[] = [],
+): object {
+  return {
+    kubernetes: {
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: [
+            ...clusters.map(c => ({
+              name: c.name,
+              url: c.url,
+              authProvider: 'serviceAccount',
+              serviceAccountToken: c.portalToken,
+              caData: c.caData,
+            })),
+            ...extra,
+          ],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,430 @@
+import {
+  Quantity,
+  VirtualMachine,
+  VirtualMachineInstancetype,
+  VirtualMachineVolume,
+  ViewCondition,
+  ViewDisk,
+  ViewEvent,
+  ViewInterface,
+  VirtualMachineView,
+} from '@vmportal/plugin-kubevirt-common';
+import type {
+  DataVolumeObject,
+  KubeEventObject,
+  PersistentVolumeClaimObject,
+  PodContainerObject,
+  PodObject,
+  VirtualMachineInstanceObject,
+} from '@vmportal/plugin-kubevirt-node';
+import { stringify } from 'yaml';
+
+/** Volume sources KubeVirt knows, in the order the page names them. */
+const VOLUME_TYPES = [
+  'containerDisk',
+  'dataVolume',
+  'persistentVolumeClaim',
+  'cloudInitNoCloud',
+  'cloudInitConfigDrive',
+  'configMap',
+  'secret',
+  'serviceAccount',
+  'downwardAPI',
+  'downwardMetrics',
+  'sysprep',
+  'emptyDisk',
+  'ephemeral',
+  'hostDisk',
+  'memoryDump',
+];
+
+/** The devices of a VM template's domain that the page reads, beyond the common type. */
+interface TemplateDevices {
+  disks?: Array<{
+    name: string;
+    disk?: { bus?: string };
+    cdrom?: { bus?: string };
+    lun?: { bus?: string };
+  }>;
+  interfaces?: Array<{
+    name: string;
+    macAddress?: string;
+    masquerade?: object;
+    bridge?: object;
+    sriov?: object;
+    passt?: object;
+    binding?: { name?: string };
+  }>;
+}
+
+interface TemplateNetwork {
+  name: string;
+  pod?: object;
+  multus?: { networkName?: string };
+}
+
+function templateSpec(vm: VirtualMachine) {
+  return vm.spec.template?.spec;
+}
+
+/** The volume source's kind and what it points at (image, DataVolume or claim). */
+function volumeSource(volume: VirtualMachineVolume | undefined): {
+  type: string;
+  source?: string;
+} {
+  if (!volume) return { type: 'unknown' };
+  if (volume.containerDisk) {
+    return { type: 'containerDisk', source: volume.containerDisk.image };
+  }
+  if (volume.dataVolume) {
+    return { type: 'dataVolume', source: volume.dataVolume.name };
+  }
+  if (volume.persistentVolumeClaim) {
+    return {
+      type: 'persistentVolumeClaim',
+      source: volume.persistentVolumeClaim.claimName,
+    };
+  }
+  const type =
+    VOLUME_TYPES.find(t => volume[t] !== undefined) ??
+    Object.keys(volume).find(k => k !== 'name') ??
+    'unknown';
+  return { type };
+}
+
+/**
+ * The claim a volume is stored on: the DataVolume's PVC (same name) or the named
+ * claim; undefined for volumes without persistent storage.
+ *
+ * @internal
+ */
+export function volumeClaimName(
+  volume: VirtualMachineVolume,
+): string | undefined {
+  return volume.dataVolume?.name ?? volume.persistentVolumeClaim?.claimName;
+}
+
+/**
+ * The VM's disks, each joined with its volume and, for persistent ones, the
+ * DataVolume and claim read from the cluster (keyed by claim name).
+ *
+ * @internal
+ */
+export function viewDisks(
+  vm: VirtualMachine,
+  dataVolumes: Map<string, DataVolumeObject>,
+  claims: Map<string, PersistentVolumeClaimObject>,
+): ViewDisk[] {
+  const spec = templateSpec(vm);
+  const devices = (spec?.domain?.devices ?? {}) as TemplateDevices;
+  const volumes = spec?.volumes ?? [];
+  return (devices.disks ?? []).map(disk => {
+    const volume = volumes.find(v => v.name === disk.name);
+    const { type, source } = volumeSource(volume);
+    const view: ViewDisk = { name: disk.name, type };
+    const bus = disk.disk?.bus ?? disk.cdrom?.bus ?? disk.lun?.bus;
+    if (bus) view.bus = bus;
+    if (source) view.source = source;
+    const claimName = volume ? volumeClaimName(volume) : undefined;
+    if (claimName) {
+      const claim = claims.get(claimName);
+      const dataVolume = volume?.dataVolume
+        ? dataVolumes.get(claimName)
+        : undefined;
+      const dvStorage = dataVolume?.spec?.storage ?? dataVolume?.spec?.pvc;
+      const size =
+        claim?.status?.capacity?.storage ??
+        claim?.spec?.resources?.requests?.storage ??
+        dvStorage?.resources?.requests?.storage;
+      if (size) view.size = size;
+      const storageClass =
+        claim?.spec?.storageClassName ?? dvStorage?.storageClassName;
+      if (storageClass) view.storageClass = storageClass;
+      const phase = dataVolume?.status?.phase ?? claim?.status?.phase;
+      if (phase) view.phase = phase;
+      if (dataVolume?.status?.progress) {
+        view.progress = dataVolume.status.progress;
+      }
+    }
+    return view;
+  });
+}
+
+/**
+ * The VM's network interfaces: the template's interfaces joined with their networks
+ * and with what the running VMI reports (MAC, IPs, the guest's interface name).
+ *
+ * @internal
+ */
+export function viewInterfaces(
+  vm: VirtualMachine,
+  vmi: VirtualMachineInstanceObject | undefined,
+): ViewInterface[] {
+  const spec = templateSpec(vm);
+  const devices = (spec?.domain?.devices ?? {}) as TemplateDevices;
+  const networks = (spec?.networks ?? []) as TemplateNetwork[];
+  const reported = vmi?.status?.interfaces ?? [];
+  return (devices.interfaces ?? []).map(iface => {
+    const network = networks.find(n => n.name === iface.name);
+    const status = reported.find(r => r.name === iface.name);
+    let binding: string | undefined;
+    if (iface.masquerade) binding = 'masquerade';
+    else if (iface.bridge) binding = 'bridge';
+    else if (iface.sriov) binding = 'sriov';
+    else if (iface.passt) binding = 'passt';
+    else if (iface.binding?.name) binding = iface.binding.name;
+    const ips =
+      status?.ipAddresses ?? (status?.ipAddress ? [status.ipAddress] : []);
+    const view: ViewInterface = {
+      name: iface.name,
+      network:
+        network?.multus?.networkName ?? (network?.pod ? 'pod' : 'unknown'),
+      ipAddresses: [...ips],
+    };
+    if (binding) view.binding = binding;
+    const mac = status?.mac ?? iface.macAddress;
+    if (mac) view.mac = mac;
+    if (status?.interfaceName) view.interfaceName = status.interfaceName;
+    return view;
+  });
+}
+
+function eventTime(event: KubeEventObject): string | undefined {
+  return (
+    event.series?.lastObservedTime ??
+    event.lastTimestamp ??
+    event.eventTime ??
+    event.firstTimestamp ??
+    event.metadata.creationTimestamp
+  );
+}
+
+/**
+ * Events newest first, at most `limit`, as the page shows them.
+ *
+ * @internal
+ */
+export function viewEvents(
+  events: KubeEventObject[],
+  limit: number,
+): ViewEvent[] {
+  const seen = new Set<string>();
+  return events
+    .filter(e => {
+      const key =
+        e.metadata.uid ?? `${e.metadata.namespace}/${e.metadata.name}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map(e => ({ event: e, at: eventTime(e) }))
+    .sort((a, b) => Date.parse(b.at ?? '') - Date.parse(a.at ?? '') || 0)
+    .slice(0, limit)
+    .map(({ event, at }) => {
+      const view: ViewEvent = {
+        type: event.type ?? 'Normal',
+        reason: event.reason ?? '',
+        message: event.message ?? '',
+        count: event.series?.count ?? event.count ?? 1,
+        object: {
+          kind: event.involvedObject?.kind ?? '',
+          name: event.involvedObject?.name ?? '',
+        },
+      };
+      if (at) view.lastTimestamp = at;
+      return view;
+    });
+}
+
+function addResources(
+  into: Map<string, Quantity>,
+  list: Record<string, string> | undefined,
+) {
+  for (const [resource, text] of Object.entries(list ?? {})) {
+    const amount = Quantity.tryParse(text);
+    if (!amount) continue;
+    const current = into.get(resource);
+    into.set(resource, current ? current.add(amount) : amount);
+  }
+}
+
+/**
+ * What a pod asks for, as the scheduler and quotas count it: the sum of its
+ * containers and sidecars, or the largest plain init container when that is more.
+ */
+function podResources(
+  pod: PodObject,
+  kind: 'requests' | 'limits',
+): Record<string, string> {
+  const running = new Map<string, Quantity>();
+  const containers: PodContainerObject[] = [
+    ...(pod.spec?.containers ?? []),
+    ...(pod.spec?.initContainers ?? []).filter(
+      c => c.restartPolicy === 'Always',
+    ),
+  ];
+  for (const container of containers) {
+    addResources(running, container.resources?.[kind]);
+  }
+  for (const init of pod.spec?.initContainers ?? []) {
+    if (init.restartPolicy === 'Always') continue;
+    const own = new Map<string, Quantity>();
+    addResources(own, init.resources?.[kind]);
+    for (const [resource, amount] of own) {
+      const current = running.get(resource);
+      if (!current || amount.cmp(current) > 0) running.set(resource, amount);
+    }
+  }
+  return Object.fromEntries(
+    [...running.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([resource, amount]) => [resource, amount.toString()]),
+  );
+}
+
+/**
+ * The launcher pod the page shows: the running one of a VMI's pods, else the newest.
+ *
+ * @internal
+ */
+export function pickLauncherPod(pods: PodObject[]): PodObject | undefined {
+  const live = pods.filter(p => !p.metadata.deletionTimestamp);
+  const candidates = live.length > 0 ? live : pods;
+  return (
+    candidates.find(p => p.status?.phase === 'Running') ??
+    [...candidates].sort(
+      (a, b) =>
+        Date.parse(b.metadata.creationTimestamp ?? '') -
+        Date.parse(a.metadata.creationTimestamp ?? ''),
+    )[0]
+  );
+}
+
+/**
+ * The launcher pod's summary: phase, QoS class and the pod's total requests and
+ * limits.
+ *
+ * @internal
+ */
+export function launcherPodSummary(
+  pod: PodObject,
+): NonNullable<VirtualMachineView['launcherPod']> {
+  const summary: NonNullable<VirtualMachineView['launcherPod']> = {
+    name: pod.metadata.name,
+    phase: pod.status?.phase ?? 'Unknown',
+    requests: podResources(pod, 'requests'),
+    limits: podResources(pod, 'limits'),
+  };
+  if (pod.status?.qosClass) summary.qosClass = pod.status.qosClass;
+  return summary;
+}
+
+/**
+ * The VM's size: its instancetype and preference names, and the vCPUs and guest
+ * memory from the instancetype when it has one, else from the template's CPU
+ * topology (cores × sockets × threads) and memory.
+ *
+ * @internal
+ */
+export function virtualMachineSize(
+  vm: VirtualMachine,
+  instancetype: VirtualMachineInstancetype | undefined,
+): VirtualMachineView['size'] {
+  const domain = templateSpec(vm)?.domain;
+  const size: VirtualMachineView['size'] = { vcpus: 0, memory: '' };
+  if (vm.spec.instancetype?.name) size.instancetype = vm.spec.instancetype.name;
+  if (vm.spec.preference?.name) size.preference = vm.spec.preference.name;
+  if (instancetype?.spec.cpu?.guest) {
+    size.vcpus = instancetype.spec.cpu.guest;
+  } else {
+    const cpu = domain?.cpu;
+    size.vcpus = (cpu?.cores ?? 1) * (cpu?.sockets ?? 1) * (cpu?.threads ?? 1);
+  }
+  size.memory =
+    instancetype?.spec.memory?.guest ??
+    domain?.memory?.guest ??
+    domain?.resources?.requests?.memory ??
+    '';
+  return size;
+}
+
+/**
+ * When the running VMI entered phase Running (for the uptime); undefined when it is
+ * not running.
+ *
+ * @internal
+ */
+export function vmiStartedAt(
+  vmi: VirtualMachineInstanceObject | undefined,
+): string | undefined {
+  if (vmi?.status?.phase !== 'Running') return undefined;
+  const running = (vmi.status.phaseTransitionTimestamps ?? []).filter(
+    t => t.phase === 'Running' && t.phaseTransitionTimestamp,
+  );
+  return running[running.length - 1]?.phaseTransitionTimestamp;
+}
+
+/**
+ * The VM's conditions, as the page lists them.
+ *
+ * @internal
+ */
+export function viewConditions(vm: VirtualMachine): ViewCondition[] {
+  const conditions = (vm.status?.conditions ?? []) as Array<
+    ViewCondition & Record<string, unknown>
+  >;
+  return conditions.map(c => {
+    const view: ViewCondition = { type: c.type, status: c.status };
+    if (c.reason) view.reason = c.reason;
+    if (c.message) view.message = c.message;
+    if (c.lastTransitionTime) view.lastTransitionTime = c.lastTransitionTime;
+    return view;
+  });
+}
+
+/**
+ * The guest OS the guest agent reports, when it reports one.
+ *
+ * @internal
+ */
+export function viewGuestOS(
+  vmi: VirtualMachineInstanceObject | undefined,
+): VirtualMachineView['guestOS'] {
+  const info = vmi?.status?.guestOSInfo;
+  if (!info) return undefined;
+  const guest: NonNullable<VirtualMachineView['guestOS']> = {};
+  for (const key of [
+    'id',
+    'name',
+    'prettyName',
+    'version',
+    'kernelRelease',
+  ] as const) {
+    if (info[key]) guest[key] = info[key];
+  }
+  return Object.keys(guest).length > 0 ? guest : undefined;
+}
+
+/**
+ * The VirtualMachine as YAML without what is noise to its owner: status, managed
+ * fields and kubectl's copy of the last applied manifest.
+ *
+ * @internal
+ */
+export function manifestYaml(vm: VirtualMachine): string {
+  const { status: _status, ...rest } = vm as VirtualMachine & {
+    status?: unknown;
+  };
+  const metadata: Record<string, unknown> = { ...rest.metadata };
+  delete metadata.managedFields;
+  const annotations = metadata.annotations as
+    | Record<string, string>
+    | undefined;
+  if (annotations?.['kubectl.kubernetes.io/last-applied-configuration']) {
+    const kept = { ...annotations };
+    delete kept['kubectl.kubernetes.io/last-applied-configuration'];
+    if (Object.keys(kept).length > 0) metadata.annotations = kept;
+    else delete metadata.annotations;
+  }
+  return stringify({ ...rest, metadata });
+}

@@ -1,0 +1,699 @@
+import type { AuditorService } from '@backstage/backend-plugin-api';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  AuthorizeResult,
+  isPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  adminKubeConfig,
+  ClusterInfo,
+  createTestNamespace,
+  kubeRequest,
+  deleteTestNamespace,
+  testClusters,
+  waitUntil,
+} from '@vmportal/kube-testenv';
+import {
+  KUBEVIRT_ANNOTATIONS,
+  kubevirtPermissions,
+  kubevirtVmPowerPermission,
+  NamespaceQuotaSummary,
+  TeamQuotaSummary,
+  VirtualMachineView,
+} from '@vmportal/plugin-kubevirt-common';
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { parse } from 'yaml';
+import {
+  applyAsAdmin,
+  clustersConfig,
+  readVm,
+  testVirtualMachine,
+  waitForVmStatus,
+} from './__testUtils__/testVirtualMachines';
+import { kubevirtPlugin } from './plugin';
+
+jest.setTimeout(180_000);
+
+const OWNER = 'user:default/owner';
+const STRANGER = 'user:default/stranger';
+/** May not even read VMs. */
+const OUTSIDER = 'user:default/outsider';
+/** Who owns what through which group, as the catalog's ownership claims would say. */
+const claims: Record<string, string[]> = {
+  [OWNER]: [OWNER, 'group:default/team-web'],
+  [STRANGER]: [STRANGER, 'group:default/team-data'],
+};
+
+let clusters: ClusterInfo[];
+let east: ClusterInfo;
+let west: ClusterInfo;
+let namespace: string;
+let emptyNamespace: string;
+let server: Server;
+let entities: Entity[] = [];
+const auditEvents: Array<{
+  options: Parameters<AuditorService['createEvent']>[0];
+  outcome?: { status: 'succeeded' | 'failed'; meta?: object; error?: Error };
+}> = [];
+
+const TEAM_WEB = 'group:default/team-web';
+
+function vmEntity(
+  name: string,
+  annotations: Record<string, string>,
+  owner = TEAM_WEB,
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'virtual-machine', lifecycle: 'production', owner },
+    relations: [{ type: 'ownedBy', targetRef: owner }],
+  };
+}
+
+function annotationsFor(cluster: string, ns: string, name: string) {
+  return {
+    [KUBEVIRT_ANNOTATIONS.cluster]: cluster,
+    [KUBEVIRT_ANNOTATIONS.namespace]: ns,
+    [KUBEVIRT_ANNOTATIONS.name]: name,
+  };
+}
+
+/** The catalog's view of ownership: allow power actions to the entity's owners only. */
+const permissions = mockServices.permissions.mock({
+  async authorize(requests, options) {
+    const principal = options?.credentials.principal as {
+      userEntityRef?: string;
+    };
+    const user = principal.userEntityRef ?? '';
+    return requests.map(r => {
+      if (!isPermission(r.permission, kubevirtVmPowerPermission)) {
+        return {
+          result:
+            user === OUTSIDER ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+        };
+      }
+      const resourceRef = (r as { resourceRef?: string }).resourceRef ?? '';
+      const owner = entities.find(
+        e => `component:default/${e.metadata.name}` === resourceRef,
+      )?.spec?.owner as string | undefined;
+      return {
+        result:
+          owner && (claims[user] ?? []).includes(owner)
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
+      };
+    });
+  },
+});
+
+const auditor = mockServices.auditor.mock({
+  async createEvent(options) {
+    const event: (typeof auditEvents)[number] = { options };
+    auditEvents.push(event);
+    return {
+      async success(params) {
+        event.outcome = {
+          status: 'succeeded',
+          meta: { ...options.meta, ...params?.meta },
+        };
+      },
+      async fail(params) {
+        event.outcome = {
+          status: 'failed',
+          meta: { ...options.meta, ...params.meta },
+          error: params.error,
+        };
+      },
+    };
+  },
+});
+
+const as = (user: string) => ({
+  Authorization: mockCredentials.user.header(user),
+});
+
+beforeAll(async () => {
+  clusters = testClusters();
+  [east, west] = clusters;
+  [namespace, emptyNamespace] = await Promise.all([
+    createTestNamespace(east, 'kvb-web', { 'vmportal.io/owner': 'team-web' }),
+    createTestNamespace(west, 'kvb-empty', { 'vmportal.io/owner': 'team-web' }),
+  ]);
+  await applyAsAdmin(east, [
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'team-quota', namespace },
+      spec: {
+        hard: {
+          'requests.cpu': '8',
+          'requests.memory': '32Gi',
+          'count/virtualmachines.kubevirt.io': '5',
+        },
+      },
+    } as KubernetesObject,
+  ]);
+  // The quota admits VMs only once its controller has filled in its status.
+  await waitUntil('the ResourceQuota to have a status', 60_000, async () => {
+    const quota = await kubeRequest<{ status?: { hard?: object } }>(
+      adminKubeConfig(east),
+      'GET',
+      `/api/v1/namespaces/${namespace}/resourcequotas/team-quota`,
+    );
+    return quota.status?.hard ? true : undefined;
+  });
+  await applyAsAdmin(east, [
+    testVirtualMachine(namespace, 'web-1', {
+      instancetype: 'u1.small',
+      preference: 'fedora',
+      dataDisk: '1Gi',
+    }),
+    testVirtualMachine(namespace, 'db-1', {
+      runStrategy: 'Halted',
+      cpu: { cores: 2, sockets: 1, threads: 2 },
+      memory: '3Gi',
+    }),
+  ]);
+
+  entities = [
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: { name: 'team-web', namespace: 'default' },
+      spec: { type: 'team', children: [] },
+    },
+    vmEntity('web-1', annotationsFor(east.name, namespace, 'web-1')),
+    vmEntity('db-1', annotationsFor(east.name, namespace, 'db-1')),
+    vmEntity('unannotated', {
+      [KUBEVIRT_ANNOTATIONS.namespace]: namespace,
+      [KUBEVIRT_ANNOTATIONS.name]: 'web-1',
+    }),
+    vmEntity('ghost', annotationsFor(east.name, namespace, 'ghost')),
+    vmEntity('elsewhere', annotationsFor('nowhere', namespace, 'web-1')),
+    vmEntity('offline-1', annotationsFor('offline', namespace, 'web-1')),
+  ];
+
+  const backend = await startTestBackend({
+    features: [
+      kubevirtPlugin,
+      mockServices.rootConfig.factory({
+        data: clustersConfig(clusters, [
+          {
+            // Nothing listens here: reads fail as with an unreachable apiserver.
+            name: 'offline',
+            url: 'https://127.0.0.1:9',
+            authProvider: 'serviceAccount',
+            serviceAccountToken: 'offline-token',
+          },
+        ]),
+      }),
+      catalogServiceMock.factory({ entities }),
+      permissions.factory,
+      auditor.factory,
+    ],
+  });
+  server = backend.server;
+
+  await waitForVmStatus(east, namespace, 'web-1', 'Running');
+});
+
+afterAll(async () => {
+  await Promise.all([
+    deleteTestNamespace(east, namespace),
+    deleteTestNamespace(west, emptyNamespace),
+  ]);
+});
+
+async function getView(name: string, user = OWNER) {
+  return request(server)
+    .get(`/api/kubevirt/v1/entities/default/component/${name}/vm`)
+    .set(as(user));
+}
+
+async function power(name: string, body: object, user = OWNER) {
+  return request(server)
+    .post(`/api/kubevirt/v1/entities/default/component/${name}/power`)
+    .set(as(user))
+    .send(body);
+}
+
+/** Polls the view (bounded) until `check` holds. */
+async function waitForView(
+  name: string,
+  what: string,
+  check: (view: VirtualMachineView) => boolean,
+): Promise<VirtualMachineView> {
+  return waitUntil(`the view of ${name}: ${what}`, 90_000, async () => {
+    const response = await getView(name);
+    return response.status === 200 && check(response.body)
+      ? (response.body as VirtualMachineView)
+      : undefined;
+  });
+}
+
+describe('kubevirtPlugin', () => {
+  it('answers its health check without credentials', async () => {
+    const response = await request(server).get('/api/kubevirt/health');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+  });
+
+  it('registers its permissions', async () => {
+    const response = await request(server).get(
+      '/api/kubevirt/.well-known/backstage/permissions/metadata',
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.permissions).toEqual(
+      expect.arrayContaining(
+        kubevirtPermissions.map(p => expect.objectContaining({ name: p.name })),
+      ),
+    );
+  });
+
+  describe('GET /v1/entities/:namespace/:kind/:name/vm', () => {
+    it("shows the running VM's live state", async () => {
+      // Running comes before the guest agent has reported IPs and the OS.
+      const view = await waitForView(
+        'web-1',
+        'Running and ready, with an IP and a guest OS',
+        v =>
+          v.printableStatus === 'Running' &&
+          v.ready &&
+          v.interfaces[0]?.ipAddresses.length > 0 &&
+          v.guestOS !== undefined,
+      );
+      const vm = await readVm(east, namespace, 'web-1');
+      expect(view).toMatchObject({
+        cluster: east.name,
+        namespace,
+        name: 'web-1',
+        uid: vm.metadata.uid,
+        printableStatus: 'Running',
+        ready: true,
+        runStrategy: 'Always',
+        size: {
+          instancetype: 'u1.small',
+          preference: 'fedora',
+          vcpus: 1,
+          memory: '2Gi',
+        },
+        guestOS: { id: 'fedora' },
+        power: { allowed: true, available: ['stop', 'restart', 'pause'] },
+      });
+      expect(view.node).toEqual(expect.any(String));
+      expect(Date.parse(view.startedAt ?? '')).toBeLessThanOrEqual(Date.now());
+      expect(view.conditions).toContainEqual(
+        expect.objectContaining({ type: 'Ready', status: 'True' }),
+      );
+      expect(view.interfaces).toEqual([
+        expect.objectContaining({
+          name: 'default',
+          network: 'pod',
+          binding: 'masquerade',
+          mac: expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+          ipAddresses: [expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/)],
+        }),
+      ]);
+      expect(view.disks).toEqual([
+        {
+          name: 'rootdisk',
+          bus: 'virtio',
+          type: 'containerDisk',
+          source: 'quay.io/containerdisks/fedora:41',
+        },
+        { name: 'cloudinitdisk', bus: 'virtio', type: 'cloudInitNoCloud' },
+        expect.objectContaining({
+          name: 'data',
+          bus: 'scsi',
+          type: 'dataVolume',
+          source: 'web-1-data',
+          storageClass: 'standard',
+          phase: 'Succeeded',
+          size: expect.any(String),
+        }),
+      ]);
+      expect(view.launcherPod).toMatchObject({
+        name: expect.stringMatching(/^virt-launcher-web-1-/),
+        phase: 'Running',
+        requests: { cpu: expect.any(String), memory: expect.any(String) },
+      });
+      expect(view.events.length).toBeGreaterThan(0);
+      expect(view.events.length).toBeLessThanOrEqual(30);
+      const kinds = new Set(view.events.map(e => e.object.kind));
+      expect(kinds).toContain('VirtualMachine');
+      expect(kinds).toContain('Pod');
+      const times = view.events.map(e => Date.parse(e.lastTimestamp ?? ''));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+
+      const manifest = parse(view.manifest);
+      expect(manifest).toMatchObject({
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachine',
+        metadata: { name: 'web-1', namespace },
+        spec: { runStrategy: 'Always', instancetype: { name: 'u1.small' } },
+      });
+      expect(manifest.status).toBeUndefined();
+      expect(manifest.metadata.managedFields).toBeUndefined();
+      expect(view.manifest).not.toContain('managedFields');
+    });
+
+    it('never shows a cluster token or CA', async () => {
+      const response = await getView('web-1');
+      expect(response.status).toBe(200);
+      const text = JSON.stringify(response.body);
+      for (const cluster of clusters) {
+        expect(text).not.toContain(cluster.token);
+        expect(text).not.toContain(cluster.portalToken);
+        expect(text).not.toContain(cluster.caData);
+      }
+      const list = await request(server)
+        .get('/api/kubevirt/v1/clusters')
+        .set(as(OWNER));
+      expect(list.body).toEqual(
+        clusters.map(c => ({ name: c.name })).concat([{ name: 'offline' }]),
+      );
+    });
+
+    it('sizes a VM without an instancetype by its CPU topology', async () => {
+      const view = await waitForView(
+        'db-1',
+        'Stopped',
+        v => v.printableStatus === 'Stopped',
+      );
+      expect(view.size).toEqual({ vcpus: 4, memory: '3Gi' });
+      expect(view.runStrategy).toBe('Halted');
+      expect(view.launcherPod).toBeUndefined();
+      expect(view.node).toBeUndefined();
+      expect(view.power.available).toEqual(['start']);
+    });
+
+    it('tells a non-owner why they cannot act', async () => {
+      const response = await getView('web-1', STRANGER);
+      expect(response.status).toBe(200);
+      expect(response.body.power).toEqual({
+        allowed: false,
+        deniedReason: expect.stringContaining(
+          `Only members of ${TEAM_WEB} can start, stop`,
+        ),
+        available: ['stop', 'restart', 'pause'],
+      });
+    });
+
+    it('refuses users who may not read VMs', async () => {
+      const response = await getView('web-1', OUTSIDER);
+      expect(response.status).toBe(403);
+      expect(response.body.error.message).toBe(
+        'You may not see the virtual machine of component:default/web-1',
+      );
+    });
+
+    it.each([
+      ['missing', 'component:default/missing was not found in the catalog'],
+      [
+        'unannotated',
+        `Component default/unannotated has no ${KUBEVIRT_ANNOTATIONS.cluster} annotation`,
+      ],
+      [
+        'ghost',
+        () =>
+          `VirtualMachine ${namespace}/ghost not found in cluster ${east.name}`,
+      ],
+      ['elsewhere', "cluster 'nowhere' is not configured"],
+    ])('says what is missing for %s', async (name, message) => {
+      const response = await getView(name);
+      expect(response.status).toBe(404);
+      expect(response.body.error.name).toBe('NotFoundError');
+      expect(response.body.error.message).toContain(
+        typeof message === 'function' ? message() : message,
+      );
+    });
+
+    it('names the cluster it could not reach', async () => {
+      const response = await getView('offline-1');
+      expect(response.status).toBe(503);
+      expect(response.body.error.message).toContain("on cluster 'offline'");
+      expect(JSON.stringify(response.body)).not.toContain('offline-token');
+    });
+  });
+
+  describe('POST /v1/entities/:namespace/:kind/:name/power', () => {
+    it('refuses non-owners with 403 and records it', async () => {
+      auditEvents.length = 0;
+      const response = await power('web-1', { action: 'stop' }, STRANGER);
+      expect(response.status).toBe(403);
+      expect(response.body.error.message).toBe(
+        `Only members of ${TEAM_WEB} can stop component:default/web-1`,
+      );
+      expect(auditEvents).toHaveLength(1);
+      expect(auditEvents[0].options).toMatchObject({
+        eventId: 'vm-power-action',
+        severityLevel: 'medium',
+        meta: { action: 'stop', entityRef: 'component:default/web-1' },
+      });
+      expect(auditEvents[0].outcome).toMatchObject({
+        status: 'failed',
+        meta: { cluster: east.name, namespace, name: 'web-1' },
+        error: expect.objectContaining({ name: 'NotAllowedError' }),
+      });
+      expect((await readVm(east, namespace, 'web-1')).spec.runStrategy).toBe(
+        'Always',
+      );
+    });
+
+    it('rejects a request that is not a power action', async () => {
+      const response = await power('web-1', { action: 'explode' });
+      expect(response.status).toBe(400);
+      expect(response.body.error.name).toBe('InputError');
+      expect(response.body.error.message).toContain('action');
+    });
+
+    it('lets an owner stop and start the VM through KubeVirt, and audits it', async () => {
+      await waitForView(
+        'web-1',
+        'Running',
+        v => v.printableStatus === 'Running',
+      );
+      auditEvents.length = 0;
+
+      const stop = await power('web-1', { action: 'stop', force: true });
+      expect(stop.status).toBe(202);
+      expect(stop.body).toEqual({
+        action: 'stop',
+        via: 'subresource',
+        previousStatus: 'Running',
+      });
+      await waitForVmStatus(east, namespace, 'web-1', 'Stopped');
+
+      const start = await power('web-1', { action: 'start' });
+      expect(start.status).toBe(202);
+      expect(start.body).toEqual({
+        action: 'start',
+        via: 'subresource',
+        previousStatus: 'Stopped',
+      });
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+
+      expect(auditEvents.map(e => e.outcome)).toEqual([
+        {
+          status: 'succeeded',
+          meta: {
+            action: 'stop',
+            force: true,
+            entityRef: 'component:default/web-1',
+            cluster: east.name,
+            namespace,
+            name: 'web-1',
+            via: 'subresource',
+            previousStatus: 'Running',
+          },
+        },
+        expect.objectContaining({
+          status: 'succeeded',
+          meta: expect.objectContaining({
+            action: 'start',
+            via: 'subresource',
+          }),
+        }),
+      ]);
+      expect(auditEvents[0].options.request).toBeDefined();
+    });
+
+    it("passes on KubeVirt's refusal to start a running VM as 409", async () => {
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+      auditEvents.length = 0;
+      const response = await power('web-1', { action: 'start' });
+      expect(response.status).toBe(409);
+      expect(response.body.error.name).toBe('ConflictError');
+      expect(response.body.error.message).toMatch(/already running/i);
+      expect(auditEvents[0].outcome?.status).toBe('failed');
+    });
+
+    it('pauses and unpauses the running VM', async () => {
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+      const pause = await power('web-1', { action: 'pause' });
+      expect(pause.status).toBe(202);
+      expect(pause.body).toMatchObject({ via: 'subresource' });
+      const paused = await waitForView(
+        'web-1',
+        'Paused',
+        v => v.printableStatus === 'Paused',
+      );
+      expect(paused.power.available).toEqual(['stop', 'unpause']);
+
+      const unpause = await power('web-1', { action: 'unpause' });
+      expect(unpause.status).toBe(202);
+      expect(unpause.body).toMatchObject({ previousStatus: 'Paused' });
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+    });
+
+    it('says which VM is missing', async () => {
+      const response = await power('ghost', { action: 'start' });
+      expect(response.status).toBe(404);
+      expect(response.body.error.message).toBe(
+        `VirtualMachine ${namespace}/ghost not found in cluster ${east.name}`,
+      );
+    });
+  });
+
+  describe('quota', () => {
+    it("summarises a namespace's quotas with their use", async () => {
+      const summary = await waitUntil(
+        'the quota to count the running VM',
+        60_000,
+        async () => {
+          const response = await request(server)
+            .get(`/api/kubevirt/v1/quota/${east.name}/${namespace}`)
+            .set(as(OWNER));
+          const body = response.body as NamespaceQuotaSummary;
+          const memory = body.quotas?.find(
+            q => q.resource === 'requests.memory',
+          );
+          const count = body.quotas?.find(
+            q => q.resource === 'count/virtualmachines.kubevirt.io',
+          );
+          return memory && memory.fraction > 0 && count?.used === '2'
+            ? body
+            : undefined;
+        },
+      );
+      expect(summary.cluster).toBe(east.name);
+      expect(summary.namespace).toBe(namespace);
+      expect(summary.quotas.map(q => q.resource)).toEqual([
+        'count/virtualmachines.kubevirt.io',
+        'requests.cpu',
+        'requests.memory',
+      ]);
+      expect(summary.quotas[0]).toEqual({
+        quota: 'team-quota',
+        resource: 'count/virtualmachines.kubevirt.io',
+        hard: '5',
+        used: '2',
+        fraction: 0.4,
+      });
+      const memory = summary.quotas[2];
+      expect(memory.hard).toBe('32Gi');
+      // A u1.small guest has 2Gi; its launcher pod asks for more.
+      expect(memory.fraction).toBeGreaterThan(2 / 32);
+      expect(memory.fraction).toBeLessThan(1);
+    });
+
+    it("sums up a team's VMs and namespaces", async () => {
+      const response = await request(server)
+        .get('/api/kubevirt/v1/teams/default/group/team-web/quota')
+        .set(as(OWNER));
+      expect(response.status).toBe(200);
+      const body = response.body as TeamQuotaSummary;
+      // Five Components are owned by team-web; web-1 is the one running.
+      expect(body).toMatchObject({
+        team: 'group:default/team-web',
+        vmCount: entities.filter(e => e.kind === 'Component').length,
+        runningCount: 1,
+      });
+      const namespaces = body.namespaces.map(
+        n => `${n.cluster}/${n.namespace}`,
+      );
+      expect(namespaces).toContain(`${east.name}/${namespace}`);
+      expect(namespaces).toContain(`${west.name}/${emptyNamespace}`);
+      expect(
+        body.namespaces.find(n => n.namespace === emptyNamespace)?.quotas,
+      ).toEqual([]);
+    });
+
+    it('lists the sizes a cluster offers', async () => {
+      const response = await request(server)
+        .get(`/api/kubevirt/v1/clusters/${east.name}/sizes`)
+        .set(as(OWNER));
+      expect(response.status).toBe(200);
+      expect(response.body).toContainEqual(
+        expect.objectContaining({
+          name: 'u1.medium',
+          kind: 'VirtualMachineClusterInstancetype',
+          series: 'u1',
+          size: 'medium',
+          vcpus: 1,
+          memory: '4Gi',
+        }),
+      );
+    });
+
+    it("plans a VM against the namespace's live quota", async () => {
+      const plan = (body: object) =>
+        request(server)
+          .post(
+            `/api/kubevirt/v1/clusters/${east.name}/namespaces/${namespace}/plan`,
+          )
+          .set(as(OWNER))
+          .send(body);
+
+      const fits = await plan({
+        instancetype: 'u1.medium',
+        disks: [{ name: 'data', size: '10Gi', storageClass: 'standard' }],
+      });
+      expect(fits.status).toBe(200);
+      expect(fits.body.problems).toEqual([]);
+      expect(fits.body.shortfalls).toEqual([]);
+      expect(fits.body.fits).toBe(true);
+      const memory = fits.body.rows.find(
+        (r: { resource: string }) => r.resource === 'requests.memory',
+      );
+      expect(memory).toMatchObject({
+        quota: 'team-quota',
+        hard: '32Gi',
+        fits: true,
+      });
+      expect(memory.thisVm).toEqual(expect.any(String));
+
+      const tooBig = await plan({ instancetype: 'u1.8xlarge' });
+      expect(tooBig.status).toBe(200);
+      expect(tooBig.body.fits).toBe(false);
+      expect(tooBig.body.shortfalls.join(' ')).toContain('requests.memory');
+
+      // The test clusters have no StorageClass, so none is the default.
+      const noClass = await plan({
+        cpu: 2,
+        memory: '4Gi',
+        disks: [{ name: 'data', size: '10Gi' }],
+      });
+      expect(noClass.body.fits).toBe(false);
+      expect(noClass.body.problems).toEqual([
+        expect.stringContaining('Disk data names no storage class'),
+      ]);
+
+      const invalid = await plan({ cpu: 2 });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.error.message).toContain(
+        'give an instancetype, or cpu and memory',
+      );
+    });
+  });
+});

@@ -1,0 +1,131 @@
+import {
+  VirtualMachine,
+  VirtualMachineView,
+  virtualMachineRunStrategy,
+} from '@vmportal/plugin-kubevirt-common';
+import type {
+  DataVolumeObject,
+  KubeEventObject,
+  KubevirtClient,
+  PersistentVolumeClaimObject,
+  PodObject,
+} from '@vmportal/plugin-kubevirt-node';
+import {
+  launcherPodSummary,
+  manifestYaml,
+  pickLauncherPod,
+  viewConditions,
+  viewDisks,
+  viewEvents,
+  viewGuestOS,
+  viewInterfaces,
+  virtualMachineSize,
+  vmiStartedAt,
+  volumeClaimName,
+} from '../lib/virtualMachineView';
+
+/** How many events the page shows at most. */
+export const EVENTS_LIMIT = 30;
+
+const VM_KINDS = new Set(['VirtualMachine', 'VirtualMachineInstance']);
+
+/**
+ * Reads a VM and everything the page shows about it from its cluster: the VM, its
+ * VMI, the launcher pod, the DataVolumes and claims of its volumes, the instancetype
+ * and the recent events of the VM, VMI and pod. `vm` is the VM the caller already
+ * read. Everything but the user's power rights.
+ *
+ * @internal
+ */
+export async function readVirtualMachineView(
+  client: KubevirtClient,
+  vm: VirtualMachine,
+): Promise<Omit<VirtualMachineView, 'power'>> {
+  const namespace = vm.metadata.namespace ?? '';
+  const name = vm.metadata.name;
+  const volumes = vm.spec.template?.spec?.volumes ?? [];
+
+  const [vmi, instancetype, storage, vmEvents] = await Promise.all([
+    client.getVirtualMachineInstance(namespace, name),
+    vm.spec.instancetype?.name
+      ? client.getInstancetype(vm.spec.instancetype, namespace)
+      : Promise.resolve(undefined),
+    readStorage(client, namespace, volumes),
+    client.listEvents(namespace, `involvedObject.name=${name}`),
+  ]);
+
+  let pods: PodObject[] = [];
+  if (vmi?.metadata.uid) {
+    pods = await client.listPods(
+      namespace,
+      `kubevirt.io/created-by=${vmi.metadata.uid}`,
+    );
+  }
+  if (pods.length === 0 && vmi) {
+    pods = await client.listPods(namespace, `vm.kubevirt.io/name=${name}`);
+  }
+  const pod = pickLauncherPod(pods);
+  const podEvents: KubeEventObject[] = pod
+    ? await client.listEvents(
+        namespace,
+        `involvedObject.name=${pod.metadata.name},involvedObject.kind=Pod`,
+      )
+    : [];
+
+  const view: Omit<VirtualMachineView, 'power'> = {
+    cluster: client.cluster,
+    namespace,
+    name,
+    uid: vm.metadata.uid ?? '',
+    printableStatus: vm.status?.printableStatus ?? 'Unknown',
+    ready: vm.status?.ready === true,
+    runStrategy: virtualMachineRunStrategy(vm),
+    conditions: viewConditions(vm),
+    size: virtualMachineSize(vm, instancetype),
+    interfaces: viewInterfaces(vm, vmi),
+    disks: viewDisks(vm, storage.dataVolumes, storage.claims),
+    events: viewEvents(
+      [
+        ...vmEvents.filter(e => VM_KINDS.has(e.involvedObject?.kind ?? '')),
+        ...podEvents,
+      ],
+      EVENTS_LIMIT,
+    ),
+    manifest: manifestYaml(vm),
+  };
+  const guestOS = viewGuestOS(vmi);
+  if (guestOS) view.guestOS = guestOS;
+  if (vmi?.status?.nodeName) view.node = vmi.status.nodeName;
+  const startedAt = vmiStartedAt(vmi);
+  if (startedAt) view.startedAt = startedAt;
+  if (pod) view.launcherPod = launcherPodSummary(pod);
+  return view;
+}
+
+async function readStorage(
+  client: KubevirtClient,
+  namespace: string,
+  volumes: NonNullable<
+    NonNullable<
+      NonNullable<VirtualMachine['spec']['template']>['spec']
+    >['volumes']
+  >,
+) {
+  const dataVolumes = new Map<string, DataVolumeObject>();
+  const claims = new Map<string, PersistentVolumeClaimObject>();
+  await Promise.all(
+    volumes.map(async volume => {
+      const claimName = volumeClaimName(volume);
+      if (!claimName) return;
+      const [dataVolume, claim] = await Promise.all([
+        volume.dataVolume
+          ? client.getDataVolume(namespace, claimName)
+          : Promise.resolve(undefined),
+        client.getPersistentVolumeClaim(namespace, claimName),
+      ]);
+      if (dataVolume) dataVolumes.set(claimName, dataVolume);
+      if (claim) claims.set(claimName, claim);
+    }),
+  );
+  return { dataVolumes, claims };
+}

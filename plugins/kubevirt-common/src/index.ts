@@ -1,0 +1,137 @@
+/**
+ * Types, entity annotations, permissions and pure logic shared by the VM Portal's
+ * KubeVirt plugins (frontend and backend alike; no I/O).
+ *
+ * @packageDocumentation
+ */
+
+export {
+  KUBEVIRT_ANNOTATIONS,
+  VIRTUAL_MACHINE_COMPONENT_TYPE,
+} from './annotations';
+export { KUBEVIRT_ENTITY_LABELS } from './entityLabels';
+export {
+  kubevirtPermissions,
+  kubevirtVmPowerPermission,
+  kubevirtVmReadPermission,
+} from './permissions';
+export {
+  VIRTUAL_MACHINE_RUN_STRATEGIES,
+  virtualMachineRunStrategy,
+} from './virtualMachine';
+export type {
+  KubeObjectMeta,
+  VirtualMachine,
+  VirtualMachineInstancetype,
+  VirtualMachineVolume,
+} from './virtualMachine';
+export { availablePowerActions, POWER_ACTIONS } from './vmView';
+export type {
+  NamespaceQuotaSummary,
+  PowerAction,
+  PowerActionRequest,
+  PowerActionResult,
+  QuotaPlanRequest,
+  QuotaUse,
+  TeamQuotaSummary,
+  ViewCondition,
+  ViewDisk,
+  ViewEvent,
+  ViewInterface,
+  VirtualMachineSize,
+  VirtualMachineView,
+} from './vmView';
+export { Quantity } from './kube/Quantity';
+export type { QuantityFormat } from './kube/Quantity';
+export type {
+  LabelSelectorLike,
+  LimitRangeItemLike,
+  LimitRangeLike,
+  ResourceListLike,
+  ResourceQuotaLike,
+} from './kube/kubernetesObjects';
+export type {
+  ContainerResources,
+  LimitRangeOutcome,
+  ResourceQuantities,
+} from './kube/podResources';
+export {
+  applyPodApiDefaults,
+  parseResourceList,
+  podResourceTotals,
+} from './kube/podResources';
+export type {
+  CustomSizeRequest,
+  DataDiskRequest,
+  DiskStorageRequest,
+  InstancetypeSizeRequest,
+  NetworkInterfaceRequest,
+  OsImageRequest,
+  PreferenceRequest,
+  VirtualMachineRequest,
+  VirtualMachineRequestRunStrategy,
+  VirtualMachineSizeRequest,
+} from './request/VirtualMachineRequest';
+export {
+  validateVirtualMachineRequest,
+  virtualMachineRequestProblems,
+} from './request/validateVirtualMachineRequest';
+export { VirtualMachineRequestError } from './request/VirtualMachineRequestError';
+export type { VirtualMachineRequestProblem } from './request/VirtualMachineRequestError';
+export { parseSshPublicKey } from './request/sshPublicKey';
+export type { SshPublicKeyInfo } from './request/sshPublicKey';
+export { SizeCatalog } from './sizes/SizeCatalog';
+export type {
+  InstancetypeSize,
+  PreferenceEntry,
+  SizeReference,
+  SkippedSizeObject,
+} from './sizes/SizeCatalog';
+export { commonInstancetypes } from './sizes/commonInstancetypes';
+export type {
+  InstancetypeObject,
+  PreferenceObject,
+} from './sizes/instancetypeObjects';
+export type {
+  InstancetypeSpecLike,
+  KubeVirtConfigurationLike,
+  PreferenceSpecLike,
+  VirtualMachineInstanceLike,
+  VirtualMachineInstanceSpecLike,
+} from './quota/kubevirtObjects';
+export { launcherPodResources } from './quota/launcherPodResources';
+export { KUBEVIRT_VERSION } from './quota/kubevirtSettings';
+export { InstancetypeConflictError } from './quota/applyInstancetype';
+export type {
+  LauncherPodCluster,
+  LauncherPodInput,
+  LauncherPodResources,
+} from './quota/launcherPodResources';
+export { planQuota } from './quota/planQuota';
+export type {
+  PlanQuotaInput,
+  QuotaPlan,
+  QuotaPlanRow,
+} from './quota/planQuota';
+export type {
+  CdiConfigLike,
+  DiskClaimPlan,
+  StorageClassInfo,
+} from './quota/dataVolumeStorage';
+export {
+  CDI_DEFAULT_FILESYSTEM_OVERHEAD,
+  cdiRequiredSpace,
+} from './quota/dataVolumeStorage';
+export { formatQuantityForHumans } from './quota/formatQuantityForHumans';
+export { buildVirtualMachineObjects } from './render/buildVirtualMachineObjects';
+export type {
+  BuildVirtualMachineOptions,
+  KubernetesManifest,
+} from './render/buildVirtualMachineObjects';
+export { renderVirtualMachine } from './render/renderVirtualMachine';
+export type {
+  RenderedVirtualMachine,
+  RenderVirtualMachineOptions,
+} from './render/renderVirtualMachine';
+export { cloudInitUserData } from './render/cloudInitUserData';
+export { toYaml } from './render/serializeYaml';

@@ -1,0 +1,228 @@
+/**
+ * The VM page's REST contract between @vmportal/plugin-kubevirt-backend and
+ * @vmportal/plugin-kubevirt. Routes, under the backend's `/api/kubevirt`:
+ *
+ * - `GET  /v1/entities/:namespace/:kind/:name/vm` → {@link VirtualMachineView}
+ * - `POST /v1/entities/:namespace/:kind/:name/power` body {@link PowerActionRequest}
+ *   → 202 {@link PowerActionResult}
+ * - `GET  /v1/quota/:cluster/:namespace` → {@link NamespaceQuotaSummary}
+ * - `GET  /v1/teams/:namespace/:kind/:name/quota` → {@link TeamQuotaSummary}
+ *
+ * The browser only ever names catalog entities; clusters, tokens and CA data stay in
+ * the backend.
+ */
+
+/** A power action on a virtual machine. @public */
+export type PowerAction = 'start' | 'stop' | 'restart' | 'pause' | 'unpause';
+
+/** Every power action, in the order the page shows them. @public */
+export const POWER_ACTIONS: readonly PowerAction[] = [
+  'start',
+  'stop',
+  'restart',
+  'pause',
+  'unpause',
+];
+
+/** Body of a power action request. @public */
+export interface PowerActionRequest {
+  action: PowerAction;
+  /** Stop or restart without the guest's graceful shutdown (grace period 0). */
+  force?: boolean;
+}
+
+/** What the backend did for a power action. @public */
+export interface PowerActionResult {
+  action: PowerAction;
+  /** `subresource`: KubeVirt's API; `runStrategy`: a patch of spec.runStrategy. */
+  via: 'subresource' | 'runStrategy';
+  /** The VM's printableStatus when the action was accepted. */
+  previousStatus: string;
+}
+
+/** A Kubernetes-style condition. @public */
+export interface ViewCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+/** One network interface of the VM. @public */
+export interface ViewInterface {
+  name: string;
+  /** `pod` network or the multus network's name. */
+  network: string;
+  binding?: string;
+  mac?: string;
+  ipAddresses: string[];
+  interfaceName?: string;
+}
+
+/** One disk of the VM. @public */
+export interface ViewDisk {
+  name: string;
+  bus?: string;
+  /** containerDisk, dataVolume, persistentVolumeClaim, cloudInitNoCloud, … */
+  type: string;
+  /** Image, DataVolume or claim name. */
+  source?: string;
+  size?: string;
+  storageClass?: string;
+  /** DataVolume or PVC phase. */
+  phase?: string;
+  progress?: string;
+}
+
+/** A recent event about the VM, its VMI or its launcher pod. @public */
+export interface ViewEvent {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  lastTimestamp?: string;
+  object: { kind: string; name: string };
+}
+
+/** Everything the VM page shows about one VM, read live from its cluster. @public */
+export interface VirtualMachineView {
+  cluster: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  printableStatus: string;
+  ready: boolean;
+  runStrategy: string;
+  conditions: ViewCondition[];
+  size: {
+    instancetype?: string;
+    preference?: string;
+    vcpus: number;
+    memory: string;
+  };
+  guestOS?: {
+    id?: string;
+    name?: string;
+    prettyName?: string;
+    version?: string;
+    kernelRelease?: string;
+  };
+  node?: string;
+  /** When the running VMI started, for the uptime. */
+  startedAt?: string;
+  interfaces: ViewInterface[];
+  disks: ViewDisk[];
+  launcherPod?: {
+    name: string;
+    phase: string;
+    qosClass?: string;
+    requests: Record<string, string>;
+    limits: Record<string, string>;
+  };
+  events: ViewEvent[];
+  /** The VirtualMachine as YAML, managed fields and status stripped. */
+  manifest: string;
+  /** Which power actions the signed-in user may take now, and why not. */
+  power: {
+    allowed: boolean;
+    /** Why the user may not act (e.g. not an owner), when `allowed` is false. */
+    deniedReason?: string;
+    /** Actions that make sense in the VM's current state. */
+    available: PowerAction[];
+  };
+}
+
+/** One quota in a namespace, with use. @public */
+export interface QuotaUse {
+  quota: string;
+  resource: string;
+  hard: string;
+  used: string;
+  /** used / hard, 0–1 (may exceed 1 when a quota was lowered). */
+  fraction: number;
+}
+
+/** Quota use of one namespace. @public */
+export interface NamespaceQuotaSummary {
+  cluster: string;
+  namespace: string;
+  quotas: QuotaUse[];
+}
+
+/** A team's VMs and quota use across the namespaces it owns. @public */
+export interface TeamQuotaSummary {
+  team: string;
+  vmCount: number;
+  runningCount: number;
+  namespaces: NamespaceQuotaSummary[];
+}
+
+/**
+ * A size (KubeVirt instancetype) a cluster offers, as the sizes route sends it
+ * (`GET /clusters/:cluster/sizes`).
+ *
+ * @public
+ */
+export interface VirtualMachineSize {
+  /** The instancetype's name, e.g. `u1.medium`: the size picker's value. */
+  name: string;
+  /** `VirtualMachineClusterInstancetype` or `VirtualMachineInstancetype`. */
+  kind: string;
+  /** The series, e.g. `u1`. */
+  series: string;
+  /** The size within the series, e.g. `medium`. */
+  size: string;
+  vcpus: number;
+  /** Guest memory as a Kubernetes quantity, e.g. `4Gi`. */
+  memory: string;
+  description?: string;
+}
+
+/**
+ * What the request form asks the plan route about
+ * (`POST /clusters/:cluster/namespaces/:namespace/plan`): an instancetype, or vCPUs
+ * and guest memory, an optional preference, plus extra disks.
+ *
+ * @public
+ */
+export interface QuotaPlanRequest {
+  instancetype?: string;
+  /** Guest vCPUs, when no instancetype is given. */
+  cpu?: number;
+  /** Guest memory as a quantity, when no instancetype is given. */
+  memory?: string;
+  /** A preference's name (cluster-wide, or in the namespace). */
+  preference?: string;
+  disks?: Array<{ name: string; size: string; storageClass?: string }>;
+}
+
+/**
+ * Power actions that make sense for a VM in `printableStatus` (KubeVirt's states),
+ * so the page offers only those.
+ *
+ * @public
+ */
+export function availablePowerActions(printableStatus: string): PowerAction[] {
+  switch (printableStatus) {
+    case 'Stopped':
+      return ['start'];
+    case 'Running':
+      return ['stop', 'restart', 'pause'];
+    case 'Paused':
+      return ['stop', 'unpause'];
+    case 'CrashLoopBackOff':
+    case 'ErrorUnschedulable':
+    case 'Starting':
+    case 'Provisioning':
+    case 'WaitingForVolumeBinding':
+    case 'ErrImagePull':
+    case 'ImagePullBackOff':
+    case 'ErrorPvcNotFound':
+    case 'DataVolumeError':
+      return ['stop'];
+    default:
+      // Stopping, Terminating, Migrating, Unknown: wait for KubeVirt to settle.
+      return [];
+  }
+}

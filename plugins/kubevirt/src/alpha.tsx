@@ -1,0 +1,116 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+import { kubevirtApiRef } from './api/KubevirtApi';
+import { KubevirtClient } from './api/KubevirtClient';
+
+const VIRTUAL_MACHINE_FILTER = 'kind:component,spec.type:virtual-machine';
+
+/**
+ * The {@link KubevirtApi} on the app's discovery and fetch APIs.
+ *
+ * @alpha
+ */
+export const kubevirtApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: kubevirtApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new KubevirtClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/**
+ * The "Virtual machine" tab of `virtual-machine` Components
+ * (`entity-content:kubevirt/virtual-machine`).
+ *
+ * @alpha
+ */
+export const entityVirtualMachineContent = EntityContentBlueprint.make({
+  name: 'virtual-machine',
+  params: {
+    path: '/virtual-machine',
+    title: 'Virtual machine',
+    filter: VIRTUAL_MACHINE_FILTER,
+    loader: () =>
+      import('./components/VirtualMachineContent').then(m => (
+        <m.VirtualMachineContent />
+      )),
+  },
+});
+
+/**
+ * The Overview card of `virtual-machine` Components
+ * (`entity-card:kubevirt/virtual-machine-overview`).
+ *
+ * @alpha
+ */
+export const entityVirtualMachineOverviewCard = EntityCardBlueprint.make({
+  name: 'virtual-machine-overview',
+  params: {
+    filter: VIRTUAL_MACHINE_FILTER,
+    loader: () =>
+      import('./components/VirtualMachineOverviewCard').then(m => (
+        <m.VirtualMachineOverviewCard />
+      )),
+  },
+});
+
+/**
+ * The team card of Groups (`entity-card:kubevirt/team-virtual-machines`).
+ *
+ * @alpha
+ */
+export const entityTeamVirtualMachinesCard = EntityCardBlueprint.make({
+  name: 'team-virtual-machines',
+  params: {
+    filter: 'kind:group',
+    loader: () =>
+      import('./components/TeamVirtualMachinesCard').then(m => (
+        <m.TeamVirtualMachinesCard />
+      )),
+  },
+});
+
+/**
+ * The `VirtualMachineSizePicker` scaffolder field
+ * (`scaffolder-form-field:kubevirt/virtual-machine-size-picker`).
+ *
+ * @alpha
+ */
+export const virtualMachineSizePickerFormField = FormFieldBlueprint.make({
+  name: 'virtual-machine-size-picker',
+  params: {
+    field: () =>
+      import('./components/VirtualMachineSizePicker/formField').then(
+        m => m.virtualMachineSizePickerFormField,
+      ),
+  },
+});
+
+/**
+ * The KubeVirt frontend plugin for the new frontend system: the VM tab and Overview
+ * card of `virtual-machine` Components, the team card of Groups and the scaffolder's
+ * size picker.
+ *
+ * @alpha
+ */
+export default createFrontendPlugin({
+  pluginId: 'kubevirt',
+  extensions: [
+    kubevirtApi,
+    entityVirtualMachineContent,
+    entityVirtualMachineOverviewCard,
+    entityTeamVirtualMachinesCard,
+    virtualMachineSizePickerFormField,
+  ],
+});

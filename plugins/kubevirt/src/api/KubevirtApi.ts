@@ -1,0 +1,87 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import type { CompoundEntityRef } from '@backstage/catalog-model';
+import type {
+  NamespaceQuotaSummary,
+  PowerActionRequest,
+  PowerActionResult,
+  Quantity,
+  QuotaPlan as PlannedQuota,
+  QuotaPlanRequest,
+  TeamQuotaSummary,
+  VirtualMachineSize,
+  VirtualMachineView,
+} from '@vmportal/plugin-kubevirt-common';
+
+/**
+ * A cluster the portal can place virtual machines on.
+ *
+ * @public
+ */
+export interface KubevirtCluster {
+  /** The name in `kubernetes.clusterLocatorMethods`. */
+  name: string;
+  title?: string;
+}
+
+/**
+ * A value as it comes over JSON: every kubevirt-common `Quantity` as its canonical
+ * text (`Quantity.toJSON`, e.g. `4Gi`, `1500m`).
+ */
+type AsJson<T> = T extends Quantity
+  ? string
+  : T extends ReadonlyArray<infer Item>
+  ? Array<AsJson<Item>>
+  : T extends object
+  ? { [K in keyof T]: AsJson<T[K]> }
+  : T;
+
+/**
+ * Whether a planned VM fits a namespace's quotas: kubevirt-common's `planQuota`
+ * result as the backend's plan route sends it (quantities as text).
+ *
+ * @public
+ */
+export type QuotaPlan = AsJson<PlannedQuota>;
+
+/**
+ * The KubeVirt backend, as the frontend sees it. Entity refs are full refs
+ * (`component:default/web-1`) or compound refs.
+ *
+ * @public
+ */
+export interface KubevirtApi {
+  /** The live view of the VM a catalog entity stands for. */
+  getVirtualMachine(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<VirtualMachineView>;
+  /** Starts, stops, restarts, pauses or unpauses the entity's VM. */
+  powerAction(
+    entityRef: string | CompoundEntityRef,
+    request: PowerActionRequest,
+  ): Promise<PowerActionResult>;
+  getNamespaceQuota(
+    cluster: string,
+    namespace: string,
+  ): Promise<NamespaceQuotaSummary>;
+  /** VMs and quota use of a team (a Group entity). */
+  getTeamQuota(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<TeamQuotaSummary>;
+  listClusters(): Promise<KubevirtCluster[]>;
+  listSizes(cluster: string): Promise<VirtualMachineSize[]>;
+  /** What a VM of the requested size would do to the namespace's quotas. */
+  planRequest(
+    cluster: string,
+    namespace: string,
+    request: QuotaPlanRequest,
+  ): Promise<QuotaPlan>;
+}
+
+/**
+ * The {@link KubevirtApi}.
+ *
+ * @public
+ */
+export const kubevirtApiRef = createApiRef<KubevirtApi>({
+  id: 'plugin.kubevirt.service',
+});

@@ -1,0 +1,268 @@
+/**
+ * @jest-environment node
+ */
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ResponseError } from '@backstage/errors';
+import { vmView } from '../__fixtures__/virtualMachineView';
+import type { QuotaPlan } from './KubevirtApi';
+import { KubevirtClient } from './KubevirtClient';
+
+interface Recorded {
+  method: string;
+  url: string;
+  body?: unknown;
+  contentType?: string;
+}
+
+/** Answers like the Backstage backend: JSON bodies, and errors in its error shape. */
+function backstageError(
+  name: string,
+  message: string,
+  statusCode: number,
+  req: IncomingMessage,
+) {
+  return {
+    error: { name, message },
+    request: { method: req.method, url: req.url },
+    response: { statusCode },
+  };
+}
+
+/** What the backend's plan route sends: planQuota's result, quantities as text. */
+const plan: QuotaPlan = {
+  fits: true,
+  rows: [
+    {
+      quota: 'team-quota',
+      resource: 'requests.memory',
+      hard: '24Gi',
+      used: '12Gi',
+      thisVm: '2270Mi',
+      duringImportOnly: '0',
+      after: '14558Mi',
+      fits: true,
+    },
+  ],
+  shortfalls: [],
+  problems: [],
+  disks: [],
+};
+
+let server: Server;
+let baseUrl: string;
+let requests: Recorded[];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', chunk => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      requests.push({
+        method: req.method!,
+        url: req.url!,
+        body: text ? JSON.parse(text) : undefined,
+        contentType: req.headers['content-type'],
+      });
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, {
+          'Content-Type': 'application/json; charset=utf-8',
+        });
+        res.end(JSON.stringify(body));
+      };
+      const url = req.url!;
+      if (
+        url === '/api/kubevirt/v1/entities/default/component/web-frontend-1/vm'
+      ) {
+        json(200, vmView('Running'));
+      } else if (
+        url === '/api/kubevirt/v1/entities/default/component/payments-db/power'
+      ) {
+        json(
+          403,
+          backstageError(
+            'NotAllowedError',
+            'Only members of group:default/team-payments can start or stop this VM',
+            403,
+            req,
+          ),
+        );
+      } else if (
+        url ===
+        '/api/kubevirt/v1/entities/default/component/web-frontend-1/power'
+      ) {
+        json(202, {
+          action: 'stop',
+          via: 'subresource',
+          previousStatus: 'Running',
+        });
+      } else if (
+        url === '/api/kubevirt/v1/entities/default/component/gone/vm'
+      ) {
+        json(
+          404,
+          backstageError(
+            'NotFoundError',
+            'VirtualMachine team-web/gone not found on east',
+            404,
+            req,
+          ),
+        );
+      } else if (url === '/api/kubevirt/v1/clusters/east/sizes') {
+        json(200, [
+          {
+            name: 'u1.small',
+            kind: 'VirtualMachineClusterInstancetype',
+            series: 'u1',
+            size: 'small',
+            vcpus: 1,
+            memory: '2Gi',
+          },
+        ]);
+      } else if (
+        url === '/api/kubevirt/v1/clusters/east/namespaces/team-web/plan'
+      ) {
+        json(200, plan);
+      } else if (
+        url === '/api/kubevirt/v1/teams/default/group/team-web/quota'
+      ) {
+        json(
+          500,
+          backstageError(
+            'Error',
+            'the apiserver of east did not answer',
+            500,
+            req,
+          ),
+        );
+      } else {
+        // What the backend's root router does for a plugin that is not installed.
+        res.writeHead(404);
+        res.end();
+      }
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${
+    (server.address() as AddressInfo).port
+  }/api/kubevirt`;
+});
+
+afterAll(async () => {
+  await new Promise(resolve => server.close(resolve));
+});
+
+beforeEach(() => {
+  requests = [];
+});
+
+function client(pluginBaseUrl = () => baseUrl) {
+  return new KubevirtClient({
+    discoveryApi: {
+      getBaseUrl: async (pluginId: string) => {
+        expect(pluginId).toBe('kubevirt');
+        return pluginBaseUrl();
+      },
+    },
+    fetchApi: { fetch: (input, init) => fetch(input, init) },
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ResponseError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (ResponseError.is(error)) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('KubevirtClient', () => {
+  it('reads a VM by its entity ref', async () => {
+    const view = await client().getVirtualMachine(
+      'Component:default/web-frontend-1',
+    );
+    expect(view.printableStatus).toBe('Running');
+    expect(requests).toEqual([
+      {
+        method: 'GET',
+        url: '/api/kubevirt/v1/entities/default/component/web-frontend-1/vm',
+        body: undefined,
+        contentType: undefined,
+      },
+    ]);
+  });
+
+  it('posts power actions as JSON', async () => {
+    const result = await client().powerAction(
+      { kind: 'Component', namespace: 'default', name: 'web-frontend-1' },
+      { action: 'stop', force: true },
+    );
+    expect(result).toEqual({
+      action: 'stop',
+      via: 'subresource',
+      previousStatus: 'Running',
+    });
+    expect(requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/api/kubevirt/v1/entities/default/component/web-frontend-1/power',
+      body: { action: 'stop', force: true },
+      contentType: 'application/json',
+    });
+  });
+
+  it('lists sizes and plans requests on the cluster routes', async () => {
+    expect(await client().listSizes('east')).toHaveLength(1);
+    expect(
+      await client().planRequest('east', 'team-web', {
+        instancetype: 'u1.small',
+      }),
+    ).toEqual(plan);
+    expect(requests[1]).toMatchObject({
+      method: 'POST',
+      url: '/api/kubevirt/v1/clusters/east/namespaces/team-web/plan',
+      body: { instancetype: 'u1.small' },
+    });
+  });
+
+  it('says the user is not an owner when the backend refuses a power action', async () => {
+    const error = await rejection(
+      client().powerAction('component:default/payments-db', { action: 'stop' }),
+    );
+    expect(error.statusCode).toBe(403);
+    expect(error.message).toBe(
+      'You cannot stop this virtual machine: Only members of group:default/team-payments can start or stop this VM',
+    );
+  });
+
+  it('asks whether the backend is installed when nothing answers the route', async () => {
+    const error = await rejection(client().listClusters());
+    expect(error.statusCode).toBe(404);
+    expect(error.message).toBe(
+      `Could not list the clusters: nothing answered at ${baseUrl}. Is the kubevirt backend installed?`,
+    );
+  });
+
+  it("passes the backend's own not-found on", async () => {
+    const error = await rejection(
+      client().getVirtualMachine('component:default/gone'),
+    );
+    expect(error.message).toBe(
+      'Could not load this virtual machine: VirtualMachine team-web/gone not found on east',
+    );
+  });
+
+  it("passes other failures on with the backend's message", async () => {
+    const error = await rejection(
+      client().getTeamQuota('group:default/team-web'),
+    );
+    expect(error.statusCode).toBe(500);
+    expect(error.message).toBe(
+      "Could not load the team's virtual machines: the apiserver of east did not answer",
+    );
+  });
+});

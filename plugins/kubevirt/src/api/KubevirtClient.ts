@@ -1,0 +1,148 @@
+import { CompoundEntityRef, parseEntityRef } from '@backstage/catalog-model';
+import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import type {
+  NamespaceQuotaSummary,
+  PowerActionRequest,
+  PowerActionResult,
+  QuotaPlanRequest,
+  TeamQuotaSummary,
+  VirtualMachineSize,
+  VirtualMachineView,
+} from '@vmportal/plugin-kubevirt-common';
+import type { KubevirtApi, KubevirtCluster, QuotaPlan } from './KubevirtApi';
+
+/**
+ * The {@link KubevirtApi} over HTTP, against `@vmportal/plugin-kubevirt-backend`.
+ *
+ * @public
+ */
+export class KubevirtClient implements KubevirtApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  async getVirtualMachine(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<VirtualMachineView> {
+    return this.request(`/v1/entities/${entityPath(entityRef)}/vm`, {
+      purpose: 'load this virtual machine',
+    });
+  }
+
+  async powerAction(
+    entityRef: string | CompoundEntityRef,
+    request: PowerActionRequest,
+  ): Promise<PowerActionResult> {
+    return this.request(`/v1/entities/${entityPath(entityRef)}/power`, {
+      purpose: `${request.action} this virtual machine`,
+      method: 'POST',
+      body: request,
+    });
+  }
+
+  async getNamespaceQuota(
+    cluster: string,
+    namespace: string,
+  ): Promise<NamespaceQuotaSummary> {
+    return this.request(
+      `/v1/quota/${encodeURIComponent(cluster)}/${encodeURIComponent(
+        namespace,
+      )}`,
+      { purpose: `read the quota of ${namespace}` },
+    );
+  }
+
+  async getTeamQuota(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<TeamQuotaSummary> {
+    return this.request(`/v1/teams/${entityPath(entityRef)}/quota`, {
+      purpose: "load the team's virtual machines",
+    });
+  }
+
+  async listClusters(): Promise<KubevirtCluster[]> {
+    return this.request('/v1/clusters', { purpose: 'list the clusters' });
+  }
+
+  async listSizes(cluster: string): Promise<VirtualMachineSize[]> {
+    return this.request(`/v1/clusters/${encodeURIComponent(cluster)}/sizes`, {
+      purpose: `list the sizes on ${cluster}`,
+    });
+  }
+
+  async planRequest(
+    cluster: string,
+    namespace: string,
+    request: QuotaPlanRequest,
+  ): Promise<QuotaPlan> {
+    return this.request(
+      `/v1/clusters/${encodeURIComponent(
+        cluster,
+      )}/namespaces/${encodeURIComponent(namespace)}/plan`,
+      {
+        purpose: `check the quota of ${namespace}`,
+        method: 'POST',
+        body: request,
+      },
+    );
+  }
+
+  private async request<T>(
+    path: string,
+    options: { purpose: string; method?: 'GET' | 'POST'; body?: unknown },
+  ): Promise<T> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('kubevirt');
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method: options.method ?? 'GET',
+      ...(options.body === undefined
+        ? {}
+        : {
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(options.body),
+          }),
+    });
+    if (!response.ok) {
+      throw await explainedError(response, baseUrl, options.purpose);
+    }
+    return (await response.json()) as T;
+  }
+}
+
+function entityPath(entityRef: string | CompoundEntityRef): string {
+  const { kind, namespace, name } = parseEntityRef(entityRef);
+  return [namespace, kind.toLocaleLowerCase('en-US'), name]
+    .map(encodeURIComponent)
+    .join('/');
+}
+
+/**
+ * A ResponseError whose message says what went wrong in the user's terms; the
+ * panel that shows it still has the backend's own error underneath.
+ */
+async function explainedError(
+  response: Response,
+  baseUrl: string,
+  purpose: string,
+): Promise<ResponseError> {
+  const error = await ResponseError.fromResponse(response);
+  // The backend's errors are typed (NotFoundError, NotAllowedError, …); a bare
+  // `Error` cause means the body did not come from it.
+  const fromBackend = error.cause.name !== 'Error';
+  if (response.status === 404 && !fromBackend) {
+    error.message = `Could not ${purpose}: nothing answered at ${baseUrl}. Is the kubevirt backend installed?`;
+  } else if (response.status === 403) {
+    error.message = `You cannot ${purpose}: ${
+      fromBackend ? error.cause.message : 'you are not one of its owners'
+    }`;
+  } else if (response.status === 401) {
+    error.message = `You cannot ${purpose}: you are not signed in`;
+  } else {
+    error.message = `Could not ${purpose}: ${error.cause.message}`;
+  }
+  return error;
+}

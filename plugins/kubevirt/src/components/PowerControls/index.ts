@@ -1,0 +1,2 @@
+export { PowerControls } from './PowerControls';
+export type { PowerControlsProps } from './PowerControls';

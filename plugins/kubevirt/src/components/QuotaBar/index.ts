@@ -1,0 +1,2 @@
+export { QuotaBar, percentOf } from './QuotaBar';
+export type { QuotaBarProps } from './QuotaBar';

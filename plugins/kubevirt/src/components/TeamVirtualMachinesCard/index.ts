@@ -1,0 +1,1 @@
+export { TeamVirtualMachinesCard } from './TeamVirtualMachinesCard';

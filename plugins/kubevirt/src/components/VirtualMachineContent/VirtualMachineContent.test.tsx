@@ -1,0 +1,351 @@
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { Entity } from '@backstage/catalog-model';
+import type { PowerActionRequest } from '@vmportal/plugin-kubevirt-common';
+import { kubevirtApiRef } from '../../api/KubevirtApi';
+import {
+  mockKubevirtApi,
+  vmEntity,
+  vmView,
+} from '../../__fixtures__/virtualMachineView';
+import { VirtualMachineContent } from './VirtualMachineContent';
+
+type Api = ReturnType<typeof mockKubevirtApi>;
+
+async function renderContent(api: Api, entity: Entity = vmEntity) {
+  return renderInTestApp(
+    <TestApiProvider apis={[[kubevirtApiRef, api]]}>
+      <EntityProvider entity={entity}>
+        <VirtualMachineContent />
+      </EntityProvider>
+    </TestApiProvider>,
+  );
+}
+
+/** The value cell beside a metadata title ("Status", "Node", …). */
+function fact(title: string): HTMLElement {
+  const row = screen.getByText(title, { selector: 'td' }).closest('tr');
+  if (!row) {
+    throw new Error(`no row for ${title}`);
+  }
+  return row;
+}
+
+/**
+ * A running VM whose stop the backend accepts (it is then Stopping until the test sets
+ * `vm.status`), with Stop clicked: the confirmation dialog is open. Fake timers.
+ */
+async function clickStopOnRunningVm() {
+  jest.useFakeTimers();
+  const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+  const api = mockKubevirtApi();
+  const vm = { status: 'Running' };
+  api.getVirtualMachine.mockImplementation(async () => vmView(vm.status));
+  api.powerAction.mockImplementation(async () => {
+    vm.status = 'Stopping';
+    return { action: 'stop', via: 'subresource', previousStatus: 'Running' };
+  });
+  await renderContent(api);
+  await user.click(await screen.findByRole('button', { name: 'Stop' }));
+  return { user, api, vm };
+}
+
+let visibility: DocumentVisibilityState = 'visible';
+function setVisibility(next: DocumentVisibilityState) {
+  visibility = next;
+  act(() => {
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+}
+
+beforeAll(() => {
+  Object.defineProperty(document, 'visibilityState', {
+    configurable: true,
+    get: () => visibility,
+  });
+});
+afterAll(() => {
+  delete (document as { visibilityState?: unknown }).visibilityState;
+});
+afterEach(() => {
+  visibility = 'visible';
+  jest.useRealTimers();
+});
+
+describe('VirtualMachineContent', () => {
+  it('shows the state, size, disks, NICs, conditions, events and launcher pod', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Running'));
+    await renderContent(api);
+
+    expect(await screen.findByText('Network interfaces')).toBeInTheDocument();
+    expect(api.getVirtualMachine).toHaveBeenCalledWith(
+      'component:default/web-frontend-1',
+    );
+    expect(within(fact('Status')).getByText('Running')).toBeInTheDocument();
+    expect(
+      within(fact('Run strategy')).getByText('Always'),
+    ).toBeInTheDocument();
+    expect(within(fact('Node')).getByText('node-a')).toBeInTheDocument();
+    expect(within(fact('Uptime')).queryByText('—')).not.toBeInTheDocument();
+    expect(
+      within(fact('Size')).getByText('u1.small · 1 vCPU · 2Gi'),
+    ).toBeInTheDocument();
+    expect(
+      within(fact('IP addresses')).getByText('10.244.1.17'),
+    ).toBeInTheDocument();
+    expect(screen.getAllByText('Ubuntu 24.04 LTS').length).toBeGreaterThan(0);
+    // Disks, NICs, conditions and events are tables with their rows.
+    expect(screen.getByText('web-frontend-1-root')).toBeInTheDocument();
+    expect(screen.getByText('cloudInitNoCloud')).toBeInTheDocument();
+    expect(screen.getByText('02:00:00:aa:bb:01')).toBeInTheDocument();
+    expect(screen.getByText('Ready')).toBeInTheDocument();
+    expect(
+      screen.getByText('0/3 nodes are available: 3 Insufficient memory.'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('virt-launcher-web-frontend-1-x7k2p'),
+    ).toBeInTheDocument();
+    // The launcher pod's requests, memory in binary units.
+    expect(screen.getByText('2.2 GiB')).toBeInTheDocument();
+    expect(screen.getByText('0.1 CPU')).toBeInTheDocument();
+    // Only the actions that make sense for a running VM.
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Restart' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Pause' })).toBeEnabled();
+    expect(
+      screen.queryByRole('button', { name: 'Start' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('shows an empty state for an entity without the KubeVirt annotations', async () => {
+    const api = mockKubevirtApi();
+    await renderContent(api, {
+      ...vmEntity,
+      metadata: { name: 'not-a-vm', namespace: 'default' },
+    });
+    expect(screen.getByText('No virtual machine')).toBeInTheDocument();
+    expect(api.getVirtualMachine).not.toHaveBeenCalled();
+  });
+
+  it('explains a failure to load', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockRejectedValue(
+      new Error(
+        'Could not load this virtual machine: nothing answered at http://localhost/api/kubevirt. Is the kubevirt backend installed?',
+      ),
+    );
+    await renderContent(api);
+    expect(
+      await screen.findAllByText(/Is the kubevirt backend installed\?/),
+    ).not.toHaveLength(0);
+  });
+
+  it('disables the power buttons for users who are not owners, and says why', async () => {
+    const api = mockKubevirtApi();
+    const reason =
+      'Only members of group:default/team-web can start or stop this VM';
+    api.getVirtualMachine.mockResolvedValue(
+      vmView('Running', {
+        power: {
+          allowed: false,
+          deniedReason: reason,
+          available: ['stop', 'restart', 'pause'],
+        },
+      }),
+    );
+    await renderContent(api);
+
+    expect(await screen.findByText(reason)).toBeInTheDocument();
+    for (const name of ['Stop', 'Restart', 'Pause']) {
+      expect(screen.getByRole('button', { name })).toBeDisabled();
+    }
+  });
+
+  it('asks before stopping, then shows progress until the VM is Stopped', async () => {
+    const { user, api, vm } = await clickStopOnRunningVm();
+
+    const dialog = screen.getByRole('dialog');
+    expect(
+      within(dialog).getByText('Stop web-frontend-1?'),
+    ).toBeInTheDocument();
+    expect(api.powerAction).not.toHaveBeenCalled();
+    await user.click(within(dialog).getByRole('checkbox', { name: /Force/ }));
+    await user.click(within(dialog).getByRole('button', { name: 'Stop' }));
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+
+    expect(api.powerAction).toHaveBeenCalledWith(
+      'component:default/web-frontend-1',
+      { action: 'stop', force: true } satisfies PowerActionRequest,
+    );
+    // The backend accepted; the page refreshes at once and waits for Stopped.
+    expect(
+      await screen.findByText(
+        'Stopping web-frontend-1: waiting for Stopped (now Stopping)',
+      ),
+    ).toBeInTheDocument();
+    expect(within(fact('Status')).getByText('Stopping')).toBeInTheDocument();
+    expect(screen.getByRole('progressbar')).toBeInTheDocument();
+
+    // One second later, not five: the page polls faster while an action is under way.
+    vm.status = 'Stopped';
+    await act(() => jest.advanceTimersByTimeAsync(1_000));
+    expect(within(fact('Status')).getByText('Stopped')).toBeInTheDocument();
+    expect(screen.queryByText(/waiting for Stopped/)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Start' })).toBeEnabled();
+    expect(
+      screen.queryByRole('button', { name: 'Stop' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('waits for the new run after a restart, not for the old one', async () => {
+    jest.useFakeTimers();
+    const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+    const api = mockKubevirtApi();
+    let current = vmView('Running');
+    api.getVirtualMachine.mockImplementation(async () => current);
+    api.powerAction.mockResolvedValue({
+      action: 'restart',
+      via: 'subresource',
+      previousStatus: 'Running',
+    });
+    await renderContent(api);
+    await user.click(await screen.findByRole('button', { name: 'Restart' }));
+    await user.click(
+      within(screen.getByRole('dialog')).getByRole('button', {
+        name: 'Restart',
+      }),
+    );
+    expect(api.powerAction).toHaveBeenCalledWith(
+      'component:default/web-frontend-1',
+      { action: 'restart' },
+    );
+
+    // Right after the restart KubeVirt still reports the old run as Running.
+    const calls = api.getVirtualMachine.mock.calls.length;
+    await act(() => jest.advanceTimersByTimeAsync(1_000));
+    expect(api.getVirtualMachine.mock.calls.length).toBeGreaterThan(calls);
+    expect(
+      screen.getByText(
+        'Restarting web-frontend-1: waiting for Running (now Running)',
+      ),
+    ).toBeInTheDocument();
+
+    current = vmView('Starting');
+    await act(() => jest.advanceTimersByTimeAsync(1_000));
+    expect(
+      screen.getByText(
+        'Restarting web-frontend-1: waiting for Running (now Starting)',
+      ),
+    ).toBeInTheDocument();
+
+    current = vmView('Running', { startedAt: '2025-01-01T11:00:00Z' });
+    await act(() => jest.advanceTimersByTimeAsync(1_000));
+    expect(screen.queryByText(/waiting for Running/)).not.toBeInTheDocument();
+    expect(within(fact('Status')).getByText('Running')).toBeInTheDocument();
+  }, 20_000);
+
+  it('starts a stopped VM without asking', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Stopped'));
+    api.powerAction.mockResolvedValue({
+      action: 'start',
+      via: 'subresource',
+      previousStatus: 'Stopped',
+    });
+    await renderContent(api);
+    await userEvent.click(await screen.findByRole('button', { name: 'Start' }));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(api.powerAction).toHaveBeenCalledWith(
+      'component:default/web-frontend-1',
+      { action: 'start' },
+    );
+    expect(
+      await screen.findByText(/Starting web-frontend-1: waiting for Running/),
+    ).toBeInTheDocument();
+  });
+
+  it('says so when the VM does not reach its state within 2 minutes', async () => {
+    const { user, api } = await clickStopOnRunningVm();
+    await user.click(
+      within(screen.getByRole('dialog')).getByRole('button', { name: 'Stop' }),
+    );
+    expect(api.powerAction).toHaveBeenCalledWith(
+      'component:default/web-frontend-1',
+      { action: 'stop' },
+    );
+    await screen.findByText(/waiting for Stopped/);
+
+    await act(() => jest.advanceTimersByTimeAsync(110_000));
+    expect(screen.getByText(/waiting for Stopped/)).toBeInTheDocument();
+    await act(() => jest.advanceTimersByTimeAsync(11_000));
+    expect(screen.queryByText(/waiting for Stopped/)).not.toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /did not reach Stopped within 2 minutes; it is Stopping/,
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('shows why a power action was refused', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Stopped'));
+    api.powerAction.mockRejectedValue(
+      new Error(
+        'You cannot start this virtual machine: Only members of group:default/team-web can start or stop this VM',
+      ),
+    );
+    await renderContent(api);
+    await userEvent.click(await screen.findByRole('button', { name: 'Start' }));
+    expect(
+      await screen.findByText(/You cannot start this virtual machine/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/waiting for/)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Start' })).toBeEnabled();
+  });
+
+  it('refreshes every 5 seconds while visible, and not while the page is hidden', async () => {
+    jest.useFakeTimers();
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Running'));
+    await renderContent(api);
+    await screen.findByText('Network interfaces');
+    expect(api.getVirtualMachine).toHaveBeenCalledTimes(1);
+
+    await act(() => jest.advanceTimersByTimeAsync(5_000));
+    expect(api.getVirtualMachine).toHaveBeenCalledTimes(2);
+
+    setVisibility('hidden');
+    await act(() => jest.advanceTimersByTimeAsync(60_000));
+    expect(api.getVirtualMachine).toHaveBeenCalledTimes(2);
+
+    // Back in view: refresh at once, then on the schedule again.
+    setVisibility('visible');
+    await act(() => jest.advanceTimersByTimeAsync(0));
+    expect(api.getVirtualMachine).toHaveBeenCalledTimes(3);
+    await act(() => jest.advanceTimersByTimeAsync(5_000));
+    expect(api.getVirtualMachine).toHaveBeenCalledTimes(4);
+  });
+
+  it('shows the YAML on demand', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Running'));
+    await renderContent(api);
+    const toggle = await screen.findByRole('button', { name: 'YAML' });
+    expect(screen.queryByText(/runStrategy: Always/)).not.toBeInTheDocument();
+
+    await userEvent.click(toggle);
+    const yaml = await screen.findByText((_, element) =>
+      Boolean(
+        element?.tagName === 'CODE' &&
+          element.textContent?.includes('kind: VirtualMachine') &&
+          element.textContent.includes('runStrategy: Always'),
+      ),
+    );
+    expect(yaml).toBeVisible();
+  });
+});

@@ -1,0 +1,298 @@
+import {
+  CodeSnippet,
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StatusWarning,
+  StructuredMetadataTable,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import Accordion from '@material-ui/core/Accordion';
+import AccordionDetails from '@material-ui/core/AccordionDetails';
+import AccordionSummary from '@material-ui/core/AccordionSummary';
+import Box from '@material-ui/core/Box';
+import Grid from '@material-ui/core/Grid';
+import Typography from '@material-ui/core/Typography';
+import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import {
+  KUBEVIRT_ANNOTATIONS,
+  ViewCondition,
+  ViewDisk,
+  ViewEvent,
+  ViewInterface,
+  VirtualMachineView,
+} from '@vmportal/plugin-kubevirt-common';
+import { useVirtualMachine } from '../../hooks/useVirtualMachine';
+import { formatAge } from '../../lib/format';
+import { isVirtualMachineAvailable } from '../../lib/isVirtualMachineAvailable';
+import { formatQuantity } from '../../lib/quantity';
+import { PowerControls } from '../PowerControls';
+import { VirtualMachineFacts } from '../VirtualMachineFacts';
+
+const TABLE_OPTIONS = {
+  paging: false,
+  search: false,
+  padding: 'dense',
+  draggable: false,
+} as const;
+
+/** material-table writes into its rows; give it copies of the view's objects. */
+function rows<T extends object>(items: T[]): T[] {
+  return items.map(item => ({ ...item }));
+}
+
+const diskColumns: TableColumn<ViewDisk>[] = [
+  { title: 'Name', field: 'name', highlight: true },
+  { title: 'Type', field: 'type' },
+  { title: 'Source', field: 'source', emptyValue: '—' },
+  { title: 'Size', field: 'size', emptyValue: '—' },
+  { title: 'Storage class', field: 'storageClass', emptyValue: '—' },
+  { title: 'Bus', field: 'bus', emptyValue: '—' },
+  {
+    title: 'Phase',
+    render: disk =>
+      disk.phase
+        ? `${disk.phase}${disk.progress ? ` (${disk.progress})` : ''}`
+        : '—',
+  },
+];
+
+const interfaceColumns: TableColumn<ViewInterface>[] = [
+  { title: 'Name', field: 'name', highlight: true },
+  { title: 'Network', field: 'network' },
+  { title: 'Binding', field: 'binding', emptyValue: '—' },
+  { title: 'Guest interface', field: 'interfaceName', emptyValue: '—' },
+  { title: 'MAC', field: 'mac', emptyValue: '—' },
+  {
+    title: 'IP addresses',
+    render: nic =>
+      nic.ipAddresses.length > 0 ? nic.ipAddresses.join(', ') : '—',
+  },
+];
+
+const conditionColumns: TableColumn<ViewCondition>[] = [
+  { title: 'Type', field: 'type', highlight: true },
+  { title: 'Status', field: 'status' },
+  { title: 'Reason', field: 'reason', emptyValue: '—' },
+  { title: 'Message', field: 'message', emptyValue: '—' },
+  {
+    title: 'Last transition',
+    render: condition => formatAge(condition.lastTransitionTime, Date.now()),
+  },
+];
+
+const eventColumns: TableColumn<ViewEvent>[] = [
+  {
+    title: 'Type',
+    render: event =>
+      event.type === 'Warning' ? (
+        <StatusWarning>Warning</StatusWarning>
+      ) : (
+        event.type
+      ),
+  },
+  { title: 'Reason', field: 'reason' },
+  {
+    title: 'Object',
+    render: event => `${event.object.kind}/${event.object.name}`,
+  },
+  { title: 'Message', field: 'message' },
+  { title: 'Count', field: 'count', type: 'numeric' },
+  {
+    title: 'Last seen',
+    render: event => formatAge(event.lastTimestamp, Date.now()),
+  },
+];
+
+function resources(values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).map(([resource, quantity]) => [
+      resource,
+      formatQuantity(quantity, resource),
+    ]),
+  );
+}
+
+function LauncherPodCard(props: { view: VirtualMachineView }) {
+  const pod = props.view.launcherPod;
+  return (
+    <InfoCard
+      title="Launcher pod"
+      subheader="What the running VM asks of the cluster"
+    >
+      {pod ? (
+        <StructuredMetadataTable
+          options={{ titleFormat: key => key }}
+          metadata={{
+            Pod: pod.name,
+            Phase: pod.phase,
+            'QoS class': pod.qosClass ?? '—',
+            Requests:
+              Object.keys(pod.requests).length > 0
+                ? resources(pod.requests)
+                : '—',
+            Limits:
+              Object.keys(pod.limits).length > 0 ? resources(pod.limits) : '—',
+          }}
+        />
+      ) : (
+        <Typography variant="body2" color="textSecondary">
+          No launcher pod: the VM is not running.
+        </Typography>
+      )}
+    </InfoCard>
+  );
+}
+
+function ManifestView(props: { manifest: string }) {
+  return (
+    <Accordion TransitionProps={{ unmountOnExit: true }}>
+      <AccordionSummary
+        expandIcon={<ExpandMoreIcon />}
+        aria-controls="kubevirt-vm-yaml"
+        id="kubevirt-vm-yaml-header"
+      >
+        <Typography variant="h6">YAML</Typography>
+      </AccordionSummary>
+      <AccordionDetails id="kubevirt-vm-yaml">
+        <Box width="100%">
+          <CodeSnippet
+            text={props.manifest}
+            language="yaml"
+            showCopyCodeButton
+          />
+        </Box>
+      </AccordionDetails>
+    </Accordion>
+  );
+}
+
+function VirtualMachineDetails(props: { entityRef: string }) {
+  const { view, error, loading, pending, actionError, runAction } =
+    useVirtualMachine(props.entityRef);
+
+  if (loading && !view) {
+    return <Progress />;
+  }
+  if (!view) {
+    return error ? <ResponseErrorPanel error={error} /> : null;
+  }
+  return (
+    <Grid container spacing={3}>
+      {error && (
+        <Grid item xs={12}>
+          <ResponseErrorPanel
+            title={`The page could not refresh: ${error.message}`}
+            error={error}
+          />
+        </Grid>
+      )}
+      <Grid item xs={12} md={6}>
+        <InfoCard
+          title={view.name}
+          subheader={`VirtualMachine in ${view.namespace} on ${view.cluster}`}
+        >
+          <VirtualMachineFacts view={view} />
+          <Box mt={2}>
+            <PowerControls
+              view={view}
+              pending={pending}
+              actionError={actionError}
+              onAction={(action, force) => {
+                runAction(action, force);
+              }}
+            />
+          </Box>
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="Size">
+          <StructuredMetadataTable
+            options={{ titleFormat: key => key }}
+            metadata={{
+              Instancetype: view.size.instancetype ?? '— (set on the VM)',
+              Preference: view.size.preference ?? '—',
+              vCPUs: view.size.vcpus,
+              Memory: view.size.memory,
+              'Guest OS': view.guestOS?.prettyName ?? view.guestOS?.name ?? '—',
+              Kernel: view.guestOS?.kernelRelease ?? '—',
+            }}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <Table
+          title="Disks"
+          options={TABLE_OPTIONS}
+          columns={diskColumns}
+          data={rows(view.disks)}
+        />
+      </Grid>
+      <Grid item xs={12}>
+        <Table
+          title="Network interfaces"
+          options={TABLE_OPTIONS}
+          columns={interfaceColumns}
+          data={rows(view.interfaces)}
+        />
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <Table
+          title="Conditions"
+          options={TABLE_OPTIONS}
+          columns={conditionColumns}
+          data={rows(view.conditions)}
+        />
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <LauncherPodCard view={view} />
+      </Grid>
+      <Grid item xs={12}>
+        <Table
+          title="Recent events"
+          options={TABLE_OPTIONS}
+          columns={eventColumns}
+          data={rows(view.events)}
+          emptyContent={
+            <Box p={2}>
+              <Typography variant="body2" color="textSecondary">
+                No recent events.
+              </Typography>
+            </Box>
+          }
+        />
+      </Grid>
+      <Grid item xs={12}>
+        <ManifestView manifest={view.manifest} />
+      </Grid>
+    </Grid>
+  );
+}
+
+/**
+ * The VM tab of a `virtual-machine` Component: live state, power actions, disks,
+ * NICs, conditions, events, the launcher pod and the VM's YAML.
+ */
+export function VirtualMachineContent() {
+  const { entity } = useEntity();
+  if (!isVirtualMachineAvailable(entity)) {
+    return (
+      <EmptyState
+        missing="field"
+        title="No virtual machine"
+        description={`This entity does not name a KubeVirt virtual machine: it needs the ${[
+          KUBEVIRT_ANNOTATIONS.cluster,
+          KUBEVIRT_ANNOTATIONS.namespace,
+          KUBEVIRT_ANNOTATIONS.name,
+        ].join(', ')} annotations, which the KubeVirt catalog provider sets.`}
+      />
+    );
+  }
+  const entityRef = stringifyEntityRef(entity);
+  // A new entity starts from scratch rather than showing the last one's VM.
+  return <VirtualMachineDetails key={entityRef} entityRef={entityRef} />;
+}

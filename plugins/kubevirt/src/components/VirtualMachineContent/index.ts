@@ -1,0 +1,1 @@
+export { VirtualMachineContent } from './VirtualMachineContent';

@@ -1,0 +1,7 @@
+export {
+  VirtualMachineFacts,
+  guestOsName,
+  ipAddresses,
+  sizeSummary,
+  uptime,
+} from './VirtualMachineFacts';

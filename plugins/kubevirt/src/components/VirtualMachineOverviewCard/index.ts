@@ -1,0 +1,1 @@
+export { VirtualMachineOverviewCard } from './VirtualMachineOverviewCard';

@@ -1,0 +1,193 @@
+import { Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
+import Box from '@material-ui/core/Box';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import useAsync from 'react-use/esm/useAsync';
+import type { VirtualMachineSize } from '@vmportal/plugin-kubevirt-common';
+import { kubevirtApiRef } from '../../api/KubevirtApi';
+import { QuotaBar } from '../QuotaBar';
+import { planTarget, VirtualMachineSizePickerUiOptions } from './planTarget';
+
+function sizeLabel(size: VirtualMachineSize): string {
+  return `${size.name} · ${size.vcpus} vCPU${size.vcpus === 1 ? '' : 's'} · ${
+    size.memory
+  }`;
+}
+
+function bySeries(
+  sizes: VirtualMachineSize[],
+): Array<[string, VirtualMachineSize[]]> {
+  const groups = new Map<string, VirtualMachineSize[]>();
+  for (const size of sizes) {
+    groups.set(size.series, [...(groups.get(size.series) ?? []), size]);
+  }
+  return [...groups.entries()];
+}
+
+function QuotaPlanView(props: {
+  cluster: string;
+  namespace: string;
+  size: string;
+  request: ReturnType<typeof planTarget>['request'];
+}) {
+  const { cluster, namespace, size, request } = props;
+  const api = useApi(kubevirtApiRef);
+  // The request is rebuilt on every render; compare it by value.
+  const requestKey = JSON.stringify(request);
+  const plan = useAsync(
+    () => api.planRequest(cluster, namespace, JSON.parse(requestKey)),
+    [api, cluster, namespace, requestKey],
+  );
+  if (plan.loading && !plan.value) {
+    return <Progress />;
+  }
+  if (plan.error) {
+    return (
+      <Alert severity="warning">
+        Could not check the quota of {namespace}: {plan.error.message}
+      </Alert>
+    );
+  }
+  if (!plan.value) {
+    return null;
+  }
+  const { rows, fits, shortfalls, problems } = plan.value;
+  return (
+    <Box component="section" aria-label={`Quota of ${namespace} with ${size}`}>
+      <Typography variant="subtitle2" gutterBottom>
+        Quota of {namespace} on {cluster}: now → with this VM
+      </Typography>
+      {rows.length === 0 && (
+        <Typography variant="body2" color="textSecondary">
+          No ResourceQuota applies in {namespace}.
+        </Typography>
+      )}
+      {rows.map(row => (
+        <QuotaBar
+          key={`${row.quota}/${row.resource}`}
+          resource={row.resource}
+          quota={row.quota}
+          hard={row.hard}
+          used={row.used}
+          after={row.after}
+          danger={row.fits ? undefined : 'does not fit'}
+        />
+      ))}
+      {fits ? (
+        <Alert severity="success">
+          {size} fits the quota of {namespace}.
+        </Alert>
+      ) : (
+        <Alert severity="error">
+          {size} does not fit the quota of {namespace}:{' '}
+          {[...shortfalls, ...problems].join('; ')}
+        </Alert>
+      )}
+    </Box>
+  );
+}
+
+/**
+ * The `VirtualMachineSizePicker` scaffolder field: the sizes (instancetypes) of the
+ * chosen cluster, and what the chosen one does to the namespace's quota.
+ */
+export function VirtualMachineSizePicker(
+  props: FieldExtensionComponentProps<
+    string,
+    VirtualMachineSizePickerUiOptions
+  >,
+) {
+  const {
+    formData,
+    onChange,
+    uiSchema,
+    formContext,
+    rawErrors,
+    required,
+    schema,
+    idSchema,
+    disabled,
+    readonly,
+  } = props;
+  const api = useApi(kubevirtApiRef);
+  const options = uiSchema?.['ui:options'];
+  const { cluster, namespace, request } = planTarget(
+    formContext?.formData,
+    options,
+    formData ?? '',
+  );
+  const sizes = useAsync(
+    async () => (cluster ? api.listSizes(cluster) : undefined),
+    [api, cluster],
+  );
+  const chosen = sizes.value?.find(size => size.name === formData);
+  const label = schema.title ?? 'Size';
+
+  return (
+    <Box mb={2}>
+      <TextField
+        id={idSchema?.$id}
+        select
+        fullWidth
+        variant="outlined"
+        margin="normal"
+        label={label}
+        required={required}
+        disabled={disabled || readonly || !cluster || !sizes.value}
+        error={(rawErrors?.length ?? 0) > 0}
+        value={formData ?? ''}
+        onChange={event => onChange(event.target.value || undefined)}
+        SelectProps={{ native: true }}
+        InputLabelProps={{ shrink: true }}
+        helperText={
+          cluster
+            ? schema.description
+            : 'Choose a cluster first: the sizes depend on it.'
+        }
+      >
+        <option value="">Choose a size</option>
+        {bySeries(sizes.value ?? []).map(([series, group]) => (
+          <optgroup key={series} label={series}>
+            {group.map(size => (
+              <option key={size.name} value={size.name}>
+                {sizeLabel(size)}
+              </option>
+            ))}
+          </optgroup>
+        ))}
+        {formData && sizes.value && !chosen && (
+          <option value={formData}>
+            {formData} (not offered on {cluster})
+          </option>
+        )}
+      </TextField>
+      {sizes.loading && <Progress />}
+      {sizes.error && (
+        <Alert severity="error">
+          Could not list the sizes on {cluster}: {sizes.error.message}
+        </Alert>
+      )}
+      {chosen?.description && (
+        <Typography variant="body2" color="textSecondary" gutterBottom>
+          {chosen.description}
+        </Typography>
+      )}
+      {cluster && namespace && formData && (
+        <QuotaPlanView
+          cluster={cluster}
+          namespace={namespace}
+          size={formData}
+          request={request}
+        />
+      )}
+      {cluster && !namespace && (
+        <Typography variant="body2" color="textSecondary">
+          Choose a namespace to see its quota.
+        </Typography>
+      )}
+    </Box>
+  );
+}

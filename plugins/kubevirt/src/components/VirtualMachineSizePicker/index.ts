@@ -1,0 +1,3 @@
+export { VirtualMachineSizePicker } from './VirtualMachineSizePicker';
+export { validateVirtualMachineSize } from './validation';
+export type { VirtualMachineSizePickerUiOptions } from './planTarget';

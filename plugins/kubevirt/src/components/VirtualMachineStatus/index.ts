@@ -1,0 +1,1 @@
+export { VirtualMachineStatus } from './VirtualMachineStatus';

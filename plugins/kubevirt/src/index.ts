@@ -1,0 +1,27 @@
+/**
+ * Frontend plugin for KubeVirt virtual machines: the VM page, power actions for owners,
+ * the team card and the quota-aware size picker of the request form.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  EntityTeamVirtualMachinesCard,
+  EntityVirtualMachineContent,
+  EntityVirtualMachineOverviewCard,
+  VirtualMachineSizePickerFieldExtension,
+  kubevirtPlugin,
+} from './plugin';
+export { kubevirtApiRef } from './api/KubevirtApi';
+export type {
+  KubevirtApi,
+  KubevirtCluster,
+  QuotaPlan,
+} from './api/KubevirtApi';
+export type {
+  QuotaPlanRequest,
+  VirtualMachineSize,
+} from '@vmportal/plugin-kubevirt-common';
+export { KubevirtClient } from './api/KubevirtClient';
+export { isVirtualMachineAvailable } from './lib/isVirtualMachineAvailable';
+export type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';

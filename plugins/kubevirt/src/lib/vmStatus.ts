@@ -1,0 +1,60 @@
+import type { PowerAction } from '@vmportal/plugin-kubevirt-common';
+
+/** How the page shows a printableStatus. */
+export type StatusKind = 'ok' | 'stopped' | 'paused' | 'changing' | 'error';
+
+/** Sorts KubeVirt's printableStatus values by what they mean for the owner. */
+export function statusKind(printableStatus: string): StatusKind {
+  switch (printableStatus) {
+    case 'Running':
+      return 'ok';
+    case 'Stopped':
+      return 'stopped';
+    case 'Paused':
+      return 'paused';
+    case 'Starting':
+    case 'Stopping':
+    case 'Terminating':
+    case 'Provisioning':
+    case 'Migrating':
+    case 'WaitingForVolumeBinding':
+      return 'changing';
+    default:
+      // CrashLoopBackOff, ErrorUnschedulable, ErrImagePull, ImagePullBackOff,
+      // ErrorPvcNotFound, DataVolumeError, Unknown, and anything newer.
+      return 'error';
+  }
+}
+
+/** The printableStatus a power action leads to. */
+export function targetStatus(action: PowerAction): string {
+  switch (action) {
+    case 'stop':
+      return 'Stopped';
+    case 'pause':
+      return 'Paused';
+    default:
+      return 'Running';
+  }
+}
+
+/** Button label of a power action. */
+export function actionLabel(action: PowerAction): string {
+  return action.charAt(0).toLocaleUpperCase('en-US') + action.slice(1);
+}
+
+/** What the VM is doing while an action is under way: `Stopping`. */
+export function actionProgressLabel(action: PowerAction): string {
+  switch (action) {
+    case 'stop':
+      return 'Stopping';
+    case 'start':
+      return 'Starting';
+    case 'restart':
+      return 'Restarting';
+    case 'pause':
+      return 'Pausing';
+    default:
+      return 'Unpausing';
+  }
+}

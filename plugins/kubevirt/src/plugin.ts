@@ -1,0 +1,127 @@
+import {
+  createApiFactory,
+  createComponentExtension,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
+import { kubevirtApiRef } from './api/KubevirtApi';
+import { KubevirtClient } from './api/KubevirtClient';
+import { VIRTUAL_MACHINE_SIZE_PICKER } from './components/VirtualMachineSizePicker/fieldName';
+import { validateVirtualMachineSize } from './components/VirtualMachineSizePicker/validation';
+import { VirtualMachineSizePicker } from './components/VirtualMachineSizePicker/VirtualMachineSizePicker';
+import type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';
+import { rootRouteRef } from './routes';
+
+/**
+ * The KubeVirt frontend plugin for the legacy frontend system.
+ *
+ * @public
+ */
+export const kubevirtPlugin = createPlugin({
+  id: 'kubevirt',
+  apis: [
+    createApiFactory({
+      api: kubevirtApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new KubevirtClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: {
+    root: rootRouteRef,
+  },
+});
+
+/**
+ * The VM tab of a `virtual-machine` Component's entity page: live state, power
+ * actions, disks, NICs, conditions, events and YAML.
+ *
+ * @public
+ */
+export const EntityVirtualMachineContent = kubevirtPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityVirtualMachineContent',
+    component: () =>
+      import('./components/VirtualMachineContent').then(
+        m => m.VirtualMachineContent,
+      ),
+    mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * A card for a `virtual-machine` Component's Overview tab: state, size, IPs and the
+ * power buttons.
+ *
+ * @public
+ */
+export const EntityVirtualMachineOverviewCard = kubevirtPlugin.provide(
+  createComponentExtension({
+    name: 'EntityVirtualMachineOverviewCard',
+    component: {
+      lazy: () =>
+        import('./components/VirtualMachineOverviewCard').then(
+          m => m.VirtualMachineOverviewCard,
+        ),
+    },
+  }),
+);
+
+/**
+ * A card for a Group's page: the team's VMs (running of total) and its quota use per
+ * namespace.
+ *
+ * @public
+ */
+export const EntityTeamVirtualMachinesCard = kubevirtPlugin.provide(
+  createComponentExtension({
+    name: 'EntityTeamVirtualMachinesCard',
+    component: {
+      lazy: () =>
+        import('./components/TeamVirtualMachinesCard').then(
+          m => m.TeamVirtualMachinesCard,
+        ),
+    },
+  }),
+);
+
+/**
+ * The `VirtualMachineSizePicker` scaffolder field (`ui:field: VirtualMachineSizePicker`):
+ * the cluster's sizes and a live quota bar; refuses a size that does not fit.
+ *
+ * @public
+ */
+export const VirtualMachineSizePickerFieldExtension = kubevirtPlugin.provide(
+  createScaffolderFieldExtension<string, VirtualMachineSizePickerUiOptions>({
+    name: VIRTUAL_MACHINE_SIZE_PICKER,
+    component: VirtualMachineSizePicker,
+    validation: validateVirtualMachineSize,
+    schema: {
+      returnValue: {
+        type: 'string',
+        description: 'The name of the chosen instancetype, e.g. u1.medium',
+      },
+      uiOptions: {
+        type: 'object',
+        properties: {
+          clusterField: {
+            type: 'string',
+            description: 'Form field with the cluster name (default: cluster)',
+          },
+          namespaceField: {
+            type: 'string',
+            description: 'Form field with the namespace (default: namespace)',
+          },
+          diskSizeField: {
+            type: 'string',
+            description:
+              'Form field with the data disk size, counted in the quota plan',
+          },
+        },
+      },
+    },
+  }),
+);

@@ -1,0 +1,162 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  planQuota,
+  VirtualMachineRequestError,
+  VirtualMachineRequestProblem,
+} from '@vmportal/plugin-kubevirt-common';
+import { readPlanningState } from '@vmportal/plugin-kubevirt-node';
+import type { KubevirtClusterClients } from '../lib/KubevirtClusterClients';
+import {
+  quotaPlanMarkdown,
+  quotaPlanRows,
+  quotaPlanTable,
+} from '../lib/quotaPlanReport';
+import { examples } from './planVirtualMachine.examples';
+import {
+  checkRequest,
+  virtualMachineRequestInput,
+} from './virtualMachineRequestInput';
+
+const ACTION_FIELDS = ['allowOverQuota'];
+
+/**
+ * Options of {@link createPlanVirtualMachineAction}.
+ *
+ * @public
+ */
+export interface PlanVirtualMachineActionOptions {
+  /** The clusters VMs can be requested on. */
+  clusters: KubevirtClusterClients;
+}
+
+/**
+ * The `kubevirt:vm:plan` action: validates a VM request and plans it against the live
+ * ResourceQuotas and LimitRanges of its namespace. A request that does not fit fails
+ * the step (so no pull request is opened), naming each quota and the shortfall.
+ *
+ * @public
+ */
+export function createPlanVirtualMachineAction(
+  options: PlanVirtualMachineActionOptions,
+) {
+  const { clusters } = options;
+  return createTemplateAction({
+    id: 'kubevirt:vm:plan',
+    description:
+      "Checks a virtual machine request and plans it against the namespace's live ResourceQuotas and LimitRanges (KubeVirt's own pod arithmetic); fails, naming each quota and shortfall, when the VM does not fit.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        ...virtualMachineRequestInput,
+        allowOverQuota: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Succeed with fits: false instead of failing when the VM does not fit (default false)',
+            ),
+      },
+      output: {
+        fits: z =>
+          z.boolean().describe('Whether the VM fits every quota that applies'),
+        rows: z =>
+          z
+            .array(
+              z.object({
+                quota: z.string(),
+                resource: z.string(),
+                hard: z.string(),
+                used: z.string(),
+                thisVm: z.string(),
+                duringImportOnly: z.string(),
+                after: z.string(),
+                fits: z.boolean(),
+              }),
+            )
+            .describe('One row per quota resource the VM counts against'),
+        shortfalls: z =>
+          z
+            .array(z.string())
+            .describe('One sentence per row that does not fit'),
+        problems: z =>
+          z
+            .array(z.string())
+            .describe(
+              'Other reasons the VM would be refused (LimitRanges, unknown sizes)',
+            ),
+        summaryMarkdown: z =>
+          z
+            .string()
+            .describe(
+              'The request and the quota table in Markdown, for the pull request body',
+            ),
+      },
+    },
+    async handler(ctx) {
+      const problems: VirtualMachineRequestProblem[] = [];
+      if (
+        ctx.input.allowOverQuota !== undefined &&
+        typeof ctx.input.allowOverQuota !== 'boolean'
+      ) {
+        problems.push({
+          field: 'allowOverQuota',
+          message: 'must be true or false',
+        });
+      }
+      const checked = checkRequest(ctx.input, ACTION_FIELDS);
+      problems.unshift(...checked.problems);
+      if (!checked.request || problems.length > 0) {
+        throw new VirtualMachineRequestError(problems);
+      }
+      const request = checked.request;
+      const client = clusters.client(request.cluster);
+      const started = Date.now();
+      const state = await readPlanningState(client, request.namespace);
+      const plan = planQuota({ request, ...state });
+      const where = `namespace ${request.namespace} on cluster ${request.cluster}`;
+
+      ctx.logger.info(
+        plan.rows.length > 0
+          ? `Quota plan for VM ${request.name} in ${where}:\n${quotaPlanTable(
+              plan,
+            )}`
+          : `No ResourceQuota in ${where} counts anything VM ${request.name} uses`,
+      );
+      if (state.unreadable.length > 0) {
+        ctx.logger.info(
+          `Planned without ${state.unreadable.join(
+            ' and ',
+          )}: the portal's service account may not read it (defaults assumed; see the module README)`,
+        );
+      }
+      ctx.logger.debug('Quota plan read the cluster', {
+        durationMs: Date.now() - started,
+        quotas: state.quotas.length,
+        limitRanges: state.limitRanges?.length ?? 0,
+        sizes: state.sizes.source,
+      });
+
+      ctx.output('fits', plan.fits);
+      ctx.output('rows', quotaPlanRows(plan));
+      ctx.output('shortfalls', plan.shortfalls);
+      ctx.output('problems', plan.problems);
+      ctx.output('summaryMarkdown', quotaPlanMarkdown(request, plan));
+
+      if (plan.fits) {
+        ctx.logger.info(`VM ${request.name} fits every quota of ${where}`);
+        return;
+      }
+      const reasons = [...plan.shortfalls, ...plan.problems];
+      const message = `VM ${request.name} does not fit ${where}:\n${reasons
+        .map(r => `- ${r}`)
+        .join('\n')}`;
+      if (ctx.input.allowOverQuota === true) {
+        ctx.logger.warn(`${message}\n(allowOverQuota is set: continuing)`);
+        return;
+      }
+      throw new InputError(message);
+    },
+  });
+}
