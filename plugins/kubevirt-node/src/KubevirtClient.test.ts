@@ -13,6 +13,7 @@ import {
   freePort,
   kubeRequest,
   testClusters,
+  waitUntil,
 } from '@vmportal/kube-testenv';
 import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
 import { ResourceVersionExpiredError } from './errors';
@@ -58,6 +59,25 @@ beforeAll(async () => {
   });
   client = clientFor(cluster.portalToken);
 });
+
+/** A token of a new ServiceAccount `name` in the test namespace (no RBAC grants). */
+async function serviceAccountToken(name: string): Promise<string> {
+  const kc = adminKubeConfig(cluster);
+  await applyObjects(kc, [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
+  ]);
+  const token = await kubeRequest<{ status: { token: string } }>(
+    kc,
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 600 },
+    },
+  );
+  return token.status.token;
+}
 
 afterAll(async () => {
   await deleteTestNamespace(cluster, namespace);
@@ -178,25 +198,7 @@ describe('KubevirtClient against a real apiserver', () => {
   });
 
   it('reports a forbidden list as NotAllowedError and a bad token as AuthenticationError', async () => {
-    const kc = adminKubeConfig(cluster);
-    await applyObjects(kc, [
-      {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: 'nobody', namespace },
-      },
-    ]);
-    const token = await kubeRequest<{ status: { token: string } }>(
-      kc,
-      'POST',
-      `/api/v1/namespaces/${namespace}/serviceaccounts/nobody/token`,
-      {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'TokenRequest',
-        spec: { expirationSeconds: 600 },
-      },
-    );
-    const nobody = clientFor(token.status.token);
+    const nobody = clientFor(await serviceAccountToken('nobody'));
     const forbidden = nobody.listVirtualMachines({});
     await expect(forbidden).rejects.toBeInstanceOf(NotAllowedError);
     await expect(forbidden).rejects.toThrow(
@@ -208,6 +210,101 @@ describe('KubevirtClient against a real apiserver', () => {
     await expect(
       clientFor('not-a-token').listNamespaces(),
     ).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('reports throttling (429 from API Priority and Fairness) as ServiceUnavailableError, so callers retry', async () => {
+    // A priority level with no seats that may not borrow rejects every request it gets.
+    const name = `${namespace}-throttled`;
+    const kc = adminKubeConfig(cluster);
+    const flowcontrol = '/apis/flowcontrol.apiserver.k8s.io/v1';
+    await applyObjects(kc, [
+      {
+        apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+        kind: 'PriorityLevelConfiguration',
+        metadata: { name },
+        spec: {
+          type: 'Limited',
+          limited: {
+            nominalConcurrencyShares: 0,
+            lendablePercent: 0,
+            borrowingLimitPercent: 0,
+            limitResponse: { type: 'Reject' },
+          },
+        },
+      } as KubernetesObject,
+      {
+        apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+        kind: 'FlowSchema',
+        metadata: { name },
+        spec: {
+          priorityLevelConfiguration: { name },
+          matchingPrecedence: 100,
+          rules: [
+            {
+              subjects: [
+                {
+                  kind: 'ServiceAccount',
+                  serviceAccount: { name: 'throttled', namespace },
+                },
+              ],
+              resourceRules: [
+                {
+                  verbs: ['*'],
+                  apiGroups: ['*'],
+                  resources: ['*'],
+                  clusterScope: true,
+                  namespaces: ['*'],
+                },
+              ],
+            },
+          ],
+        },
+      } as KubernetesObject,
+    ]);
+    try {
+      // No RBAC grants: what the flow schema lets through is refused with a 403 at
+      // once. A request is rejected only while another one of the level runs, so
+      // send bursts (the apiserver also picks new flow control objects up async).
+      const throttled = clientFor(await serviceAccountToken('throttled'));
+      const seen = { list: false, watch: false };
+      await waitUntil('429s for a list and a watch', 30_000, async () => {
+        const errors = await Promise.all([
+          ...Array.from({ length: 20 }, () =>
+            throttled.listNamespaces().then(
+              () => new Error('the list succeeded'),
+              (e: Error) => e,
+            ),
+          ),
+          ...Array.from({ length: 20 }, () =>
+            throttled
+              .watchNamespaces({ resourceVersion: '0', onEvent: () => {} })
+              .then(
+                () => new Error('the watch succeeded'),
+                (e: Error) => e,
+              ),
+          ),
+        ]);
+        for (const error of errors) {
+          if (error instanceof NotAllowedError) continue;
+          expect(error).toBeInstanceOf(ServiceUnavailableError);
+          expect(error.message).toMatch(
+            new RegExp(
+              `^(list|watch) namespaces on cluster '${cluster.name}': too many requests`,
+              'i',
+            ),
+          );
+          seen[error.message.startsWith('list') ? 'list' : 'watch'] = true;
+        }
+        return seen.list && seen.watch ? true : undefined;
+      });
+    } finally {
+      await kubeRequest(kc, 'DELETE', `${flowcontrol}/flowschemas/${name}`);
+      await kubeRequest(
+        kc,
+        'DELETE',
+        `${flowcontrol}/prioritylevelconfigurations/${name}`,
+      );
+    }
   });
 
   it('reports an unreachable apiserver as ServiceUnavailableError without the token', async () => {

@@ -177,8 +177,8 @@ interface WatchStatus {
  * The VM Portal's client for one cluster's KubeVirt and Kubernetes API, on
  * `@kubernetes/client-node`. Every error is a `@backstage/errors` type: 401
  * `AuthenticationError`, 403 `NotAllowedError`, 404 `NotFoundError`, 410
- * {@link ResourceVersionExpiredError}, an unreachable apiserver
- * `ServiceUnavailableError`, anything else {@link KubernetesApiError}. Messages name
+ * {@link ResourceVersionExpiredError}, 429 (throttled), 5xx and an unreachable
+ * apiserver `ServiceUnavailableError`, anything else {@link KubernetesApiError}. Messages name
  * the cluster and the request; they never contain the token.
  *
  * @public
@@ -502,6 +502,10 @@ export class KubevirtClient {
         return new NotFoundError(text);
       case 410:
         return new ResourceVersionExpiredError(text);
+      case 429:
+        // API Priority and Fairness throttling, or (after an apiserver restart) a watch
+        // cache that is still filling: transient, retry with backoff as client-go does.
+        return new ServiceUnavailableError(text);
       default:
         if (statusCode >= 500 && statusCode !== 501) {
           return new ServiceUnavailableError(text);

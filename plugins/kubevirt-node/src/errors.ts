@@ -3,7 +3,8 @@ import { CustomErrorBase } from '@backstage/errors';
 /**
  * The apiserver answered a request with an error status that has no more specific
  * error type (`NotAllowedError` for 403, `NotFoundError` for 404,
- * `AuthenticationError` for 401, {@link ResourceVersionExpiredError} for 410).
+ * `AuthenticationError` for 401, {@link ResourceVersionExpiredError} for 410,
+ * `ServiceUnavailableError` for 429, 5xx and an apiserver that cannot be reached).
  *
  * @public
  */
