@@ -16,8 +16,10 @@ export {
   kubevirtVmReadPermission,
 } from './permissions';
 export {
+  CONFIG_VOLUME_SOURCES,
   VIRTUAL_MACHINE_RUN_STRATEGIES,
   virtualMachineRunStrategy,
+  volumeSourceType,
 } from './virtualMachine';
 export type {
   KubeObjectMeta,

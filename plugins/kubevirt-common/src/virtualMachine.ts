@@ -37,6 +37,49 @@ export interface VirtualMachineVolume {
 }
 
 /**
+ * Volume sources that carry configuration for the guest (cloud-init, secrets, config
+ * maps, sysprep...), not its data: they are not counted as disks.
+ *
+ * @public
+ */
+export const CONFIG_VOLUME_SOURCES: readonly string[] = [
+  'cloudInitNoCloud',
+  'cloudInitConfigDrive',
+  'configMap',
+  'secret',
+  'serviceAccount',
+  'downwardAPI',
+  'downwardMetrics',
+  'sysprep',
+];
+
+/** Volume sources KubeVirt knows, in the order they are looked for. */
+const VOLUME_SOURCES: readonly string[] = [
+  'containerDisk',
+  'dataVolume',
+  'persistentVolumeClaim',
+  ...CONFIG_VOLUME_SOURCES,
+  'emptyDisk',
+  'ephemeral',
+  'hostDisk',
+  'memoryDump',
+];
+
+/**
+ * The source a volume is made from (`containerDisk`, `dataVolume`, `cloudInitNoCloud`,
+ * ...): the first source KubeVirt knows, else its first other field.
+ *
+ * @public
+ */
+export function volumeSourceType(volume: VirtualMachineVolume): string {
+  return (
+    VOLUME_SOURCES.find(source => volume[source] !== undefined) ??
+    Object.keys(volume).find(key => key !== 'name') ??
+    'unknown'
+  );
+}
+
+/**
  * A KubeVirt `VirtualMachine` (kubevirt.io/v1), reduced to the fields the portal reads.
  *
  * @public

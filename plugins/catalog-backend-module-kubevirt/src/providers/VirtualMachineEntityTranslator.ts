@@ -7,6 +7,7 @@ import {
   EntityLink,
 } from '@backstage/catalog-model';
 import {
+  CONFIG_VOLUME_SOURCES,
   KUBEVIRT_ANNOTATIONS,
   KUBEVIRT_ENTITY_LABELS,
   VIRTUAL_MACHINE_COMPONENT_TYPE,
@@ -31,18 +32,6 @@ const DESCRIPTION_ANNOTATIONS = ['vmportal.io/description', 'description'];
 /** The OS annotation KubeVirt's common templates put on VMs. */
 const OS_ANNOTATION = 'vm.kubevirt.io/os';
 const INSTANCETYPE_SIZE_LABEL = 'instancetype.kubevirt.io/size';
-
-/** Volume sources that carry configuration, not data; they do not count as disks. */
-const CONFIG_VOLUME_SOURCES = [
-  'cloudInitNoCloud',
-  'cloudInitConfigDrive',
-  'configMap',
-  'secret',
-  'serviceAccount',
-  'downwardAPI',
-  'downwardMetrics',
-  'sysprep',
-];
 
 /** What the translator knows about the VM's surroundings. */
 export interface TranslationContext {

@@ -8,6 +8,7 @@ import {
   ViewEvent,
   ViewInterface,
   VirtualMachineView,
+  volumeSourceType,
 } from '@vmportal/plugin-kubevirt-common';
 import type {
   DataVolumeObject,
@@ -18,25 +19,6 @@ import type {
   VirtualMachineInstanceObject,
 } from '@vmportal/plugin-kubevirt-node';
 import { stringify } from 'yaml';
-
-/** Volume sources KubeVirt knows, in the order the page names them. */
-const VOLUME_TYPES = [
-  'containerDisk',
-  'dataVolume',
-  'persistentVolumeClaim',
-  'cloudInitNoCloud',
-  'cloudInitConfigDrive',
-  'configMap',
-  'secret',
-  'serviceAccount',
-  'downwardAPI',
-  'downwardMetrics',
-  'sysprep',
-  'emptyDisk',
-  'ephemeral',
-  'hostDisk',
-  'memoryDump',
-];
 
 /** The devices of a VM template's domain that the page reads, beyond the common type. */
 interface TemplateDevices {
@@ -85,11 +67,7 @@ function volumeSource(volume: VirtualMachineVolume | undefined): {
       source: volume.persistentVolumeClaim.claimName,
     };
   }
-  const type =
-    VOLUME_TYPES.find(t => volume[t] !== undefined) ??
-    Object.keys(volume).find(k => k !== 'name') ??
-    'unknown';
-  return { type };
+  return { type: volumeSourceType(volume) };
 }
 
 /**
