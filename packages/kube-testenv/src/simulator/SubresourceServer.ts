@@ -198,7 +198,9 @@ export class SubresourceServer {
       body,
     );
     this.options.log(
-      `subresource API: ${user} [${groups}] ${action} ${namespace}/${name} -> ${answer.code}`,
+      `subresource API: ${user} [${groups}] ${action} ${namespace}/${name} -> ${
+        answer.code
+      }${answer.code >= 500 ? ` ${JSON.stringify(answer.body)}` : ''}`,
     );
     reply(response, answer);
   }

@@ -22,6 +22,9 @@ export interface HandlerResult {
   requeueAfterMs?: number;
 }
 
+/** How often a pause/unpause write is tried against a VMI that keeps changing. */
+const CONFLICT_ATTEMPTS = 5;
+
 /**
  * Plays virt-handler (and the guest) on the simulated nodes: once the
  * launcher pod is ready it "boots" the domain, reports the VMI Running with
@@ -133,38 +136,25 @@ export class VirtHandler {
   /** virt-handler's answer to `pause`: the guest stops, the VMI gets `Paused=True`. */
   async pause(vmi: VirtualMachineInstance): Promise<void> {
     const timestamp = now();
-    const conditions = updateCondition(vmi.status?.conditions ?? [], {
-      type: 'Paused',
-      status: 'True',
-      reason: 'PausedByUser',
-      message: 'VMI was paused by user',
-      lastProbeTime: timestamp,
-      lastTransitionTime: timestamp,
-    });
-    await this.ctx.custom.replaceNamespacedCustomObject({
-      ...VIRTUAL_MACHINE_INSTANCES,
-      namespace: vmi.metadata.namespace!,
-      name: vmi.metadata.name!,
-      body: { ...vmi, status: { ...vmi.status, conditions } },
-    });
+    await this.updateConditions(vmi, conditions =>
+      updateCondition(conditions, {
+        type: 'Paused',
+        status: 'True',
+        reason: 'PausedByUser',
+        message: 'VMI was paused by user',
+        lastProbeTime: timestamp,
+        lastTransitionTime: timestamp,
+      }),
+    );
     this.ctx.log(`${vmi.metadata.namespace}/${vmi.metadata.name}: paused`);
     await this.event(vmi, 'Normal', 'Paused', 'VirtualMachineInstance paused');
   }
 
   /** virt-handler's answer to `unpause`. */
   async unpause(vmi: VirtualMachineInstance): Promise<void> {
-    await this.ctx.custom.replaceNamespacedCustomObject({
-      ...VIRTUAL_MACHINE_INSTANCES,
-      namespace: vmi.metadata.namespace!,
-      name: vmi.metadata.name!,
-      body: {
-        ...vmi,
-        status: {
-          ...vmi.status,
-          conditions: removeCondition(vmi.status?.conditions ?? [], 'Paused'),
-        },
-      },
-    });
+    await this.updateConditions(vmi, conditions =>
+      removeCondition(conditions, 'Paused'),
+    );
     this.ctx.log(`${vmi.metadata.namespace}/${vmi.metadata.name}: unpaused`);
     await this.event(
       vmi,
@@ -172,6 +162,49 @@ export class VirtHandler {
       'Unpaused',
       'VirtualMachineInstance unpaused',
     );
+  }
+
+  /**
+   * Writes the VMI's conditions as `change` makes them. The VMI may have been written
+   * since the caller read it (the reconcilers refresh its status), so a conflict
+   * re-reads it and tries again, as virt-handler's own sync loop would; the power
+   * call must not fail on the simulator's own write race.
+   */
+  private async updateConditions(
+    vmi: VirtualMachineInstance,
+    change: (conditions: Condition[]) => Condition[],
+  ): Promise<void> {
+    const namespace = vmi.metadata.namespace!;
+    const name = vmi.metadata.name!;
+    let current: VirtualMachineInstance | undefined = vmi;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ctx.custom.replaceNamespacedCustomObject({
+          ...VIRTUAL_MACHINE_INSTANCES,
+          namespace,
+          name,
+          body: {
+            ...current,
+            status: {
+              ...current.status,
+              conditions: change(current.status?.conditions ?? []),
+            },
+          },
+        });
+        return;
+      } catch (error) {
+        if (errorStatus(error) !== 409 || attempt >= CONFLICT_ATTEMPTS)
+          throw error;
+      }
+      current = await readCustomObject<VirtualMachineInstance>(
+        this.ctx.custom,
+        VIRTUAL_MACHINE_INSTANCES,
+        namespace,
+        name,
+      );
+      if (!current)
+        throw new Error(`virtualmachineinstance ${namespace}/${name} is gone`);
+    }
   }
 
   private async write(
