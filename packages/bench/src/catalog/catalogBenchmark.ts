@@ -141,6 +141,13 @@ const flags = {
     max: 2 ** 31,
     help: 'seed of the random changes',
   },
+  'processing-interval': {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 24 * 3600,
+    help: "seconds set as every backend's catalog.processingInterval (0: the catalog's default, 100 to 150 s)",
+  },
   'time-limit': {
     type: 'int',
     default: 0,
@@ -185,6 +192,8 @@ interface RunContext {
   runId: string;
   dir: string;
   problems: string[];
+  /** `catalog.processingInterval` of every backend; undefined: the catalog's default. */
+  processingIntervalSeconds: number | undefined;
 }
 
 function database(ctx: RunContext, phase: string): JsonObject {
@@ -213,6 +222,7 @@ async function startWorker(
       mode,
       database: database(ctx, phase),
       clusters: ctx.clusters,
+      processingIntervalSeconds: ctx.processingIntervalSeconds,
       ...extra,
     },
     join(ctx.dir, 'logs', `${phase}.log`),
@@ -315,13 +325,19 @@ async function measureFloor(
   return figures;
 }
 
-/** For each change, when the provider saw it and when the catalog accepted it. */
+/**
+ * For each change, when the provider saw it and when the catalog accepted it; for the
+ * changes that never showed, how many the provider saw and the catalog accepted (they
+ * were then waiting in the catalog's processing queue, not in the provider).
+ */
 function changeBreakdown(outcomes: ChangeOutcome[], worker: BackendWorker) {
   const watch: number[] = [];
   const toAccepted: number[] = [];
   const toVisible: number[] = [];
+  const notShown = { count: 0, seenByProvider: 0, mutationAccepted: 0 };
   for (const outcome of outcomes) {
-    if (outcome.seenAt === undefined) continue;
+    const seenAt = outcome.seenAt;
+    if (seenAt === undefined) notShown.count++;
     const change = worker.changes.find(
       c =>
         c.observedAt >= outcome.submittedAt &&
@@ -334,15 +350,21 @@ function changeBreakdown(outcomes: ChangeOutcome[], worker: BackendWorker) {
         (m.mutationType === 'full' ||
           m.refs.some(r => r.toLowerCase() === outcome.entityRef)),
     );
+    if (seenAt === undefined) {
+      notShown.seenByProvider++;
+      if (mutation) notShown.mutationAccepted++;
+      continue;
+    }
     watch.push(change.observedAt - outcome.submittedAt);
     if (!mutation) continue;
     toAccepted.push(mutation.appliedAt - change.observedAt);
-    toVisible.push(Math.max(0, outcome.seenAt - mutation.appliedAt));
+    toVisible.push(Math.max(0, seenAt - mutation.appliedAt));
   }
   return {
     changeToWatchEvent: summarize(watch),
     watchEventToMutationAccepted: summarize(toAccepted),
     mutationAcceptedToVisible: summarize(toVisible),
+    ...(notShown.count > 0 ? { notShown } : {}),
   };
 }
 
@@ -422,6 +444,7 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
       runId: randomBytes(3).toString('hex'),
       dir,
       problems,
+      processingIntervalSeconds: options['processing-interval'] || undefined,
     };
 
     // 1. The VMs, created fast and in parallel (no simulator: entities carry no status).
@@ -691,6 +714,7 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
         floor: options.floor,
         peer: options.peer,
         burst: options.burst,
+        processingIntervalSeconds: options['processing-interval'],
         seed: options.seed,
       },
       versions,

@@ -246,6 +246,15 @@ async function start(options: WorkerStartOptions) {
     mockServices.rootConfig.factory({
       data: {
         ...config,
+        ...(options.processingIntervalSeconds
+          ? {
+              catalog: {
+                processingInterval: {
+                  seconds: options.processingIntervalSeconds,
+                },
+              },
+            }
+          : {}),
         backend: {
           baseUrl: 'http://localhost:7007',
           database: options.database,

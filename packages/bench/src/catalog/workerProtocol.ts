@@ -18,6 +18,8 @@ export interface WorkerStartOptions {
   clusters: ClusterInfo[];
   /** static: a JSON file holding the entities to apply. */
   entitiesFile?: string;
+  /** `catalog.processingInterval` in seconds; undefined: the catalog's default. */
+  processingIntervalSeconds?: number;
   /** peer: seconds between its full syncs. */
   peerFrequencySeconds?: number;
 }
