@@ -439,6 +439,52 @@ describe('the KubeVirt simulator', () => {
     expect(await launcherPods(ns, 'power')).toHaveLength(1);
   });
 
+  it('pauses and unpauses a VMI that others keep writing, as virt-handler does', async () => {
+    const ns = await namespace('sim-pause');
+    await createVm(virtualMachine(ns, 'busy'));
+    await waitForVm(ns, 'busy', 'Running', printable('Running'));
+    const vmiPowerPath = (action: string) =>
+      `/apis/subresources.kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances/busy/${action}`;
+
+    // Another controller writes the VMI all the time (as virt-controller and the guest
+    // agent do): a pause or unpause must not fail on the write race (once a 503 in CI).
+    let writing = true;
+    let writes = 0;
+    const writer = (async () => {
+      while (writing) {
+        await kubeRequest(
+          kc,
+          'PATCH',
+          vmiPath(ns, 'busy'),
+          { metadata: { annotations: { 'test/written': String(++writes) } } },
+          'application/merge-patch+json',
+        );
+      }
+    })();
+    const answers: string[] = [];
+    try {
+      for (let round = 0; round < 8; round++) {
+        for (const action of ['pause', 'unpause']) {
+          answers.push(
+            await kubeRequest(kc, 'PUT', vmiPowerPath(action), {}).then(
+              () => `${action}: ok`,
+              (error: unknown) => `${action}: ${String(error)}`,
+            ),
+          );
+        }
+      }
+    } finally {
+      writing = false;
+      await writer;
+    }
+    expect(answers).toEqual(
+      Array.from({ length: 8 }, () => ['pause: ok', 'unpause: ok']).flat(),
+    );
+    expect(writes).toBeGreaterThan(16);
+    const vmi = await get<VirtualMachineInstance>(vmiPath(ns, 'busy'));
+    expect(vmi.status?.conditions?.some(c => c.type === 'Paused')).toBe(false);
+  });
+
   it('shows Provisioning while a DataVolume imports, then runs on the PVC CDI created', async () => {
     const ns = await namespace('sim-dv');
     await createVm(virtualMachine(ns, 'imported', { dataVolumeSize: '5Gi' }));

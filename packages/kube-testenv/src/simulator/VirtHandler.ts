@@ -7,6 +7,7 @@ import { isFinal } from './printableStatus';
 import {
   canonicalJson,
   DATA_VOLUMES,
+  isPatchTestFailure,
   now,
   orNotFound,
   readCustomObject,
@@ -22,7 +23,7 @@ export interface HandlerResult {
   requeueAfterMs?: number;
 }
 
-/** How often a pause/unpause write is tried against a VMI that keeps changing. */
+/** How often a pause/unpause write is tried against a VMI whose conditions keep changing. */
 const CONFLICT_ATTEMPTS = 5;
 
 /**
@@ -165,10 +166,11 @@ export class VirtHandler {
   }
 
   /**
-   * Writes the VMI's conditions as `change` makes them. The VMI may have been written
-   * since the caller read it (the reconcilers refresh its status), so a conflict
-   * re-reads it and tries again, as virt-handler's own sync loop would; the power
-   * call must not fail on the simulator's own write race.
+   * Writes the VMI's conditions as `change` makes them, with a JSON patch that tests the
+   * conditions it read: the reconcilers and the guest agent write the VMI all the time,
+   * and only a change to the conditions themselves is a conflict. That one re-reads the
+   * VMI and tries again, as virt-handler's sync loop would; the power call must not fail
+   * on the simulator's own write race.
    */
   private async updateConditions(
     vmi: VirtualMachineInstance,
@@ -178,23 +180,25 @@ export class VirtHandler {
     const name = vmi.metadata.name!;
     let current: VirtualMachineInstance | undefined = vmi;
     for (let attempt = 1; ; attempt++) {
+      const read = current.status?.conditions;
+      const next = change(read ?? []);
       try {
-        await this.ctx.custom.replaceNamespacedCustomObject({
+        await this.ctx.custom.patchNamespacedCustomObject({
           ...VIRTUAL_MACHINE_INSTANCES,
           namespace,
           name,
-          body: {
-            ...current,
-            status: {
-              ...current.status,
-              conditions: change(current.status?.conditions ?? []),
-            },
-          },
+          body: read
+            ? [
+                { op: 'test', path: '/status/conditions', value: read },
+                { op: 'replace', path: '/status/conditions', value: next },
+              ]
+            : [{ op: 'add', path: '/status/conditions', value: next }],
         });
         return;
       } catch (error) {
-        if (errorStatus(error) !== 409 || attempt >= CONFLICT_ATTEMPTS)
-          throw error;
+        const conflict =
+          isPatchTestFailure(error) || errorStatus(error) === 409;
+        if (!conflict || attempt >= CONFLICT_ATTEMPTS) throw error;
       }
       current = await readCustomObject<VirtualMachineInstance>(
         this.ctx.custom,
