@@ -136,16 +136,8 @@ export class VirtHandler {
 
   /** virt-handler's answer to `pause`: the guest stops, the VMI gets `Paused=True`. */
   async pause(vmi: VirtualMachineInstance): Promise<void> {
-    const timestamp = now();
     await this.updateConditions(vmi, conditions =>
-      updateCondition(conditions, {
-        type: 'Paused',
-        status: 'True',
-        reason: 'PausedByUser',
-        message: 'VMI was paused by user',
-        lastProbeTime: timestamp,
-        lastTransitionTime: timestamp,
-      }),
+      updateCondition(conditions, pausedByUser()),
     );
     this.ctx.log(`${vmi.metadata.namespace}/${vmi.metadata.name}: paused`);
     await this.event(vmi, 'Normal', 'Paused', 'VirtualMachineInstance paused');
@@ -315,15 +307,7 @@ export class VirtHandler {
       vmi.status?.phase === 'Scheduled' &&
       vmi.spec.startStrategy === 'Paused'
     ) {
-      const timestamp = now();
-      conditions = updateCondition(conditions, {
-        type: 'Paused',
-        status: 'True',
-        reason: 'PausedByUser',
-        message: 'VMI was paused by user',
-        lastProbeTime: timestamp,
-        lastTransitionTime: timestamp,
-      });
+      conditions = updateCondition(conditions, pausedByUser());
     }
     status.conditions = conditions;
     return status;
@@ -466,6 +450,19 @@ export class VirtHandler {
       { component: 'virt-handler', host: vmi.status?.nodeName },
     );
   }
+}
+
+/** The `Paused` condition virt-handler sets when a user (or `startStrategy: Paused`) pauses the guest. */
+function pausedByUser(): Condition {
+  const timestamp = now();
+  return {
+    type: 'Paused',
+    status: 'True',
+    reason: 'PausedByUser',
+    message: 'VMI was paused by user',
+    lastProbeTime: timestamp,
+    lastTransitionTime: timestamp,
+  };
 }
 
 /** A stable libvirt-style MAC (52:54:00:…) for an interface without one. */
