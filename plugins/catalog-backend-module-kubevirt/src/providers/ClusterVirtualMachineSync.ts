@@ -319,8 +319,9 @@ export class ClusterVirtualMachineSync {
     let mode: WatchPlan['mode'] = 'namespaced';
     if (!filter.includesOnlyLiterals) {
       try {
-        const list = await this.listAll(o =>
-          client.listVirtualMachines({ ...o, labelSelector }),
+        const list = await this.listAll(
+          o => client.listVirtualMachines({ ...o, labelSelector }),
+          translatedPart,
         );
         vms.push(...list.items);
         streams.push({ resourceVersion: list.resourceVersion });
@@ -350,8 +351,9 @@ export class ClusterVirtualMachineSync {
       }
       await forEachLimited(candidates, 8, async namespace => {
         try {
-          const list = await this.listAll(o =>
-            client.listVirtualMachines({ ...o, namespace, labelSelector }),
+          const list = await this.listAll(
+            o => client.listVirtualMachines({ ...o, namespace, labelSelector }),
+            translatedPart,
           );
           vms.push(...list.items);
           streams.push({ namespace, resourceVersion: list.resourceVersion });
@@ -431,8 +433,10 @@ export class ClusterVirtualMachineSync {
     return this.plan;
   }
 
+  /** Reads every page; `keep` trims each item as its page arrives. */
   private async listAll<T>(
     page: (options: KubeListOptions) => Promise<KubeList<T>>,
+    keep: (item: T) => T = item => item,
   ): Promise<KubeList<T>> {
     const items: T[] = [];
     let next: string | undefined;
@@ -442,7 +446,7 @@ export class ClusterVirtualMachineSync {
         limit: this.options.pageSize ?? 500,
         continue: next,
       });
-      items.push(...result.items);
+      for (const item of result.items) items.push(keep(item));
       resourceVersion = result.resourceVersion;
       next = result.continue;
     } while (next);
@@ -703,17 +707,7 @@ export class ClusterVirtualMachineSync {
   }
 
   private translate(raw: VirtualMachine): Known {
-    // Keep what translation reads; status and managedFields would only cost memory.
-    const vm: VirtualMachine = {
-      metadata: {
-        name: raw.metadata.name,
-        namespace: raw.metadata.namespace,
-        uid: raw.metadata.uid,
-        labels: raw.metadata.labels,
-        annotations: raw.metadata.annotations,
-      },
-      spec: raw.spec,
-    };
+    const vm = translatedPart(raw);
     const entity = this.options.translator.toEntity(vm, {
       cluster: this.cluster,
       namespace: this.namespaces.get(vm.metadata.namespace ?? 'default'),
@@ -790,4 +784,21 @@ async function forEachLimited<T>(
     },
   );
   await Promise.all(workers);
+}
+
+/**
+ * The part of a VirtualMachine translation reads. A large cluster's list holds every VM
+ * at once, and status and managedFields are most of a running VM's bytes.
+ */
+function translatedPart(raw: VirtualMachine): VirtualMachine {
+  return {
+    metadata: {
+      name: raw.metadata.name,
+      namespace: raw.metadata.namespace,
+      uid: raw.metadata.uid,
+      labels: raw.metadata.labels,
+      annotations: raw.metadata.annotations,
+    },
+    spec: raw.spec,
+  };
 }
