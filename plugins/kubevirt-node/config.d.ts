@@ -13,10 +13,15 @@ export interface Config {
         name: string;
         /** The apiserver URL. */
         url: string;
-        /** Only `serviceAccount` is supported by the KubeVirt plugins. */
+        /**
+         * `serviceAccount`, or an `authProvider` with a strategy registered through
+         * `kubevirtAuthStrategyServiceRef`.
+         */
         authProvider: string;
         /**
-         * Token of the service account the portal acts as.
+         * The READER's token: list, watch and get only. The Kubernetes plugin and its
+         * proxy use this same credential, so it must not be allowed to change anything
+         * (see docs/security.md for its RBAC).
          * @visibility secret
          */
         serviceAccountToken?: string;
@@ -31,5 +36,30 @@ export interface Config {
         title?: string;
       }>;
     }>;
+  };
+  kubevirt?: {
+    /**
+     * The KubeVirt plugins' own settings per cluster, keyed by the cluster's name in
+     * `kubernetes.clusterLocatorMethods`.
+     */
+    clusters?: {
+      [clusterName: string]: {
+        /**
+         * The ACTOR credential: KubeVirt's power subresources, run-strategy patches and
+         * server-side dry-runs. Only the KubeVirt plugins read it, after their own
+         * permission checks; no proxy carries it. Without it the cluster is read-only
+         * in the portal.
+         */
+        actor?: {
+          /** Default: serviceAccount. */
+          authProvider?: string;
+          /**
+           * Token of the actor service account (see docs/security.md for its RBAC).
+           * @visibility secret
+           */
+          serviceAccountToken?: string;
+        };
+      };
+    };
   };
 }

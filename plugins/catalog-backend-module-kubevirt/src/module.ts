@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { kubevirtClustersServiceRef } from '@vmportal/plugin-kubevirt-node';
 import { kubevirtEntityProviderObserverServiceRef } from './providers/observer';
 import { VirtualMachineEntityProvider } from './providers/VirtualMachineEntityProvider';
 
@@ -24,9 +25,19 @@ export const catalogModuleKubevirtEntityProvider = createBackendModule({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         observer: kubevirtEntityProviderObserverServiceRef,
+        clusters: kubevirtClustersServiceRef,
       },
-      async init({ catalog, config, logger, scheduler, lifecycle, observer }) {
+      async init({
+        catalog,
+        config,
+        logger,
+        scheduler,
+        lifecycle,
+        observer,
+        clusters,
+      }) {
         const providers = VirtualMachineEntityProvider.fromConfig(config, {
+          clusters,
           logger,
           scheduler,
           observer,

@@ -1,10 +1,24 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import type { KubevirtCredentialConfig } from './auth/KubevirtAuthStrategy';
 
 /**
- * A cluster the KubeVirt plugins talk to, read from the Kubernetes plugin's
- * `kubernetes.clusterLocatorMethods` (type `config`), so a portal that already shows
- * Kubernetes workloads needs no second list of clusters.
+ * One credential of a cluster: which auth strategy serves it and its config.
+ *
+ * @public
+ */
+export interface KubevirtClusterCredentialConfig
+  extends KubevirtCredentialConfig {
+  /** The auth strategy's name, e.g. `serviceAccount`. */
+  authProvider: string;
+}
+
+/**
+ * A cluster the KubeVirt plugins talk to. Its address and its reader credential come
+ * from the Kubernetes plugin's `kubernetes.clusterLocatorMethods` (type `config`), so a
+ * portal that already shows Kubernetes workloads needs no second list of clusters; the
+ * actor credential is the KubeVirt plugins' own (`kubevirt.clusters.<name>.actor`),
+ * so no proxy ever carries it.
  *
  * @public
  */
@@ -13,19 +27,22 @@ export interface KubevirtClusterConfig {
   name: string;
   /** The apiserver's URL. */
   url: string;
-  /** Bearer token of the service account the portal acts as. */
-  serviceAccountToken: string;
   /** PEM of the CA that signed the apiserver's certificate, base64-encoded as in a kubeconfig. */
   caData?: string;
   /** Skip TLS verification (never in production). */
   skipTLSVerify: boolean;
   /** Title to show instead of the name. */
   title?: string;
+  /** List, watch and get: the catalog, the VM page and request plans. */
+  reader: KubevirtClusterCredentialConfig;
+  /** Power subresources, run-strategy patches and server-side dry-runs; none when not configured. */
+  actor?: KubevirtClusterCredentialConfig;
 }
 
 /**
- * Reads every cluster under `kubernetes.clusterLocatorMethods` of type `config`.
- * Fails at start-up, naming the key and the fix, when a cluster cannot be used.
+ * Reads every cluster under `kubernetes.clusterLocatorMethods` of type `config`, with
+ * its actor credential from `kubevirt.clusters`. Fails at start-up, naming the key and
+ * the fix, when the config cannot be used.
  *
  * @public
  */
@@ -39,20 +56,6 @@ export function readClustersConfig(config: Config): KubevirtClusterConfig[] {
     (method.getOptionalConfigArray('clusters') ?? []).forEach((cluster, i) => {
       const key = `${methodKey}.clusters[${i}]`;
       const name = cluster.getString('name');
-      const authProvider = cluster.getString('authProvider');
-      if (authProvider !== 'serviceAccount') {
-        throw new InputError(
-          `${key}.authProvider is '${authProvider}' on cluster '${name}'; the KubeVirt plugins act as a service account: set authProvider: serviceAccount and serviceAccountToken`,
-        );
-      }
-      const serviceAccountToken = cluster.getOptionalString(
-        'serviceAccountToken',
-      );
-      if (!serviceAccountToken) {
-        throw new InputError(
-          `${key}.serviceAccountToken is missing on cluster '${name}'; set it to the token of a service account with the RBAC in the kubevirt-node README`,
-        );
-      }
       if (clusters.some(c => c.name === name)) {
         throw new InputError(
           `${key}.name '${name}' is used by another cluster; cluster names must be unique`,
@@ -61,12 +64,42 @@ export function readClustersConfig(config: Config): KubevirtClusterConfig[] {
       clusters.push({
         name,
         url: cluster.getString('url'),
-        serviceAccountToken,
         caData: cluster.getOptionalString('caData'),
         skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
         title: cluster.getOptionalString('title'),
+        reader: {
+          cluster: name,
+          key,
+          config: cluster,
+          authProvider: cluster.getString('authProvider'),
+        },
       });
     });
   });
+
+  const own = config.getOptionalConfig('kubevirt.clusters');
+  for (const name of own?.keys() ?? []) {
+    const key = `kubevirt.clusters.${name}`;
+    const cluster = clusters.find(c => c.name === name);
+    if (!cluster) {
+      throw new InputError(
+        `${key} names no cluster of kubernetes.clusterLocatorMethods (type config); ${
+          clusters.length
+            ? `use one of ${clusters.map(c => c.name).join(', ')}`
+            : 'configure the cluster there first'
+        }`,
+      );
+    }
+    const actor = own!.getOptionalConfig(`${name}.actor`);
+    if (actor) {
+      cluster.actor = {
+        cluster: name,
+        key: `${key}.actor`,
+        config: actor,
+        authProvider:
+          actor.getOptionalString('authProvider') ?? 'serviceAccount',
+      };
+    }
+  }
   return clusters;
 }

@@ -14,7 +14,7 @@ import {
   KubeList,
   KubeListOptions,
   KubeNamespace,
-  KubevirtClient,
+  VirtualMachineInventoryReader,
   KubeWatchEnd,
   KubeWatchEvent,
   ResourceVersionExpiredError,
@@ -44,7 +44,7 @@ export interface ClusterListResult {
 }
 
 export interface ClusterVirtualMachineSyncOptions {
-  client: KubevirtClient;
+  inventory: VirtualMachineInventoryReader;
   filter: NamespaceFilter;
   labelSelector?: string;
   translator: VirtualMachineEntityTranslator;
@@ -130,7 +130,7 @@ export class ClusterVirtualMachineSync {
   });
 
   constructor(private readonly options: ClusterVirtualMachineSyncOptions) {
-    this.cluster = options.client.cluster;
+    this.cluster = options.inventory.cluster;
   }
 
   /** Starts listing and watching in the background. */
@@ -277,12 +277,12 @@ export class ClusterVirtualMachineSync {
   /** Lists namespaces, instancetypes and VMs; replaces the known entities; reports changes. */
   private async list(reason: ListReason): Promise<WatchPlan> {
     const startedAt = Date.now();
-    const { client, filter, labelSelector } = this.options;
+    const { inventory, filter, labelSelector } = this.options;
 
     let namespaces: Map<string, KubeNamespace> | undefined;
     let namespaceResourceVersion: string | undefined;
     try {
-      const list = await this.listAll(o => client.listNamespaces(o));
+      const list = await this.listAll(o => inventory.listNamespaces(o));
       namespaces = new Map(list.items.map(ns => [ns.metadata.name, ns]));
       namespaceResourceVersion = list.resourceVersion;
       this.allowed('namespaces');
@@ -297,7 +297,7 @@ export class ClusterVirtualMachineSync {
 
     const instancetypes = new Map<string, VirtualMachineInstancetype>();
     try {
-      const list = await this.listAll(o => client.listClusterInstancetypes(o));
+      const list = await this.listAll(o => inventory.listClusterInstancetypes(o));
       for (const it of list.items) instancetypes.set(it.metadata.name, it);
     } catch (error) {
       if (
@@ -320,7 +320,7 @@ export class ClusterVirtualMachineSync {
     if (!filter.includesOnlyLiterals) {
       try {
         const list = await this.listAll(
-          o => client.listVirtualMachines({ ...o, labelSelector }),
+          o => inventory.listVirtualMachines({ ...o, labelSelector }),
           translatedPart,
         );
         vms.push(...list.items);
@@ -352,7 +352,7 @@ export class ClusterVirtualMachineSync {
       await forEachLimited(candidates, 8, async namespace => {
         try {
           const list = await this.listAll(
-            o => client.listVirtualMachines({ ...o, namespace, labelSelector }),
+            o => inventory.listVirtualMachines({ ...o, namespace, labelSelector }),
             translatedPart,
           );
           vms.push(...list.items);
@@ -494,7 +494,7 @@ export class ClusterVirtualMachineSync {
       stream.resourceVersion,
       signal,
       (resourceVersion, onEvent) =>
-        this.options.client.watchVirtualMachines({
+        this.options.inventory.watchVirtualMachines({
           namespace: stream.namespace,
           resourceVersion,
           labelSelector: this.options.labelSelector,
@@ -518,7 +518,7 @@ export class ClusterVirtualMachineSync {
       initialVersion,
       signal,
       (resourceVersion, onEvent) =>
-        this.options.client.watchNamespaces({
+        this.options.inventory.watchNamespaces({
           resourceVersion,
           allowWatchBookmarks: true,
           signal,
@@ -642,7 +642,7 @@ export class ClusterVirtualMachineSync {
     held = new Map([[key, vm]]);
     this.held.set(namespace, held);
     const signal = this.generation.signal;
-    this.options.client.getNamespace(namespace).then(
+    this.options.inventory.getNamespace(namespace).then(
       ns => {
         if (signal.aborted) return;
         if (!this.namespaces.has(namespace)) this.namespaces.set(namespace, ns);

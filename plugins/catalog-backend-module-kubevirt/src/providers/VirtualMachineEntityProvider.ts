@@ -6,10 +6,9 @@ import {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import {
-  KubevirtClient,
-  KubevirtClusterConfig,
-  readClustersConfig,
+import type {
+  KubevirtCluster,
+  KubevirtClustersService,
 } from '@vmportal/plugin-kubevirt-node';
 import { NamespaceFilter } from '../lib/namespaceFilter';
 import { ClusterVirtualMachineSync } from './ClusterVirtualMachineSync';
@@ -27,6 +26,8 @@ import { VirtualMachineEntityTranslator } from './VirtualMachineEntityTranslator
  * @public
  */
 export interface VirtualMachineEntityProviderDeps {
+  /** The clusters to read (`kubevirtClustersServiceRef`). */
+  clusters: KubevirtClustersService;
   logger: LoggerService;
   scheduler: SchedulerService;
   /** Hooks for benchmarks and metrics (see the `/alpha` export). */
@@ -51,7 +52,7 @@ export class VirtualMachineEntityProvider implements EntityProvider {
     config: Config,
     deps: VirtualMachineEntityProviderDeps,
   ): VirtualMachineEntityProvider[] {
-    const clusters = readClustersConfig(config);
+    const clusters = deps.clusters.list().map(c => deps.clusters.get(c.name));
     return readVirtualMachineEntityProviderConfigs(config).map(
       providerConfig => {
         const selected = selectClusters(providerConfig, clusters);
@@ -80,7 +81,7 @@ export class VirtualMachineEntityProvider implements EntityProvider {
 
   private constructor(
     private readonly config: VirtualMachineEntityProviderConfig,
-    clusters: KubevirtClusterConfig[],
+    clusters: KubevirtCluster[],
     private readonly deps: VirtualMachineEntityProviderDeps,
   ) {
     this.logger = deps.logger.child({ target: this.getProviderName() });
@@ -92,7 +93,7 @@ export class VirtualMachineEntityProvider implements EntityProvider {
     this.syncs = clusters.map(
       cluster =>
         new ClusterVirtualMachineSync({
-          client: KubevirtClient.fromConfig(cluster),
+          inventory: cluster.inventory,
           filter,
           labelSelector: config.labelSelector,
           translator,
@@ -280,8 +281,8 @@ export class VirtualMachineEntityProvider implements EntityProvider {
 
 function selectClusters(
   config: VirtualMachineEntityProviderConfig,
-  clusters: KubevirtClusterConfig[],
-): KubevirtClusterConfig[] {
+  clusters: KubevirtCluster[],
+): KubevirtCluster[] {
   if (!config.clusters) return clusters;
   return config.clusters.map((name, i) => {
     const cluster = clusters.find(c => c.name === name);

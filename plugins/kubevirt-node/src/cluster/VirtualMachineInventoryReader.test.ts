@@ -16,14 +16,15 @@ import {
   waitUntil,
 } from '@vmportal/kube-testenv';
 import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
-import { ResourceVersionExpiredError } from './errors';
-import { KubevirtClient, KubeWatchEvent } from './KubevirtClient';
+import { ResourceVersionExpiredError } from '../errors';
+import { KubeApiTransport, KubeWatchEvent } from '../transport/KubeApiTransport';
+import { VirtualMachineInventoryReader } from './VirtualMachineInventoryReader';
 
 jest.setTimeout(90_000);
 
 let cluster: ClusterInfo;
 let namespace: string;
-let client: KubevirtClient;
+let client: VirtualMachineInventoryReader;
 
 function vm(
   name: string,
@@ -43,13 +44,14 @@ function vm(
 }
 
 function clientFor(token: string, url = cluster.url) {
-  return KubevirtClient.fromConfig({
-    name: cluster.name,
-    url,
-    serviceAccountToken: token,
-    caData: cluster.caData,
-    skipTLSVerify: false,
-  });
+  return new VirtualMachineInventoryReader(
+    KubeApiTransport.create({
+      cluster: cluster.name,
+      url,
+      caData: cluster.caData,
+      credential: async () => ({ type: 'bearer token', token }),
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -57,7 +59,7 @@ beforeAll(async () => {
   namespace = await createTestNamespace(cluster, 'kvclient', {
     'vmportal.io/owner': 'team-x',
   });
-  client = clientFor(cluster.portalToken);
+  client = clientFor(cluster.readerToken);
 });
 
 /** A token of a new ServiceAccount `name` in the test namespace (no RBAC grants). */
@@ -83,7 +85,7 @@ afterAll(async () => {
   await deleteTestNamespace(cluster, namespace);
 });
 
-describe('KubevirtClient against a real apiserver', () => {
+describe('VirtualMachineInventoryReader against a real apiserver', () => {
   it('lists VirtualMachines page by page', async () => {
     await applyObjects(
       adminKubeConfig(cluster),

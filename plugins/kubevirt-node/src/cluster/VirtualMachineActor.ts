@@ -1,0 +1,176 @@
+import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
+import { KubeApiTransport, objectPath } from '../transport/KubeApiTransport';
+import type {
+  JsonPatchOperation,
+  KubeObject,
+  KubevirtPowerSubresource,
+} from '../vmPageObjects';
+
+interface DiscoveredResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+/**
+ * What the portal changes in a cluster, with the actor credential: KubeVirt's power
+ * subresources, a VM's run strategy (where the subresources are not served), and
+ * server-side dry-run creates of rendered manifests. Callers check the user's
+ * permission first; this credential is never behind any proxy.
+ *
+ * @public
+ */
+export class VirtualMachineActor {
+  /** The cluster's name, as configured. */
+  readonly cluster: string;
+  /** Whether the cluster serves the power subresources; asked once. */
+  private powerSubresources?: Promise<boolean>;
+  /** Plural and scope of each kind, by apiVersion, from discovery. */
+  private readonly discoveredKinds = new Map<
+    string,
+    Promise<Map<string, DiscoveredResource>>
+  >();
+
+  constructor(private readonly transport: KubeApiTransport) {
+    this.cluster = transport.cluster;
+  }
+
+  /**
+   * Whether the cluster serves KubeVirt's power subresources
+   * (`subresources.kubevirt.io/v1` with `virtualmachines/start`). Asked once and
+   * cached; an apiserver that answers 503 (virt-api registered but down) counts as not
+   * serving them this time, and is asked again next time.
+   */
+  servesPowerSubresources(): Promise<boolean> {
+    if (!this.powerSubresources) {
+      this.powerSubresources = this.transport
+        .request<{ resources?: Array<{ name?: string }> }>(
+          'discover subresources.kubevirt.io/v1',
+          'GET',
+          '/apis/subresources.kubevirt.io/v1',
+        )
+        .then(
+          list =>
+            (list.resources ?? []).some(
+              r => r.name === 'virtualmachines/start',
+            ),
+          error => {
+            if (error instanceof NotFoundError) return false;
+            this.powerSubresources = undefined;
+            if (error instanceof ServiceUnavailableError) return false;
+            throw error;
+          },
+        );
+    }
+    return this.powerSubresources;
+  }
+
+  /**
+   * Calls a KubeVirt power subresource: `PUT
+   * /apis/subresources.kubevirt.io/v1/namespaces/{ns}/virtualmachines/{name}/{start|stop|restart}`
+   * or `.../virtualmachineinstances/{name}/{pause|unpause}`. `body` is KubeVirt's
+   * StartOptions, StopOptions or RestartOptions. KubeVirt's refusals (409 "VM is
+   * already running", …) come back as `KubernetesApiError` with statusCode 409.
+   */
+  async virtualMachinePowerAction(
+    namespace: string,
+    name: string,
+    action: KubevirtPowerSubresource,
+    body: object = {},
+  ): Promise<void> {
+    const resource =
+      action === 'pause' || action === 'unpause'
+        ? 'virtualmachineinstances'
+        : 'virtualmachines';
+    await this.transport.request(
+      `${action} ${resource} ${namespace}/${name}`,
+      'PUT',
+      `${objectPath(
+        'subresources.kubevirt.io/v1',
+        resource,
+        namespace,
+        name,
+      )}/${action}`,
+      { body },
+    );
+  }
+
+  /** Applies a JSON patch to the VirtualMachine `namespace/name` and returns the result. */
+  patchVirtualMachine(
+    namespace: string,
+    name: string,
+    patch: JsonPatchOperation[],
+  ): Promise<VirtualMachine> {
+    return this.transport.request(
+      `patch virtualmachine ${namespace}/${name}`,
+      'PATCH',
+      objectPath('kubevirt.io/v1', 'virtualmachines', namespace, name),
+      { body: patch, contentType: 'application/json-patch+json' },
+    );
+  }
+
+  /**
+   * Asks the apiserver to create `object` without persisting it
+   * (`?dryRun=All&fieldValidation=Strict`): admission, schema validation and unknown
+   * fields are checked as for a real create. Resolves with the object the apiserver
+   * would store. Only kinds of API groups (custom resources such as VirtualMachine and
+   * DataVolume) are supported. A refusal comes back as the mapped error type:
+   * `KubernetesApiError` with statusCode 422 (invalid) or 409 (already exists),
+   * `NotAllowedError` for 403 (RBAC or an exceeded quota).
+   */
+  async dryRunCreate(object: KubeObject): Promise<KubeObject> {
+    const apiVersion = object.apiVersion ?? '';
+    if (apiVersion.indexOf('/') <= 0 || !object.kind) {
+      throw new TypeError(
+        `dryRunCreate supports kinds of API groups only, not ${
+          object.kind ?? '(no kind)'
+        } ${apiVersion || '(no apiVersion)'}`,
+      );
+    }
+    const namespace = object.metadata.namespace;
+    const what = `dry-run create ${object.kind} ${
+      namespace ? `${namespace}/` : ''
+    }${object.metadata.name}`;
+    const resource = (await this.discover(apiVersion)).get(object.kind);
+    if (!resource) {
+      throw new NotFoundError(
+        `${what} on cluster '${this.cluster}': the cluster does not serve ${object.kind} in ${apiVersion}`,
+      );
+    }
+    const path = resource.namespaced
+      ? `/apis/${apiVersion}/namespaces/${encodeURIComponent(
+          namespace ?? '',
+        )}/${resource.name}`
+      : `/apis/${apiVersion}/${resource.name}`;
+    return this.transport.request(what, 'POST', path, {
+      query: { dryRun: 'All', fieldValidation: 'Strict' },
+      body: object,
+    });
+  }
+
+  private discover(
+    apiVersion: string,
+  ): Promise<Map<string, DiscoveredResource>> {
+    let kinds = this.discoveredKinds.get(apiVersion);
+    if (!kinds) {
+      kinds = this.transport
+        .request<{ resources?: DiscoveredResource[] }>(
+          `discover ${apiVersion}`,
+          'GET',
+          `/apis/${apiVersion}`,
+        )
+        .then(
+          list =>
+            new Map(
+              (list.resources ?? [])
+                .filter(r => !r.name.includes('/'))
+                .map(r => [r.kind, r]),
+            ),
+        );
+      kinds.catch(() => this.discoveredKinds.delete(apiVersion));
+      this.discoveredKinds.set(apiVersion, kinds);
+    }
+    return kinds;
+  }
+}

@@ -1,0 +1,114 @@
+import type {
+  VirtualMachine,
+  VirtualMachineInstancetype,
+} from '@vmportal/plugin-kubevirt-common';
+import {
+  collectionPath,
+  KubeApiTransport,
+  objectPath,
+} from '../transport/KubeApiTransport';
+import type {
+  DataVolumeObject,
+  KubeEventObject,
+  PersistentVolumeClaimObject,
+  PodObject,
+  VirtualMachineInstanceObject,
+} from '../vmPageObjects';
+
+/**
+ * What the VM page reads of a cluster: one VirtualMachine and what belongs to it (its
+ * VMI, launcher pod, instancetype, DataVolumes, claims and events). Uses the reader
+ * credential.
+ *
+ * @public
+ */
+export class VirtualMachinePageReader {
+  /** The cluster's name, as configured. */
+  readonly cluster: string;
+
+  constructor(private readonly transport: KubeApiTransport) {
+    this.cluster = transport.cluster;
+  }
+
+  /** The VirtualMachine `namespace/name`; `NotFoundError` when there is none. */
+  getVirtualMachine(namespace: string, name: string): Promise<VirtualMachine> {
+    return this.transport.request(
+      `get virtualmachine ${namespace}/${name}`,
+      'GET',
+      objectPath('kubevirt.io/v1', 'virtualmachines', namespace, name),
+    );
+  }
+
+  /** The VirtualMachineInstance `namespace/name`, or undefined when the VM is not running. */
+  getVirtualMachineInstance(
+    namespace: string,
+    name: string,
+  ): Promise<VirtualMachineInstanceObject | undefined> {
+    return this.transport.getOptional(
+      `get virtualmachineinstance ${namespace}/${name}`,
+      objectPath('kubevirt.io/v1', 'virtualmachineinstances', namespace, name),
+    );
+  }
+
+  /** An instancetype: cluster-wide, or namespaced in `namespace`; undefined when absent. */
+  getInstancetype(
+    ref: { kind?: string; name: string },
+    namespace: string,
+  ): Promise<VirtualMachineInstancetype | undefined> {
+    const namespaced = ref.kind === 'VirtualMachineInstancetype';
+    return this.transport.getOptional(
+      `get ${ref.kind ?? 'VirtualMachineClusterInstancetype'} ${ref.name}`,
+      objectPath(
+        'instancetype.kubevirt.io/v1beta1',
+        namespaced
+          ? 'virtualmachineinstancetypes'
+          : 'virtualmachineclusterinstancetypes',
+        namespaced ? namespace : undefined,
+        ref.name,
+      ),
+    );
+  }
+
+  /** Every Pod in `namespace` that matches `labelSelector`. */
+  listPods(namespace: string, labelSelector: string): Promise<PodObject[]> {
+    return this.transport.listAll(
+      `list pods in namespace '${namespace}'`,
+      collectionPath('v1', 'pods', namespace),
+      { labelSelector },
+    );
+  }
+
+  /** The PersistentVolumeClaim `namespace/name`, or undefined. */
+  getPersistentVolumeClaim(
+    namespace: string,
+    name: string,
+  ): Promise<PersistentVolumeClaimObject | undefined> {
+    return this.transport.getOptional(
+      `get persistentvolumeclaim ${namespace}/${name}`,
+      objectPath('v1', 'persistentvolumeclaims', namespace, name),
+    );
+  }
+
+  /** The CDI DataVolume `namespace/name`, or undefined. */
+  getDataVolume(
+    namespace: string,
+    name: string,
+  ): Promise<DataVolumeObject | undefined> {
+    return this.transport.getOptional(
+      `get datavolume ${namespace}/${name}`,
+      objectPath('cdi.kubevirt.io/v1beta1', 'datavolumes', namespace, name),
+    );
+  }
+
+  /** Every core/v1 Event in `namespace` that matches `fieldSelector`. */
+  listEvents(
+    namespace: string,
+    fieldSelector: string,
+  ): Promise<KubeEventObject[]> {
+    return this.transport.listAll(
+      `list events in namespace '${namespace}'`,
+      collectionPath('v1', 'events', namespace),
+      { fieldSelector },
+    );
+  }
+}
