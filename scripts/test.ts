@@ -146,6 +146,9 @@ async function endToEnd(stateDir: string): Promise<boolean> {
         E2E_GIT_TOKEN: demo.git.token,
         E2E_GIT_REPO_PATH: demo.git.repoPath,
         E2E_KUBE_DIR: demo.kubeDir,
+        // Where startPortal writes the backend's output: the adversarial suite reads
+        // the audit lines of its probes there.
+        E2E_BACKEND_LOG: join(stateDir, 'logs', 'backend.log'),
       },
     );
   } finally {

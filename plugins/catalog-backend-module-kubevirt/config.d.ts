@@ -1,13 +1,14 @@
 import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
 
 export interface Config {
-  kubevirt?: {
-    catalog?: {
+  catalog?: {
+    providers?: {
       /**
        * KubeVirt entity providers, keyed by id (lowercase letters, digits, dashes);
        * each turns the VirtualMachines of its clusters into `virtual-machine` Components.
+       * The key `kubevirt.catalog.providers` of earlier versions stops start-up.
        */
-      providers?: {
+      kubevirt?: {
         [id: string]: {
           /** Names of clusters from `kubernetes.clusterLocatorMethods` (type config) to read. Default: all of them. */
           clusters?: string[];

@@ -87,20 +87,39 @@ export async function startDemoEnvironment(options: {
     `demo git server at ${git.apiBaseUrl} (repo ${DEMO_GITOPS_REPO.owner}/${DEMO_GITOPS_REPO.repo})`,
   );
 
-  // Tokens stay out of files: the config names environment variables.
+  // Tokens stay out of files: the config names environment variables. Each cluster
+  // has two credentials (deploy/rbac/vmportal-rbac.yaml, docs/security.md): the reader
+  // is the Kubernetes plugin's (and so its proxy's), the actor only the KubeVirt plugins'.
   const backendEnv: Record<string, string> = {
     VMPORTAL_DEMO_GITHUB_TOKEN: gitToken,
   };
   const clusters = plane.clusters.map((cluster, i) => {
-    backendEnv[`VMPORTAL_DEMO_CLUSTER_${i}_TOKEN`] = cluster.portalToken;
+    backendEnv[`VMPORTAL_DEMO_CLUSTER_${i}_READER_TOKEN`] = cluster.readerToken;
     return {
       name: cluster.name,
       url: cluster.url,
       authProvider: 'serviceAccount',
-      serviceAccountToken: `\${VMPORTAL_DEMO_CLUSTER_${i}_TOKEN}`,
+      serviceAccountToken: `\${VMPORTAL_DEMO_CLUSTER_${i}_READER_TOKEN}`,
       caData: cluster.caData,
+      // No metrics-server runs here: without this the Kubernetes tab reports the
+      // missing metrics.k8s.io API as a problem retrieving objects.
+      skipMetricsLookup: true,
     };
   });
+  const actors = Object.fromEntries(
+    plane.clusters.map((cluster, i) => {
+      backendEnv[`VMPORTAL_DEMO_CLUSTER_${i}_ACTOR_TOKEN`] = cluster.actorToken;
+      return [
+        cluster.name,
+        {
+          actor: {
+            authProvider: 'serviceAccount',
+            serviceAccountToken: `\${VMPORTAL_DEMO_CLUSTER_${i}_ACTOR_TOKEN}`,
+          },
+        },
+      ];
+    }),
+  );
   const configFile = join(stateDir, 'app-config.demo.yaml');
   writeFileSync(
     configFile,
@@ -119,8 +138,10 @@ export async function startDemoEnvironment(options: {
             },
           ],
         },
-        // The request template's pull requests go to the demo GitOps repository.
+        // Each cluster's actor; the request template's pull requests go to the demo
+        // GitOps repository.
         kubevirt: {
+          clusters: actors,
           gitops: {
             repoUrl: `${git.host}?owner=${DEMO_GITOPS_REPO.owner}&repo=${DEMO_GITOPS_REPO.repo}`,
           },

@@ -49,8 +49,28 @@ export async function signInAsGuest(page: Page, appUrl: string): Promise<void> {
 }
 
 /**
- * The secrets of the running demo: each cluster's admin and portal tokens and CA, the
- * demo git server's token and the backend's API token. None may ever reach a browser.
+ * A Backstage token for `user:default/guest`, as the app gets it when the guest clicks
+ * "Enter": the guest provider's refresh route, which issues it with the ownership the
+ * catalog gives the guest (team-web).
+ */
+export async function guestToken(backendUrl: string): Promise<string> {
+  const response = await fetch(`${backendUrl}/api/auth/guest/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  const text = await response.text();
+  if (response.status !== 200) {
+    throw new Error(`guest sign-in answered ${response.status}: ${text}`);
+  }
+  const token = (JSON.parse(text) as { backstageIdentity?: { token?: string } })
+    .backstageIdentity?.token;
+  if (!token) throw new Error('guest sign-in returned no Backstage token');
+  return token;
+}
+
+/**
+ * The secrets of the running demo: each cluster's admin, reader and actor tokens and
+ * CA, the demo git server's token and the backend's API token. None may ever reach a
+ * browser.
  */
 function demoSecrets(): Array<{ what: string; value: string }> {
   const secrets: Array<{ what: string; value: string }> = [];
@@ -64,7 +84,7 @@ function demoSecrets(): Array<{ what: string; value: string }> {
     readFileSync(join(kubeDir, 'clusters.json'), 'utf8'),
   ) as Array<Record<string, string>>;
   for (const cluster of clusters) {
-    for (const key of ['token', 'portalToken', 'caData']) {
+    for (const key of ['token', 'readerToken', 'actorToken', 'caData']) {
       if (cluster[key]) {
         secrets.push({ what: `${cluster.name} ${key}`, value: cluster[key] });
         if (key === 'caData') {

@@ -4,8 +4,16 @@ import {
   createPermission,
 } from '@backstage/plugin-permission-common';
 import {
+  kubernetesClustersReadPermission,
+  kubernetesProxyPermission,
+  kubernetesResourcesReadPermission,
+} from '@backstage/plugin-kubernetes-common';
+import {
+  kubevirtQuotaReadPermission,
+  kubevirtVmPlanPermission,
   kubevirtVmPowerPermission,
   kubevirtVmReadPermission,
+  kubevirtVmRequestPermission,
 } from '@vmportal/plugin-kubevirt-common';
 import { VmPortalPermissionPolicy } from './permissionPolicy';
 
@@ -48,6 +56,43 @@ describe('VmPortalPermissionPolicy', () => {
       permission: kubevirtVmPowerPermission,
     });
     expect(decision).toEqual({ result: AuthorizeResult.DENY });
+  });
+
+  it("denies the Kubernetes plugin's proxy to everyone, and allows its tab's reads", async () => {
+    expect(
+      await policy.handle({ permission: kubernetesProxyPermission }, user),
+    ).toEqual({ result: AuthorizeResult.DENY });
+    expect(
+      await policy.handle({ permission: kubernetesProxyPermission }),
+    ).toEqual({ result: AuthorizeResult.DENY });
+    for (const permission of [
+      kubernetesClustersReadPermission,
+      kubernetesResourcesReadPermission,
+    ]) {
+      expect(await policy.handle({ permission }, user)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
+  });
+
+  it('lets signed-in users plan VMs and read quotas, and nobody else', async () => {
+    for (const permission of [
+      kubevirtVmPlanPermission,
+      kubevirtQuotaReadPermission,
+    ]) {
+      expect(await policy.handle({ permission }, user)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+      expect(await policy.handle({ permission })).toEqual({
+        result: AuthorizeResult.DENY,
+      });
+    }
+  });
+
+  it('never waives team membership for a VM request', async () => {
+    expect(
+      await policy.handle({ permission: kubevirtVmRequestPermission }, user),
+    ).toEqual({ result: AuthorizeResult.DENY });
   });
 
   it('allows reading VMs and everything else', async () => {

@@ -18,13 +18,28 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { kubevirtVmPowerPermission } from '@vmportal/plugin-kubevirt-common';
+import { kubernetesProxyPermission } from '@backstage/plugin-kubernetes-common';
+import {
+  kubevirtQuotaReadPermission,
+  kubevirtVmPlanPermission,
+  kubevirtVmPowerPermission,
+  kubevirtVmRequestPermission,
+} from '@vmportal/plugin-kubevirt-common';
 
 /**
- * The demo portal's policy: only a VM's owners (the user, or a group the user is in)
- * may start, stop, restart, pause or unpause it; everything else is allowed. The
- * owner check is a catalog condition, so the catalog evaluates it against the
- * entity's `ownedBy` relations.
+ * The demo portal's policy (docs/security.md):
+ *
+ * - only a VM's owners (the user, or a group the user is in) may start, stop,
+ *   restart, pause or unpause it: a catalog condition, which the catalog evaluates
+ *   against the entity's `ownedBy` relations;
+ * - nobody may use the Kubernetes plugin's proxy;
+ * - signed-in users may plan VMs and read quotas;
+ * - nobody gets `kubevirt.vm.request`, which only waives membership of the owning
+ *   team (members request without it);
+ * - everything else is allowed.
+ *
+ * Service principals (scripts, other plugins) never reach this policy: the
+ * permission framework decides them by their access restrictions.
  */
 export class VmPortalPermissionPolicy implements PermissionPolicy {
   constructor(private readonly userInfo: UserInfoService) {}
@@ -33,6 +48,26 @@ export class VmPortalPermissionPolicy implements PermissionPolicy {
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
+    // The proxy (/api/kubernetes/proxy) would carry any request of any user to the
+    // cluster with the portal's reader credential, past every check of ours: the
+    // reader can write nothing, but it reads cluster-wide. The VM page needs no proxy
+    // (the KubeVirt backend reads for it); pod logs and the pod drawer's events in the
+    // Kubernetes tab are the price.
+    if (isPermission(request.permission, kubernetesProxyPermission)) {
+      return { result: AuthorizeResult.DENY };
+    }
+    // Membership of the owning team is checked by the scaffolder module itself; this
+    // permission only waives it (where kubevirt.requests.policyMayWaiveMembership is
+    // set), and no one in the demo may request for a team they are not in.
+    if (isPermission(request.permission, kubevirtVmRequestPermission)) {
+      return { result: AuthorizeResult.DENY };
+    }
+    if (
+      isPermission(request.permission, kubevirtVmPlanPermission) ||
+      isPermission(request.permission, kubevirtQuotaReadPermission)
+    ) {
+      return { result: user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
     if (isPermission(request.permission, kubevirtVmPowerPermission)) {
       if (!user) return { result: AuthorizeResult.DENY };
       const { ownershipEntityRefs } = await this.userInfo.getUserInfo(

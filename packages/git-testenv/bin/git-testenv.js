@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// On Node older than 22 (a fresh machine's 20), re-runs itself under the bootstrap's
+// Node 22, installing it into the cache once: @kubernetes/client-node needs it.
+require('../../../scripts/lib/node22.cjs').requireNode22(__filename);
 // Runs the TypeScript sources directly: this package is private and never built.
 require('tsx/cjs');
 

@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { ClusterInfo, startApiserver, stopApiserver } from './ControlPlane';
+import { parse } from 'yaml';
+import {
+  ClusterInfo,
+  startApiserver,
+  stopApiserver,
+  waitUntil,
+} from './ControlPlane';
 import {
   applyObjects,
   KubeRequestError,
@@ -250,27 +258,246 @@ describe('the control plane', () => {
       await deleteTestNamespace(cluster, other);
     }
   });
+});
 
-  it("gives the portal's service account read access to VMs in every namespace, and no write to pods", async () => {
-    const portal = kubeConfigFor(
-      { ...cluster, token: cluster.portalToken },
-      'portal',
+/** The Kubernetes plugin's built-in object types (its `ALL_OBJECTS`): where each lists. */
+const KUBERNETES_PLUGIN_OBJECT_TYPES: Record<string, string> = {
+  pods: '/api/v1/namespaces/NS/pods',
+  services: '/api/v1/namespaces/NS/services',
+  configmaps: '/api/v1/namespaces/NS/configmaps',
+  limitranges: '/api/v1/namespaces/NS/limitranges',
+  resourcequotas: '/api/v1/namespaces/NS/resourcequotas',
+  deployments: '/apis/apps/v1/namespaces/NS/deployments',
+  replicasets: '/apis/apps/v1/namespaces/NS/replicasets',
+  statefulsets: '/apis/apps/v1/namespaces/NS/statefulsets',
+  daemonsets: '/apis/apps/v1/namespaces/NS/daemonsets',
+  horizontalpodautoscalers:
+    '/apis/autoscaling/v2/namespaces/NS/horizontalpodautoscalers',
+  jobs: '/apis/batch/v1/namespaces/NS/jobs',
+  cronjobs: '/apis/batch/v1/namespaces/NS/cronjobs',
+  ingresses: '/apis/networking.k8s.io/v1/namespaces/NS/ingresses',
+};
+
+/** What the demo's Kubernetes plugin fetches for an entity (app-config.yaml). */
+function kubernetesPluginConfig(): {
+  objectTypes: string[];
+  customResources: Array<{ group: string; apiVersion: string; plural: string }>;
+} {
+  const appConfig = parse(
+    // eslint-disable-next-line no-restricted-syntax
+    readFileSync(join(__dirname, '..', '..', '..', 'app-config.yaml'), 'utf8'),
+  );
+  return {
+    objectTypes: appConfig.kubernetes?.objectTypes ?? [],
+    customResources: appConfig.kubernetes?.customResources ?? [],
+  };
+}
+
+describe("the portal's two credentials (deploy/rbac/vmportal-rbac.yaml)", () => {
+  let reader: KubeConfig;
+  let actor: KubeConfig;
+  const vmPath = (name: string) =>
+    `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`;
+  const startPath = (name: string) =>
+    `/apis/subresources.kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}/start`;
+
+  beforeAll(async () => {
+    reader = kubeConfigFor(
+      { ...cluster, token: cluster.readerToken },
+      'vmportal-reader',
     );
+    actor = kubeConfigFor(
+      { ...cluster, token: cluster.actorToken },
+      'vmportal-actor',
+    );
+    await applyObjects(kc, [vm('owned-by-web', validSpec)]);
+  });
+
+  it('lets the reader list everything the Kubernetes plugin is configured to fetch', async () => {
+    const { objectTypes, customResources } = kubernetesPluginConfig();
+    expect(objectTypes).toContain('pods');
+    expect(customResources.map(c => c.plural)).toEqual(
+      expect.arrayContaining([
+        'virtualmachines',
+        'virtualmachineinstances',
+        'datavolumes',
+      ]),
+    );
+    const paths = [
+      ...objectTypes.map(type => {
+        const path = KUBERNETES_PLUGIN_OBJECT_TYPES[type];
+        if (!path)
+          throw new Error(`add objectType '${type}' to this test's table`);
+        return path;
+      }),
+      ...customResources.map(
+        c => `/apis/${c.group}/${c.apiVersion}/namespaces/NS/${c.plural}`,
+      ),
+    ].map(
+      path =>
+        `${path.replace('NS', namespace)}?labelSelector=${encodeURIComponent(
+          'vmi.kubevirt.io/id=x',
+        )}`,
+    );
+    const answers = await Promise.all(
+      paths.map(async path => ({
+        path,
+        status: (await status(kubeRequest(reader, 'GET', path))).status,
+      })),
+    );
+    expect(answers).toEqual(paths.map(path => ({ path, status: 200 })));
+
+    // What the plugin fetches by default and the demo does not ask for stays refused.
+    for (const type of ['services', 'configmaps', 'deployments']) {
+      const path = KUBERNETES_PLUGIN_OBJECT_TYPES[type].replace(
+        'NS',
+        namespace,
+      );
+      expect((await status(kubeRequest(reader, 'GET', path))).status).toBe(403);
+    }
+    // Pod metrics are allowed (a 404 here only because no metrics-server runs).
     expect(
       (
         await status(
-          kubeRequest(portal, 'GET', '/apis/kubevirt.io/v1/virtualmachines'),
+          kubeRequest(
+            reader,
+            'GET',
+            `/apis/metrics.k8s.io/v1beta1/namespaces/${namespace}/pods`,
+          ),
         )
       ).status,
-    ).toBe(200);
-    const write = await status(
-      kubeRequest(portal, 'POST', `/api/v1/namespaces/${namespace}/pods`, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'nope' },
-        spec: { containers: [{ name: 'c', image: 'x' }] },
-      }),
+    ).toBe(404);
+  });
+
+  it('gives the reader no write verb on anything', async () => {
+    const review = await kubeRequest<{
+      status: {
+        resourceRules: Array<{
+          verbs: string[];
+          apiGroups?: string[];
+          resources?: string[];
+        }>;
+      };
+    }>(
+      reader,
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectRulesReview',
+        spec: { namespace },
+      },
     );
-    expect(write.status).toBe(403);
+    const writes = review.status.resourceRules.filter(
+      rule =>
+        rule.verbs.some(v => !['get', 'list', 'watch'].includes(v)) &&
+        // Every authenticated user may ask what it may do (system:basic-user).
+        !rule.resources?.every(r => r.startsWith('selfsubject')),
+    );
+    expect(writes).toEqual([]);
+    expect(review.status.resourceRules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          apiGroups: ['kubevirt.io'],
+          resources: expect.arrayContaining(['virtualmachines']),
+          verbs: ['get', 'list', 'watch'],
+        }),
+      ]),
+    );
+  });
+
+  it('refuses the reader a label patch, a start and a dry-run create of a VM', async () => {
+    const patch = await status(
+      kubeRequest(
+        reader,
+        'PATCH',
+        vmPath('owned-by-web'),
+        { metadata: { labels: { 'vmportal.io/owner': 'team-web' } } },
+        'application/merge-patch+json',
+      ),
+    );
+    expect(patch.status).toBe(403);
+    expect(patch.message).toContain(
+      'system:serviceaccount:vmportal-system:vmportal-reader" cannot patch resource "virtualmachines"',
+    );
+    const start = await status(
+      kubeRequest(reader, 'PUT', startPath('owned-by-web'), {}),
+    );
+    expect(start.status).toBe(403);
+    expect(start.message).toContain(
+      'cannot update resource "virtualmachines/start"',
+    );
+    const create = await status(
+      kubeRequest(
+        reader,
+        'POST',
+        `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines?dryRun=All`,
+        vm('dry-as-reader', validSpec),
+      ),
+    );
+    expect(create.status).toBe(403);
+  });
+
+  it('lets the actor patch, start and dry-run create a VM, and nothing more', async () => {
+    const patched = await kubeRequest<{ spec: { runStrategy: string } }>(
+      actor,
+      'PATCH',
+      vmPath('owned-by-web'),
+      { spec: { runStrategy: 'Halted' } },
+      'application/merge-patch+json',
+    );
+    expect(patched.spec.runStrategy).toBe('Halted');
+
+    // Through the aggregation layer to the simulator's virt-api, as on a real cluster.
+    await kubeRequest(actor, 'PUT', startPath('owned-by-web'), {});
+    const started = await waitUntil(
+      'the VM to be started',
+      30_000,
+      async () => {
+        const current = await kubeRequest<{ spec: { runStrategy: string } }>(
+          kc,
+          'GET',
+          vmPath('owned-by-web'),
+        );
+        return current.spec.runStrategy === 'Always' ? current : undefined;
+      },
+    );
+    expect(started.spec.runStrategy).toBe('Always');
+
+    const dryVm = await kubeRequest<KubernetesObject>(
+      actor,
+      'POST',
+      `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines?dryRun=All`,
+      vm('dry-as-actor', validSpec),
+    );
+    expect(dryVm.metadata?.name).toBe('dry-as-actor');
+    const dryDataVolume = await kubeRequest<KubernetesObject>(
+      actor,
+      'POST',
+      `/apis/cdi.kubevirt.io/v1beta1/namespaces/${namespace}/datavolumes?dryRun=All`,
+      {
+        apiVersion: 'cdi.kubevirt.io/v1beta1',
+        kind: 'DataVolume',
+        metadata: { name: 'dry-disk', namespace },
+        spec: {
+          source: { blank: {} },
+          storage: { resources: { requests: { storage: '1Gi' } } },
+        },
+      },
+    );
+    expect(dryDataVolume.metadata?.name).toBe('dry-disk');
+
+    // The actor is no reader and deletes nothing.
+    for (const [method, path] of [
+      ['GET', `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines`],
+      ['GET', `/api/v1/namespaces/${namespace}/pods`],
+      ['DELETE', vmPath('owned-by-web')],
+    ]) {
+      expect({
+        method,
+        path,
+        status: (await status(kubeRequest(actor, method, path))).status,
+      }).toEqual({ method, path, status: 403 });
+    }
   });
 });

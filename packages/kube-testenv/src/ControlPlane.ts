@@ -33,17 +33,26 @@ import {
   kubeConfigFor,
 } from './kubeClient';
 import {
+  ACTOR_SERVICE_ACCOUNT,
   portalAccessObjects,
   PORTAL_NAMESPACE,
-  PORTAL_SERVICE_ACCOUNT,
+  READER_SERVICE_ACCOUNT,
 } from './portalAccess';
 
 /** One cluster of the control plane, as written to `DIR/clusters.json`. */
 export interface ClusterInfo extends ClusterAccess {
   /** A kubeconfig file that acts as cluster-admin. */
   kubeconfigPath: string;
-  /** Token of the least-privilege service account the portal uses (see the README). */
-  portalToken: string;
+  /**
+   * Token of the portal's reader (`vmportal-reader`: get, list, watch only), for the
+   * Kubernetes plugin's cluster entry. See `deploy/rbac/vmportal-rbac.yaml`.
+   */
+  readerToken: string;
+  /**
+   * Token of the portal's actor (`vmportal-actor`: power subresources, run-strategy
+   * patch, server-side dry-run), for `kubevirt.clusters.<name>.actor` only.
+   */
+  actorToken: string;
   /** etcd's client URL (tests use it to compact). */
   etcdUrl: string;
 }
@@ -80,9 +89,10 @@ const CLUSTERS_FILE = 'clusters.json';
 
 /**
  * Starts one kube-apiserver + etcd + kube-controller-manager per cluster on loopback,
- * installs KubeVirt's and CDI's CRDs and the common instancetypes, creates the
- * portal's service account, and (by default) starts the KubeVirt simulator. Resolves
- * once every apiserver is ready; the processes keep running until `stop()` or
+ * installs KubeVirt's and CDI's CRDs and the common instancetypes, applies the
+ * portal's RBAC (`deploy/rbac/vmportal-rbac.yaml`: a reader and an actor, whose
+ * tokens it issues), and (by default) starts the KubeVirt simulator. Resolves once
+ * every apiserver is ready; the processes keep running until `stop()` or
  * {@link stopControlPlane}.
  */
 export async function startControlPlane(
@@ -437,7 +447,8 @@ async function startCluster(
 
   await applyObjects(kc, readYamlDir(binaries.instancetypesDir));
   await applyObjects(kc, portalAccessObjects());
-  const portalToken = await serviceAccountToken(kc);
+  const readerToken = await serviceAccountToken(kc, READER_SERVICE_ACCOUNT);
+  const actorToken = await serviceAccountToken(kc, ACTOR_SERVICE_ACCOUNT);
   await waitUntil(
     `${name}: default service account in namespace default`,
     60_000,
@@ -454,7 +465,7 @@ async function startCluster(
       1,
     )}s`,
   );
-  return { ...access, kubeconfigPath, portalToken, etcdUrl };
+  return { ...access, kubeconfigPath, readerToken, actorToken, etcdUrl };
 }
 
 function assertRunning(daemons: Daemon[], cluster: string) {
@@ -496,7 +507,10 @@ async function installCrds(kc: KubeConfig, crdDir: string) {
   }
 }
 
-async function serviceAccountToken(kc: KubeConfig): Promise<string> {
+async function serviceAccountToken(
+  kc: KubeConfig,
+  serviceAccount: string,
+): Promise<string> {
   const request: AuthenticationV1TokenRequest = {
     spec: {
       audiences: ['https://kubernetes.default.svc'],
@@ -507,7 +521,7 @@ async function serviceAccountToken(kc: KubeConfig): Promise<string> {
     const response = await kc
       .makeApiClient(CoreV1Api)
       .createNamespacedServiceAccountToken({
-        name: PORTAL_SERVICE_ACCOUNT,
+        name: serviceAccount,
         namespace: PORTAL_NAMESPACE,
         body: request,
       });
@@ -516,7 +530,7 @@ async function serviceAccountToken(kc: KubeConfig): Promise<string> {
     return token;
   } catch (error) {
     throw new Error(
-      `requesting a token for the portal's service account: ${describeError(
+      `requesting a token for service account ${PORTAL_NAMESPACE}/${serviceAccount}: ${describeError(
         error,
       )}`,
     );

@@ -34,9 +34,10 @@ export {
 } from './kubeClient';
 export type { ClusterAccess } from './kubeClient';
 export {
-  portalClusterRoleRules,
+  ACTOR_SERVICE_ACCOUNT,
   PORTAL_NAMESPACE,
-  PORTAL_SERVICE_ACCOUNT,
+  PORTAL_RBAC_FILE,
+  READER_SERVICE_ACCOUNT,
 } from './portalAccess';
 export { OWNER_LABEL, seedDemo } from './seed/seedDemo';
 export {

@@ -1,110 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KubernetesObject } from '@kubernetes/client-node';
-
-/** Namespace of the portal's service account. */
-export const PORTAL_NAMESPACE = 'vmportal-system';
-/** The service account the portal acts as. */
-export const PORTAL_SERVICE_ACCOUNT = 'vmportal-portal';
-
-const read = ['get', 'list', 'watch'];
+import { parseAllDocuments } from 'yaml';
 
 /**
- * The least privilege the portal needs (documented in the README): read what the VM
- * page and the catalog show, the power subresources, and `create` on VirtualMachines
- * and DataVolumes only so that the render action's server-side dry-run is allowed.
+ * The RBAC a platform team applies to give the portal its two credentials
+ * (`deploy/rbac/vmportal-rbac.yaml` at the repository root). The local control plane
+ * applies exactly this file, so the tests run with the production permissions.
+ *
+ * @public
  */
-export const portalClusterRoleRules = [
-  {
-    apiGroups: ['kubevirt.io'],
-    resources: ['virtualmachines', 'virtualmachineinstances'],
-    verbs: read,
-  },
-  {
-    apiGroups: ['kubevirt.io'],
-    resources: ['virtualmachines'],
-    verbs: ['patch', 'create'],
-  },
-  {
-    apiGroups: ['subresources.kubevirt.io'],
-    resources: [
-      'virtualmachines/start',
-      'virtualmachines/stop',
-      'virtualmachines/restart',
-      'virtualmachineinstances/pause',
-      'virtualmachineinstances/unpause',
-    ],
-    verbs: ['update'],
-  },
-  {
-    apiGroups: ['instancetype.kubevirt.io'],
-    resources: [
-      'virtualmachineclusterinstancetypes',
-      'virtualmachineclusterpreferences',
-      'virtualmachineinstancetypes',
-      'virtualmachinepreferences',
-    ],
-    verbs: read,
-  },
-  {
-    apiGroups: ['cdi.kubevirt.io'],
-    resources: ['datavolumes', 'datasources'],
-    verbs: read,
-  },
-  {
-    apiGroups: ['cdi.kubevirt.io'],
-    resources: ['datavolumes'],
-    verbs: ['create'],
-  },
-  {
-    apiGroups: [''],
-    resources: [
-      'pods',
-      'persistentvolumeclaims',
-      'events',
-      'namespaces',
-      'resourcequotas',
-      'limitranges',
-    ],
-    verbs: read,
-  },
-  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: read },
-  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: read },
-];
+export const PORTAL_RBAC_FILE = join(
+  // This package only ever runs from source (tsx, jest), never built.
+  // eslint-disable-next-line no-restricted-syntax
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'deploy',
+  'rbac',
+  'vmportal-rbac.yaml',
+);
 
-/** The namespace, service account, ClusterRole and binding for the portal. */
+/**
+ * Namespace of the portal's service accounts.
+ *
+ * @public
+ */
+export const PORTAL_NAMESPACE = 'vmportal-system';
+/**
+ * The reader: get, list and watch only. Its token goes to the Kubernetes plugin's
+ * cluster entry, which that plugin's proxy also uses.
+ *
+ * @public
+ */
+export const READER_SERVICE_ACCOUNT = 'vmportal-reader';
+/**
+ * The actor: power subresources, run-strategy patch, server-side dry-run; never
+ * behind a proxy.
+ *
+ * @public
+ */
+export const ACTOR_SERVICE_ACCOUNT = 'vmportal-actor';
+
+/**
+ * The objects of {@link PORTAL_RBAC_FILE}, in file order. Throws when the file does not
+ * define both service accounts in {@link PORTAL_NAMESPACE}, because the control plane
+ * issues their tokens by those names.
+ *
+ * @internal
+ */
 export function portalAccessObjects(): KubernetesObject[] {
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: PORTAL_NAMESPACE },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: PORTAL_SERVICE_ACCOUNT, namespace: PORTAL_NAMESPACE },
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: 'vmportal-portal' },
-      rules: portalClusterRoleRules,
-    } as KubernetesObject,
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'vmportal-portal' },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'vmportal-portal',
-      },
-      subjects: [
-        {
-          kind: 'ServiceAccount',
-          name: PORTAL_SERVICE_ACCOUNT,
-          namespace: PORTAL_NAMESPACE,
-        },
-      ],
-    } as KubernetesObject,
-  ];
+  const objects = parseAllDocuments(readFileSync(PORTAL_RBAC_FILE, 'utf8'))
+    .map(doc => doc.toJS() as KubernetesObject | null)
+    .filter((object): object is KubernetesObject => Boolean(object?.kind));
+  for (const name of [READER_SERVICE_ACCOUNT, ACTOR_SERVICE_ACCOUNT]) {
+    const found = objects.some(
+      o =>
+        o.kind === 'ServiceAccount' &&
+        o.metadata?.name === name &&
+        o.metadata?.namespace === PORTAL_NAMESPACE,
+    );
+    if (!found) {
+      throw new Error(
+        `${PORTAL_RBAC_FILE} defines no ServiceAccount ${PORTAL_NAMESPACE}/${name}; kube-testenv issues the portal's tokens for it, so keep the name or change portalAccess.ts with it`,
+      );
+    }
+  }
+  return objects;
 }

@@ -1,3 +1,11 @@
+/**
+ * Helpers for tests that run against the control plane: the clusters the jest global
+ * setup started, throw-away namespaces, a private control plane, and the oracle that
+ * renders launcher pods with KubeVirt's own code.
+ *
+ * @packageDocumentation
+ */
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +19,17 @@ import {
 } from './ControlPlane';
 import { applyObjects, kubeConfigFor, kubeRequest } from './kubeClient';
 
+export { LauncherPodOracle } from './simulator/LauncherPodOracle';
+export type {
+  OracleAnswer,
+  OracleRequest,
+} from './simulator/LauncherPodOracle';
+
 /**
  * The clusters of the control plane the jest global setup provides
- * (`jest.globalSetup: '@vmportal/kube-testenv/src/jest/globalSetup.ts'`).
+ * (`"jest": { "globalSetup": "@vmportal/kube-testenv/jest/globalSetup" }`).
+ *
+ * @public
  */
 export function testClusters(): ClusterInfo[] {
   const dir = process.env.KUBE_TESTENV_DIR;
@@ -25,7 +41,11 @@ export function testClusters(): ClusterInfo[] {
   return readClusters(dir);
 }
 
-/** Admin access to one test cluster. */
+/**
+ * Admin access to one test cluster.
+ *
+ * @public
+ */
 export function adminKubeConfig(cluster: ClusterInfo): KubeConfig {
   return kubeConfigFor(cluster);
 }
@@ -33,6 +53,8 @@ export function adminKubeConfig(cluster: ClusterInfo): KubeConfig {
 /**
  * Creates a namespace with a unique name (tests share the control plane) and returns
  * its name; `labels` go on the namespace.
+ *
+ * @public
  */
 export async function createTestNamespace(
   cluster: ClusterInfo,
@@ -50,7 +72,11 @@ export async function createTestNamespace(
   return name;
 }
 
-/** Deletes a namespace made by {@link createTestNamespace}; does not wait. */
+/**
+ * Deletes a namespace made by {@link createTestNamespace}; does not wait.
+ *
+ * @public
+ */
 export async function deleteTestNamespace(
   cluster: ClusterInfo,
   name: string,
@@ -66,6 +92,8 @@ export async function deleteTestNamespace(
  * A control plane of the test's own, for tests that stop or restart an apiserver:
  * the shared one serves other test files at the same time. `stop()` also removes its
  * directory.
+ *
+ * @public
  */
 export async function startPrivateControlPlane(
   clusters = 1,

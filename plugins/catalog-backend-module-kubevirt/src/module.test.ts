@@ -45,8 +45,8 @@ describe('catalogModuleKubevirtEntityProvider', () => {
   it('registers one provider per configured id', async () => {
     const { addEntityProvider, backend } = await start({
       kubernetes: clusters,
-      kubevirt: {
-        catalog: { providers: { east: {}, audit: { clusters: ['east'] } } },
+      catalog: {
+        providers: { kubevirt: { east: {}, audit: { clusters: ['east'] } } },
       },
     });
     expect(
@@ -55,14 +55,25 @@ describe('catalogModuleKubevirtEntityProvider', () => {
     await backend.stop();
   });
 
+  it('fails start-up on the old key, naming the new one', async () => {
+    await expect(
+      start({
+        kubernetes: clusters,
+        kubevirt: { catalog: { providers: { main: {} } } },
+      }),
+    ).rejects.toThrow(
+      'kubevirt.catalog.providers is no longer read; move its providers to catalog.providers.kubevirt',
+    );
+  });
+
   it('fails start-up naming a cluster that is not configured', async () => {
     await expect(
       start({
         kubernetes: clusters,
-        kubevirt: { catalog: { providers: { main: { clusters: ['west'] } } } },
+        catalog: { providers: { kubevirt: { main: { clusters: ['west'] } } } },
       }),
     ).rejects.toThrow(
-      "kubevirt.catalog.providers.main.clusters[0] 'west' is not a cluster of kubernetes.clusterLocatorMethods (type config); known clusters: east",
+      "catalog.providers.kubevirt.main.clusters[0] 'west' is not a cluster of kubernetes.clusterLocatorMethods (type config); known clusters: east",
     );
   });
 });

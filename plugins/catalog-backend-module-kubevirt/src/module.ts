@@ -9,7 +9,7 @@ import { VirtualMachineEntityProvider } from './providers/VirtualMachineEntityPr
 
 /**
  * Registers the KubeVirt entity providers configured under
- * `kubevirt.catalog.providers`.
+ * `catalog.providers.kubevirt`.
  *
  * @public
  */

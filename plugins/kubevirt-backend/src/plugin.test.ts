@@ -5,7 +5,11 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import type { Entity } from '@backstage/catalog-model';
+import {
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+  Entity,
+} from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   AuthorizeResult,
@@ -43,7 +47,16 @@ import { kubevirtPlugin } from './plugin';
 jest.setTimeout(180_000);
 
 const OWNER = 'user:default/owner';
+/** Member of team-data, which owns the `copied` and `web-1-stale` entities. */
 const STRANGER = 'user:default/stranger';
+/** A static token's subject that the config allows to act on VMs. */
+const SCRIPT = 'vmportal-scripts';
+/** A service principal the config does not name. */
+const CI_BOT = 'external:ci-bot';
+/** Cloud-init of db-1: what the VM page must never show. */
+const DB_USER_DATA =
+  '#cloud-config\nuser: fedora\npassword: db-1-s3cret-pw\nchpasswd: { expire: False }\n';
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** May not even read VMs. */
 const OUTSIDER = 'user:default/outsider';
 /** Who owns what through which group, as the catalog's ownership claims would say. */
@@ -59,12 +72,14 @@ let namespace: string;
 let emptyNamespace: string;
 let server: Server;
 let entities: Entity[] = [];
+const warnings: Array<{ message: string; meta?: unknown }> = [];
 const auditEvents: Array<{
   options: Parameters<AuditorService['createEvent']>[0];
   outcome?: { status: 'succeeded' | 'failed'; meta?: object; error?: Error };
 }> = [];
 
 const TEAM_WEB = 'group:default/team-web';
+const TEAM_DATA = 'group:default/team-data';
 
 function vmEntity(
   name: string,
@@ -80,20 +95,41 @@ function vmEntity(
   };
 }
 
-function annotationsFor(cluster: string, ns: string, name: string) {
+/**
+ * The annotations the KubeVirt catalog provider writes (its location as the
+ * translator's test pins it), for a VM of that uid.
+ */
+function annotationsFor(
+  cluster: string,
+  ns: string,
+  name: string,
+  uid = '00000000-0000-0000-0000-000000000000',
+) {
+  const location = `kubevirt:${cluster}/${ns}/${name}`;
   return {
+    [ANNOTATION_LOCATION]: location,
+    [ANNOTATION_ORIGIN_LOCATION]: location,
     [KUBEVIRT_ANNOTATIONS.cluster]: cluster,
     [KUBEVIRT_ANNOTATIONS.namespace]: ns,
     [KUBEVIRT_ANNOTATIONS.name]: name,
+    [KUBEVIRT_ANNOTATIONS.uid]: uid,
   };
 }
 
-/** The catalog's view of ownership: allow power actions to the entity's owners only. */
+/**
+ * As the permission framework and the portal's policy decide: service principals are
+ * allowed without asking the policy; users may act on what they own, and may do
+ * everything else unless they are the outsider.
+ */
 const permissions = mockServices.permissions.mock({
   async authorize(requests, options) {
     const principal = options?.credentials.principal as {
+      type: string;
       userEntityRef?: string;
     };
+    if (principal.type === 'service') {
+      return requests.map(() => ({ result: AuthorizeResult.ALLOW }));
+    }
     const user = principal.userEntityRef ?? '';
     return requests.map(r => {
       if (!isPermission(r.permission, kubevirtVmPowerPermission)) {
@@ -138,8 +174,23 @@ const auditor = mockServices.auditor.mock({
   },
 });
 
+const logger = mockServices.logger.mock({
+  child: () => logger,
+  warn: (message, meta) => {
+    warnings.push({ message, meta });
+  },
+});
+
 const as = (user: string) => ({
   Authorization: mockCredentials.user.header(user),
+});
+
+/** As a static token or another plugin would call: a service principal. */
+const asService = (subject: string) => ({
+  Authorization: mockCredentials.service.header({
+    onBehalfOf: mockCredentials.service(subject),
+    targetPluginId: 'kubevirt',
+  }),
 });
 
 beforeAll(async () => {
@@ -182,8 +233,25 @@ beforeAll(async () => {
       runStrategy: 'Halted',
       cpu: { cores: 2, sockets: 1, threads: 2 },
       memory: '3Gi',
+      userData: DB_USER_DATA,
+      // As `kubectl apply` leaves it: the whole VM again, cloud-init included.
+      annotations: {
+        [LAST_APPLIED]: JSON.stringify(
+          testVirtualMachine(namespace, 'db-1', { userData: DB_USER_DATA }),
+        ),
+      },
     }),
   ]);
+  const [web1, db1] = await Promise.all([
+    readVm(east, namespace, 'web-1'),
+    readVm(east, namespace, 'db-1'),
+  ]);
+  const web1Annotations = annotationsFor(
+    east.name,
+    namespace,
+    'web-1',
+    web1.metadata.uid,
+  );
 
   entities = [
     {
@@ -192,8 +260,11 @@ beforeAll(async () => {
       metadata: { name: 'team-web', namespace: 'default' },
       spec: { type: 'team', children: [] },
     },
-    vmEntity('web-1', annotationsFor(east.name, namespace, 'web-1')),
-    vmEntity('db-1', annotationsFor(east.name, namespace, 'db-1')),
+    vmEntity('web-1', web1Annotations),
+    vmEntity(
+      'db-1',
+      annotationsFor(east.name, namespace, 'db-1', db1.metadata.uid),
+    ),
     vmEntity('unannotated', {
       [KUBEVIRT_ANNOTATIONS.namespace]: namespace,
       [KUBEVIRT_ANNOTATIONS.name]: 'web-1',
@@ -201,25 +272,56 @@ beforeAll(async () => {
     vmEntity('ghost', annotationsFor(east.name, namespace, 'ghost')),
     vmEntity('elsewhere', annotationsFor('nowhere', namespace, 'web-1')),
     vmEntity('offline-1', annotationsFor('offline', namespace, 'web-1')),
+    // team-data registered a catalog file that copies web-1's annotations: the
+    // catalog sets the location annotations of such an entity to the file's URL.
+    vmEntity(
+      'copied',
+      {
+        ...web1Annotations,
+        [ANNOTATION_LOCATION]:
+          'url:https://git.example.com/team-data/catalog-info.yaml',
+        [ANNOTATION_ORIGIN_LOCATION]:
+          'url:https://git.example.com/team-data/catalog-info.yaml',
+      },
+      TEAM_DATA,
+    ),
+    // The provider's entity of a VM web-1 that was deleted and re-created since.
+    vmEntity(
+      'web-1-stale',
+      annotationsFor(
+        east.name,
+        namespace,
+        'web-1',
+        '11111111-2222-3333-4444-555555555555',
+      ),
+      TEAM_DATA,
+    ),
   ];
 
+  const portal = clustersConfig(clusters, [
+    {
+      // Nothing listens here: reads fail as with an unreachable apiserver.
+      name: 'offline',
+      url: 'https://127.0.0.1:9',
+      authProvider: 'serviceAccount',
+      serviceAccountToken: 'offline-token',
+    },
+  ]);
+  const config = {
+    ...portal,
+    kubevirt: {
+      ...portal.kubevirt,
+      permissions: { servicePrincipalsAllowedToAct: [SCRIPT] },
+    },
+  };
   const backend = await startTestBackend({
     features: [
       kubevirtPlugin,
-      mockServices.rootConfig.factory({
-        data: clustersConfig(clusters, [
-          {
-            // Nothing listens here: reads fail as with an unreachable apiserver.
-            name: 'offline',
-            url: 'https://127.0.0.1:9',
-            authProvider: 'serviceAccount',
-            serviceAccountToken: 'offline-token',
-          },
-        ]),
-      }),
+      mockServices.rootConfig.factory({ data: config }),
       catalogServiceMock.factory({ entities }),
       permissions.factory,
       auditor.factory,
+      logger.factory,
     ],
   });
   server = backend.server;
@@ -373,7 +475,8 @@ describe('kubevirtPlugin', () => {
       const text = JSON.stringify(response.body);
       for (const cluster of clusters) {
         expect(text).not.toContain(cluster.token);
-        expect(text).not.toContain(cluster.portalToken);
+        expect(text).not.toContain(cluster.readerToken);
+        expect(text).not.toContain(cluster.actorToken);
         expect(text).not.toContain(cluster.caData);
       }
       const list = await request(server)
@@ -444,11 +547,74 @@ describe('kubevirtPlugin', () => {
       expect(response.body.error.message).toContain("on cluster 'offline'");
       expect(JSON.stringify(response.body)).not.toContain('offline-token');
     });
+
+    it('never shows cloud-init user data, only its size', async () => {
+      const vm = await readVm(east, namespace, 'db-1');
+      // The cluster really holds the secret, in the spec and in kubectl's copy.
+      expect(JSON.stringify(vm)).toContain('db-1-s3cret-pw');
+      expect(vm.metadata.annotations?.[LAST_APPLIED]).toContain(
+        'db-1-s3cret-pw',
+      );
+
+      const response = await getView('db-1');
+      expect(response.status).toBe(200);
+      expect(JSON.stringify(response.body)).not.toContain('db-1-s3cret-pw');
+      expect(response.body.manifest).not.toContain(LAST_APPLIED);
+      const manifest = parse(response.body.manifest);
+      expect(
+        manifest.spec.template.spec.volumes.find(
+          (v: { name: string }) => v.name === 'cloudinitdisk',
+        ),
+      ).toEqual({
+        name: 'cloudinitdisk',
+        cloudInitNoCloud: {
+          userData: `redacted, ${Buffer.byteLength(DB_USER_DATA)} bytes`,
+        },
+      });
+    });
+
+    it("refuses to show a VM through an entity that is not the provider's", async () => {
+      // team-data owns the copy, so without the provenance check its members would
+      // see web-1, which belongs to team-web.
+      const response = await getView('copied', STRANGER);
+      expect(response.status).toBe(403);
+      expect(response.body.error.name).toBe('NotAllowedError');
+      expect(response.body.error.message).toContain(
+        'component:default/copied is not an entity of the KubeVirt catalog provider',
+      );
+      expect(response.body.error.message).toContain(
+        `the provider's would be 'kubevirt:${east.name}/${namespace}/web-1'`,
+      );
+      expect(JSON.stringify(response.body)).not.toContain('printableStatus');
+    });
+
+    it('says the catalog has not caught up when the VM was re-created', async () => {
+      const response = await getView('web-1-stale', STRANGER);
+      expect(response.status).toBe(409);
+      expect(response.body.error.name).toBe('ConflictError');
+      expect(response.body.error.message).toContain(
+        'the catalog has not caught up yet, retry in a few seconds',
+      );
+    });
+
+    it('tells a service principal that the config does not let it act', async () => {
+      const response = await request(server)
+        .get('/api/kubevirt/v1/entities/default/component/web-1/vm')
+        .set(asService(CI_BOT));
+      expect(response.status).toBe(200);
+      expect(response.body.power).toMatchObject({
+        allowed: false,
+        deniedReason: expect.stringContaining(
+          'kubevirt.permissions.servicePrincipalsAllowedToAct',
+        ),
+      });
+    });
   });
 
   describe('POST /v1/entities/:namespace/:kind/:name/power', () => {
-    it('refuses non-owners with 403 and records it', async () => {
+    it('refuses non-owners with 403 and records it, naming them, at warn', async () => {
       auditEvents.length = 0;
+      warnings.length = 0;
       const response = await power('web-1', { action: 'stop' }, STRANGER);
       expect(response.status).toBe(403);
       expect(response.body.error.message).toBe(
@@ -457,14 +623,32 @@ describe('kubevirtPlugin', () => {
       expect(auditEvents).toHaveLength(1);
       expect(auditEvents[0].options).toMatchObject({
         eventId: 'vm-power-action',
-        severityLevel: 'medium',
-        meta: { action: 'stop', entityRef: 'component:default/web-1' },
+        severityLevel: 'high',
+        meta: {
+          action: 'stop',
+          entityRef: 'component:default/web-1',
+          actor: STRANGER,
+        },
       });
       expect(auditEvents[0].outcome).toMatchObject({
         status: 'failed',
-        meta: { cluster: east.name, namespace, name: 'web-1' },
+        meta: {
+          cluster: east.name,
+          namespace,
+          name: 'web-1',
+          refusal: 'permission',
+        },
         error: expect.objectContaining({ name: 'NotAllowedError' }),
       });
+      expect(warnings).toEqual([
+        {
+          message: `Refused stop of component:default/web-1 for ${STRANGER}: Only members of ${TEAM_WEB} can stop component:default/web-1`,
+          meta: expect.objectContaining({
+            actor: STRANGER,
+            refusal: 'permission',
+          }),
+        },
+      ]);
       expect((await readVm(east, namespace, 'web-1')).spec.runStrategy).toBe(
         'Always',
       );
@@ -510,6 +694,7 @@ describe('kubevirtPlugin', () => {
             action: 'stop',
             force: true,
             entityRef: 'component:default/web-1',
+            actor: OWNER,
             cluster: east.name,
             namespace,
             name: 'web-1',
@@ -563,6 +748,102 @@ describe('kubevirtPlugin', () => {
         `VirtualMachine ${namespace}/ghost not found in cluster ${east.name}`,
       );
     });
+
+    it('refuses service principals the config does not name, and records it at warn', async () => {
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+      auditEvents.length = 0;
+      warnings.length = 0;
+      const response = await request(server)
+        .post('/api/kubevirt/v1/entities/default/component/web-1/power')
+        .set(asService(CI_BOT))
+        .send({ action: 'stop', force: true });
+      expect(response.status).toBe(403);
+      expect(response.body.error.name).toBe('NotAllowedError');
+      expect(response.body.error.message).toBe(
+        `Service principal '${CI_BOT}' may not change virtual machines; a platform admin can allow it by adding '${CI_BOT}' to kubevirt.permissions.servicePrincipalsAllowedToAct`,
+      );
+      expect(auditEvents).toEqual([
+        {
+          options: expect.objectContaining({
+            eventId: 'vm-power-action',
+            severityLevel: 'high',
+            meta: expect.objectContaining({ actor: CI_BOT, action: 'stop' }),
+          }),
+          outcome: expect.objectContaining({
+            status: 'failed',
+            meta: expect.objectContaining({ refusal: 'principal' }),
+          }),
+        },
+      ]);
+      expect(warnings).toEqual([
+        {
+          message: expect.stringMatching(
+            `^Refused stop of component:default/web-1 for ${CI_BOT}: `,
+          ),
+          meta: expect.objectContaining({ actor: CI_BOT }),
+        },
+      ]);
+      const vm = await readVm(east, namespace, 'web-1');
+      expect(vm.spec.runStrategy).toBe('Always');
+      expect(vm.status?.printableStatus).toBe('Running');
+    });
+
+    it('lets a service principal the config names act, and audits it by its subject', async () => {
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+      auditEvents.length = 0;
+      const asScript = (action: string) =>
+        request(server)
+          .post('/api/kubevirt/v1/entities/default/component/web-1/power')
+          .set(asService(SCRIPT))
+          .send({ action });
+
+      const pause = await asScript('pause');
+      expect(pause.status).toBe(202);
+      await waitForVmStatus(east, namespace, 'web-1', 'Paused');
+      const unpause = await asScript('unpause');
+      expect(unpause.status).toBe(202);
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+
+      expect(auditEvents.map(e => e.outcome)).toEqual([
+        expect.objectContaining({
+          status: 'succeeded',
+          meta: expect.objectContaining({ action: 'pause', actor: SCRIPT }),
+        }),
+        expect.objectContaining({
+          status: 'succeeded',
+          meta: expect.objectContaining({ action: 'unpause', actor: SCRIPT }),
+        }),
+      ]);
+    });
+
+    it("refuses to act through an entity that is not the provider's", async () => {
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+      auditEvents.length = 0;
+      // STRANGER's team owns the copy, so the policy alone would let them stop web-1.
+      const response = await power('copied', { action: 'stop' }, STRANGER);
+      expect(response.status).toBe(403);
+      expect(response.body.error.message).toContain(
+        'component:default/copied is not an entity of the KubeVirt catalog provider',
+      );
+      expect(auditEvents[0]).toMatchObject({
+        options: { severityLevel: 'high', meta: { actor: STRANGER } },
+        outcome: { status: 'failed', meta: { refusal: 'provenance' } },
+      });
+      const vm = await readVm(east, namespace, 'web-1');
+      expect(vm.spec.runStrategy).toBe('Always');
+      expect(vm.status?.printableStatus).toBe('Running');
+    });
+
+    it('refuses to act on a re-created VM until the catalog has caught up', async () => {
+      const response = await power('web-1-stale', { action: 'stop' }, STRANGER);
+      expect(response.status).toBe(409);
+      expect(response.body.error.message).toContain(
+        'the catalog has not caught up yet, retry in a few seconds',
+      );
+      const vm = await readVm(east, namespace, 'web-1');
+      expect(vm.spec.runStrategy).toBe('Always');
+      expect(vm.status?.printableStatus).toBe('Running');
+    });
   });
 
   describe('quota', () => {
@@ -613,10 +894,12 @@ describe('kubevirtPlugin', () => {
         .set(as(OWNER));
       expect(response.status).toBe(200);
       const body = response.body as TeamQuotaSummary;
-      // Five Components are owned by team-web; web-1 is the one running.
+      // Six Components are owned by team-web; web-1 is the one running.
       expect(body).toMatchObject({
         team: 'group:default/team-web',
-        vmCount: entities.filter(e => e.kind === 'Component').length,
+        vmCount: entities.filter(
+          e => e.kind === 'Component' && e.spec?.owner === TEAM_WEB,
+        ).length,
         runningCount: 1,
       });
       const namespaces = body.namespaces.map(
@@ -693,6 +976,106 @@ describe('kubevirtPlugin', () => {
       expect(invalid.status).toBe(400);
       expect(invalid.body.error.message).toContain(
         'give an instancetype, or cpu and memory',
+      );
+    });
+  });
+
+  describe('quota and planning permissions and paths', () => {
+    const routes: Array<[string, string, () => string, string]> = [
+      ['GET', 'clusters', () => '/v1/clusters', 'kubevirt.vm.plan'],
+      [
+        'GET',
+        'sizes',
+        () => `/v1/clusters/${east.name}/sizes`,
+        'kubevirt.vm.plan',
+      ],
+      [
+        'POST',
+        'plan',
+        () => `/v1/clusters/${east.name}/namespaces/${namespace}/plan`,
+        'kubevirt.vm.plan',
+      ],
+      [
+        'GET',
+        'namespace quota',
+        () => `/v1/quota/${east.name}/${namespace}`,
+        'kubevirt.quota.read',
+      ],
+      [
+        'GET',
+        'team quota',
+        () => '/v1/teams/default/group/team-web/quota',
+        'kubevirt.quota.read',
+      ],
+    ];
+
+    it.each(routes)(
+      '%s %s is 403 naming the permission when the policy denies it',
+      async (method, _what, path, permission) => {
+        const url = `/api/kubevirt${path()}`;
+        const call =
+          method === 'GET'
+            ? request(server).get(url)
+            : request(server).post(url).send({ instancetype: 'u1.small' });
+        const response = await call.set(as(OUTSIDER));
+        expect(response.status).toBe(403);
+        expect(response.body.error.name).toBe('NotAllowedError');
+        expect(response.body.error.message).toContain(permission);
+      },
+    );
+
+    it.each([
+      [
+        'namespace',
+        () => `/v1/quota/${east.name}/Bad_NS`,
+        "namespace 'Bad_NS'",
+      ],
+      [
+        'namespace',
+        () => `/v1/quota/${east.name}/${'a'.repeat(300)}`,
+        `namespace '${'a'.repeat(70)}…'`,
+      ],
+      [
+        'cluster',
+        () => `/v1/quota/Bad_Cluster/${namespace}`,
+        "cluster 'Bad_Cluster'",
+      ],
+      [
+        'cluster',
+        () => '/v1/clusters/Bad_Cluster/sizes',
+        "cluster 'Bad_Cluster'",
+      ],
+    ])(
+      'answers a malformed %s with 400 naming it and the rule (%#)',
+      async (_param, path, named) => {
+        const response = await request(server)
+          .get(`/api/kubevirt${path()}`)
+          .set(as(OWNER));
+        expect(response.status).toBe(400);
+        expect(response.body.error.name).toBe('InputError');
+        expect(response.body.error.message).toContain(`Invalid ${named}`);
+        expect(response.body.error.message).toContain('DNS-1123 label');
+      },
+    );
+
+    it('answers a malformed namespace in a plan with 400', async () => {
+      const response = await request(server)
+        .post(`/api/kubevirt/v1/clusters/${east.name}/namespaces/Bad_NS/plan`)
+        .set(as(OWNER))
+        .send({ instancetype: 'u1.small' });
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toContain(
+        "Invalid namespace 'Bad_NS' in the path",
+      );
+    });
+
+    it('says which clusters exist for a well-formed unknown one', async () => {
+      const response = await request(server)
+        .get(`/api/kubevirt/v1/quota/nowhere/${namespace}`)
+        .set(as(OWNER));
+      expect(response.status).toBe(404);
+      expect(response.body.error.message).toContain(
+        "cluster 'nowhere' is not configured",
       );
     });
   });

@@ -4,8 +4,9 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { kubevirtPermissions } from '@vmportal/plugin-kubevirt-common';
-import { KubevirtClusters } from './service/KubevirtClusters';
+import { kubevirtClustersServiceRef } from '@vmportal/plugin-kubevirt-node';
 import { QuotaService } from './service/QuotaService';
+import { readKubevirtPermissionsConfig } from './service/readKubevirtPermissionsConfig';
 import { createRouter } from './service/router';
 import { VirtualMachineService } from './service/VirtualMachineService';
 
@@ -24,40 +25,50 @@ export const kubevirtPlugin = createBackendPlugin({
         logger: coreServices.logger,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
+        clusters: kubevirtClustersServiceRef,
       },
       async init({
         config,
         logger,
         httpRouter,
         httpAuth,
+        auth,
         permissions,
         permissionsRegistry,
         auditor,
         catalog,
+        clusters,
       }) {
-        const clusters = KubevirtClusters.fromConfig(config);
+        const { servicePrincipalsAllowedToAct } =
+          readKubevirtPermissionsConfig(config);
         permissionsRegistry.addPermissions(kubevirtPermissions);
         httpRouter.use(
           createRouter({
             httpAuth,
+            permissions,
             clusters,
             virtualMachines: VirtualMachineService.create({
               clusters,
               catalog,
+              auth,
               permissions,
               auditor,
               logger,
+              servicePrincipalsAllowedToAct,
             }),
             quotas: QuotaService.create({ clusters, catalog, logger }),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         logger.info(
-          `Serving the VM page for ${clusters.list().length} cluster(s)`,
+          `Serving the VM page for ${clusters.list().length} cluster(s); ${
+            servicePrincipalsAllowedToAct.size
+          } service principal(s) may act on VMs`,
         );
       },
     });

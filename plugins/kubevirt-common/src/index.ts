@@ -12,8 +12,11 @@ export {
 export { KUBEVIRT_ENTITY_LABELS } from './entityLabels';
 export {
   kubevirtPermissions,
+  kubevirtQuotaReadPermission,
+  kubevirtVmPlanPermission,
   kubevirtVmPowerPermission,
   kubevirtVmReadPermission,
+  kubevirtVmRequestPermission,
 } from './permissions';
 export {
   CONFIG_VOLUME_SOURCES,
@@ -40,6 +43,7 @@ export type {
   ViewDisk,
   ViewEvent,
   ViewInterface,
+  ViewPodContainer,
   VirtualMachineSize,
   VirtualMachineView,
 } from './vmView';
@@ -55,11 +59,15 @@ export type {
 export type {
   ContainerResources,
   LimitRangeOutcome,
+  PodContainerResourcesLike,
+  PodSpecResourcesLike,
   ResourceQuantities,
 } from './kube/podResources';
 export {
   applyPodApiDefaults,
+  formatResourceList,
   parseResourceList,
+  podContainerResources,
   podResourceTotals,
 } from './kube/podResources';
 export type {
@@ -78,6 +86,8 @@ export {
   validateVirtualMachineRequest,
   virtualMachineRequestProblems,
 } from './request/validateVirtualMachineRequest';
+export { virtualMachineRequestSchema } from './request/virtualMachineRequestSchema';
+export { quotaPlanRequestSchema } from './request/quotaPlanRequestSchema';
 export { VirtualMachineRequestError } from './request/VirtualMachineRequestError';
 export type { VirtualMachineRequestProblem } from './request/VirtualMachineRequestError';
 export { parseSshPublicKey } from './request/sshPublicKey';

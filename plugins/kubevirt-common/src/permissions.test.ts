@@ -1,14 +1,29 @@
 import {
   kubevirtPermissions,
+  kubevirtQuotaReadPermission,
+  kubevirtVmPlanPermission,
   kubevirtVmPowerPermission,
   kubevirtVmReadPermission,
 } from './permissions';
 
 describe('kubevirt permissions', () => {
-  it('are resource permissions on catalog entities, so policies can check ownership', () => {
-    for (const permission of kubevirtPermissions) {
+  it('makes the VM permissions resource permissions on catalog entities, so policies can check ownership', () => {
+    for (const permission of [
+      kubevirtVmReadPermission,
+      kubevirtVmPowerPermission,
+    ]) {
       expect(permission.type).toBe('resource');
       expect(permission).toMatchObject({ resourceType: 'catalog-entity' });
+    }
+  });
+
+  it('makes quota and planning basic permissions: they concern namespaces, not entities', () => {
+    for (const permission of [
+      kubevirtQuotaReadPermission,
+      kubevirtVmPlanPermission,
+    ]) {
+      expect(permission.type).toBe('basic');
+      expect(permission.attributes.action).toBe('read');
     }
   });
 
@@ -16,5 +31,18 @@ describe('kubevirt permissions', () => {
     expect(kubevirtVmReadPermission.name).toBe('kubevirt.vm.read');
     expect(kubevirtVmPowerPermission.name).toBe('kubevirt.vm.power');
     expect(kubevirtVmPowerPermission.attributes.action).toBe('update');
+    expect(kubevirtQuotaReadPermission.name).toBe('kubevirt.quota.read');
+    expect(kubevirtVmPlanPermission.name).toBe('kubevirt.vm.plan');
+  });
+
+  it('lists every permission once, for registration', () => {
+    const names = kubevirtPermissions.map(p => p.name);
+    expect(names).toEqual([
+      'kubevirt.vm.read',
+      'kubevirt.vm.power',
+      'kubevirt.quota.read',
+      'kubevirt.vm.plan',
+      'kubevirt.vm.request',
+    ]);
   });
 });

@@ -24,6 +24,43 @@ export const kubevirtVmPowerPermission = createPermission({
 });
 
 /**
+ * Read the quota use of a namespace or of a team's namespaces. A basic permission:
+ * quotas belong to namespaces, not to catalog entities.
+ *
+ * @public
+ */
+export const kubevirtQuotaReadPermission = createPermission({
+  name: 'kubevirt.quota.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Plan a new virtual machine: list the clusters and their sizes, and check a size
+ * against a namespace's live quota. A basic permission: nothing exists yet to own.
+ *
+ * @public
+ */
+export const kubevirtVmPlanPermission = createPermission({
+  name: 'kubevirt.vm.plan',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Request a virtual machine for a team the requester is not a member of. Members of
+ * the owning group may always request for it; for anyone else the
+ * `kubevirt:vm:plan` and `kubevirt:vm:render` actions ask this permission, and go
+ * ahead only on ALLOW and only where `kubevirt.requests.policyMayWaiveMembership` is
+ * set (a policy that allows everything must not open every team's namespaces). A
+ * basic permission: the VM does not exist yet.
+ *
+ * @public
+ */
+export const kubevirtVmRequestPermission = createPermission({
+  name: 'kubevirt.vm.request',
+  attributes: { action: 'create' },
+});
+
+/**
  * Every permission the KubeVirt plugins define.
  *
  * @public
@@ -31,4 +68,7 @@ export const kubevirtVmPowerPermission = createPermission({
 export const kubevirtPermissions = [
   kubevirtVmReadPermission,
   kubevirtVmPowerPermission,
+  kubevirtQuotaReadPermission,
+  kubevirtVmPlanPermission,
+  kubevirtVmRequestPermission,
 ];

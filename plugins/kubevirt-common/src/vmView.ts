@@ -85,6 +85,24 @@ export interface ViewEvent {
   object: { kind: string; name: string };
 }
 
+/**
+ * One container of the launcher pod and what it asks for. A resource missing from
+ * `limits` has no limit in this container.
+ *
+ * @public
+ */
+export interface ViewPodContainer {
+  name: string;
+  /**
+   * `container` runs for the pod's life; `sidecar` is an init container with
+   * `restartPolicy: Always` (also runs for the pod's life); `init` runs to completion
+   * before the others start.
+   */
+  kind: 'container' | 'init' | 'sidecar';
+  requests: Record<string, string>;
+  limits: Record<string, string>;
+}
+
 /** Everything the VM page shows about one VM, read live from its cluster. @public */
 export interface VirtualMachineView {
   cluster: string;
@@ -117,7 +135,18 @@ export interface VirtualMachineView {
     name: string;
     phase: string;
     qosClass?: string;
+    /** Each container's own requests and limits: app containers first, then init containers. */
+    containers: ViewPodContainer[];
+    /**
+     * The pod's effective requests, which the scheduler and ResourceQuota count: app
+     * containers and sidecars summed, raised to what an init container needs while it runs.
+     */
     requests: Record<string, string>;
+    /**
+     * The pod's limit of each resource that every container (init containers too)
+     * limits; the kubelet caps the pod only then. A resource missing here has no limit
+     * on the pod, even if some containers limit it.
+     */
     limits: Record<string, string>;
   };
   events: ViewEvent[];

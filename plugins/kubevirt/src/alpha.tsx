@@ -10,7 +10,7 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { kubevirtApiRef } from './api/KubevirtApi';
-import { KubevirtClient } from './api/KubevirtClient';
+import { KubevirtBackendClient } from './api/KubevirtBackendClient';
 
 const VIRTUAL_MACHINE_FILTER = 'kind:component,spec.type:virtual-machine';
 
@@ -25,7 +25,7 @@ export const kubevirtApi = ApiBlueprint.make({
       api: kubevirtApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
-        new KubevirtClient({ discoveryApi, fetchApi }),
+        new KubevirtBackendClient({ discoveryApi, fetchApi }),
     }),
 });
 

@@ -22,6 +22,6 @@ export type {
   QuotaPlanRequest,
   VirtualMachineSize,
 } from '@vmportal/plugin-kubevirt-common';
-export { KubevirtClient } from './api/KubevirtClient';
+export { KubevirtBackendClient } from './api/KubevirtBackendClient';
 export { isVirtualMachineAvailable } from './lib/isVirtualMachineAvailable';
 export type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';

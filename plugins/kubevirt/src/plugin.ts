@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { kubevirtApiRef } from './api/KubevirtApi';
-import { KubevirtClient } from './api/KubevirtClient';
+import { KubevirtBackendClient } from './api/KubevirtBackendClient';
 import { VIRTUAL_MACHINE_SIZE_PICKER } from './components/VirtualMachineSizePicker/fieldName';
 import { validateVirtualMachineSize } from './components/VirtualMachineSizePicker/validation';
 import { VirtualMachineSizePicker } from './components/VirtualMachineSizePicker/VirtualMachineSizePicker';
@@ -27,7 +27,7 @@ export const kubevirtPlugin = createPlugin({
       api: kubevirtApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
-        new KubevirtClient({ discoveryApi, fetchApi }),
+        new KubevirtBackendClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: {

@@ -21,8 +21,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { DefaultKubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
 import { createPlanVirtualMachineAction } from '../src/actions/planVirtualMachine';
-import { KubevirtClusterClients } from '../src/lib/KubevirtClusterClients';
+import { VirtualMachineRequestAdmission } from '../src/lib/VirtualMachineRequestAdmission';
 
 const { values: flags } = parseArgs({
   options: {
@@ -158,22 +161,38 @@ async function main() {
               name: `bench-${i}`,
               url: c.url,
               authProvider: 'serviceAccount',
-              serviceAccountToken: c.portalToken,
+              serviceAccountToken: c.readerToken,
               caData: c.caData,
             })),
           },
         ],
       },
     });
+    // Each bench namespace is owned by the group of its name, and the requester is in
+    // all of them (an in-memory catalog: the figure is the cluster's part).
+    const groups = names.map(name => `group:default/${name}`);
     const action = createPlanVirtualMachineAction({
-      clusters: KubevirtClusterClients.fromConfig(config),
+      clusters: DefaultKubevirtClustersService.fromConfig(config, { logger }),
+      admission: VirtualMachineRequestAdmission.fromConfig(config, {
+        catalog: catalogServiceMock({
+          entities: names.map(name => ({
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Group',
+            metadata: { name, namespace: 'default' },
+            spec: { type: 'team', children: [] },
+          })),
+        }),
+        userInfo: mockServices.userInfo({ ownershipEntityRefs: groups }),
+        permissions: mockServices.permissions(),
+      }),
     });
     const plan = async (i: number) => {
+      const namespace = names[Math.floor(i / CLUSTERS) % NAMESPACES];
       const input = {
         cluster: `bench-${i % CLUSTERS}`,
-        namespace: names[Math.floor(i / CLUSTERS) % NAMESPACES],
+        namespace,
         name: `vm-${i}`,
-        owner: 'group:default/bench',
+        owner: `group:default/${namespace}`,
         size: { instancetype: { name: SIZES[i % SIZES.length] } },
         image: {
           registry: { url: 'docker://quay.io/containerdisks/fedora:41' },
@@ -192,7 +211,7 @@ async function main() {
         checkpoint: async (opts: { fn: () => Promise<unknown> }) => opts.fn(),
         getInitiatorCredentials: async () => ({
           $$type: '@backstage/BackstageCredentials',
-          principal: { type: 'none' },
+          principal: { type: 'user', userEntityRef: 'user:default/bench' },
         }),
         task: { id: 'bench' },
       } as never);

@@ -11,7 +11,13 @@ export { createPlanVirtualMachineAction } from './actions/planVirtualMachine';
 export type { PlanVirtualMachineActionOptions } from './actions/planVirtualMachine';
 export { createRenderVirtualMachineAction } from './actions/renderVirtualMachine';
 export type { RenderVirtualMachineActionOptions } from './actions/renderVirtualMachine';
-export { KubevirtClusterClients } from './lib/KubevirtClusterClients';
 export { readKubevirtGitopsConfig } from './lib/KubevirtGitopsConfig';
 export type { KubevirtGitopsConfig } from './lib/KubevirtGitopsConfig';
+export { readKubevirtRequestsConfig } from './lib/KubevirtRequestsConfig';
+export type { KubevirtRequestsConfig } from './lib/KubevirtRequestsConfig';
+export { VirtualMachineRequestAdmission } from './lib/VirtualMachineRequestAdmission';
+export type {
+  RequestReviewers,
+  VirtualMachineRequestAdmissionDeps,
+} from './lib/VirtualMachineRequestAdmission';
 export type { QuotaPlanRowOutput } from './lib/quotaPlanReport';

@@ -1,3 +1,7 @@
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import githubModule from '@backstage/plugin-scaffolder-backend-module-github';
@@ -10,6 +14,7 @@ import request from 'supertest';
 import yaml from 'yaml';
 import {
   createQuotaNamespace,
+  TEST_CATALOG,
   testConfig,
 } from './__testUtils__/testEnvironment';
 import { scaffolderModuleKubevirtActions } from './module';
@@ -58,16 +63,32 @@ describe('in the scaffolder', () => {
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
   let stop: () => Promise<void>;
   let namespace: string;
+  let otherTeamsNamespace: string;
 
   beforeAll(async () => {
     namespace = await createQuotaNamespace('template');
+    otherTeamsNamespace = await createQuotaNamespace('template-pay', {
+      labels: { 'vmportal.io/owner': 'team-pay' },
+    });
     const config = testConfig().get() as Record<string, any>;
     const backend = await startTestBackend({
       features: [
         scaffolderPlugin,
         githubModule,
         scaffolderModuleKubevirtActions,
-        catalogServiceMock.factory({ entities: [] }),
+        catalogServiceMock.factory({ entities: TEST_CATALOG }),
+        // The requester (the mock user) is a member of team-web.
+        createServiceFactory({
+          service: coreServices.userInfo,
+          deps: {},
+          factory: () =>
+            mockServices.userInfo({
+              ownershipEntityRefs: [
+                'user:default/mock',
+                'group:default/team-web',
+              ],
+            }),
+        }),
         mockServices.rootConfig.factory({
           data: {
             ...config,
@@ -91,6 +112,9 @@ describe('in the scaffolder', () => {
   afterAll(async () => {
     await stop?.();
     if (namespace) await deleteTestNamespace(testClusters()[0], namespace);
+    if (otherTeamsNamespace) {
+      await deleteTestNamespace(testClusters()[0], otherTeamsNamespace);
+    }
   });
 
   it('lists both actions with their input and output schemas and examples (/create/actions)', async () => {
@@ -256,5 +280,38 @@ describe('in the scaffolder', () => {
         `^VM dry-03 does not fit namespace ${namespace} on cluster demo-east:\\n- team-quota: requests\\.memory would be [\\d.]+ GiB of 24 GiB \\(short by [\\d.]+ GiB\\)`,
       ),
     );
+  });
+
+  it("fails the dry run at the plan, before any pull request, for another team's namespace", async () => {
+    const response = await dryRun({
+      cluster: 'demo-east',
+      namespace: otherTeamsNamespace,
+      name: 'dry-04',
+      owner: 'group:default/team-web',
+      instancetype: 'u1.small',
+      os: 'fedora',
+      dataDiskSize: 0,
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.name).toBe('InputError');
+    expect(response.body.error.message).toBe(
+      `The virtual machine request has a problem: namespace: '${otherTeamsNamespace}' on cluster demo-east belongs to group:default/team-pay, not to the owner group:default/team-web; choose a namespace of group:default/team-web, or a team that owns this one`,
+    );
+  });
+
+  it('gives the pull request only the reviewers the render step names, never a form field', () => {
+    const template = yaml.parse(fs.readFileSync(TEMPLATE, 'utf8'));
+    const pr = template.spec.steps.find(
+      (step: { action: string }) =>
+        step.action === 'publish:github:pull-request',
+    );
+    expect(pr.input.teamReviewers).toBe(
+      '${{ steps.render.output.teamReviewers }}',
+    );
+    expect(pr.input.reviewers).toBe('${{ steps.render.output.reviewers }}');
+    const fields = template.spec.parameters.flatMap((page: any) =>
+      Object.keys(page.properties),
+    );
+    expect(fields.filter((f: string) => /review|approv/i.test(f))).toEqual([]);
   });
 });

@@ -2,11 +2,13 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { kubevirtClustersServiceRef } from '@vmportal/plugin-kubevirt-node';
 import { createPlanVirtualMachineAction } from './actions/planVirtualMachine';
 import { createRenderVirtualMachineAction } from './actions/renderVirtualMachine';
-import { KubevirtClusterClients } from './lib/KubevirtClusterClients';
 import { readKubevirtGitopsConfig } from './lib/KubevirtGitopsConfig';
+import { VirtualMachineRequestAdmission } from './lib/VirtualMachineRequestAdmission';
 
 /**
  * Adds the `kubevirt:vm:plan` and `kubevirt:vm:render` actions to the scaffolder.
@@ -22,17 +24,36 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        clusters: kubevirtClustersServiceRef,
+        catalog: catalogServiceRef,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
       },
-      async init({ scaffolder, config, logger }) {
-        const clusters = KubevirtClusterClients.fromConfig(config);
+      async init({
+        scaffolder,
+        config,
+        logger,
+        clusters,
+        catalog,
+        userInfo,
+        permissions,
+      }) {
         const gitops = readKubevirtGitopsConfig(config);
+        const admission = VirtualMachineRequestAdmission.fromConfig(config, {
+          catalog,
+          userInfo,
+          permissions,
+        });
         scaffolder.addActions(
-          createPlanVirtualMachineAction({ clusters }),
-          createRenderVirtualMachineAction({ clusters, gitops }),
+          createPlanVirtualMachineAction({ clusters, admission }),
+          createRenderVirtualMachineAction({ clusters, admission, gitops }),
         );
         logger.info(
           `kubevirt:vm:plan and kubevirt:vm:render for clusters: ${
-            clusters.names().join(', ') || '(none configured)'
+            clusters
+              .list()
+              .map(c => c.name)
+              .join(', ') || '(none configured)'
           }; GitOps repository ${gitops.repoUrl ?? '(not configured)'}`,
         );
       },

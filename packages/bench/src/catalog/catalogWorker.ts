@@ -225,7 +225,7 @@ async function start(options: WorkerStartOptions) {
     );
     config = {
       kubernetes: clusterConfig(options.clusters),
-      kubevirt: { catalog: { providers: { bench: {} } } },
+      catalog: { providers: { kubevirt: { bench: {} } } },
     };
   } else if (options.mode === 'static') {
     if (!options.entitiesFile)
@@ -249,6 +249,8 @@ async function start(options: WorkerStartOptions) {
         ...(options.processingIntervalSeconds
           ? {
               catalog: {
+                // Beside, not instead of, the providers set above.
+                ...(config.catalog as JsonObject | undefined),
                 processingInterval: {
                   seconds: options.processingIntervalSeconds,
                 },

@@ -2,6 +2,7 @@ import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import type { ClusterInfo } from '@vmportal/kube-testenv';
 import { VirtualMachineEntityProvider } from '@vmportal/plugin-catalog-backend-module-kubevirt';
+import { DefaultKubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
 import {
   CapturingLogger,
   clusterConfig,
@@ -19,10 +20,12 @@ export async function captureProviderEntities(
 ): Promise<Entity[]> {
   const config = new ConfigReader({
     kubernetes: clusterConfig(clusters),
-    kubevirt: { catalog: { providers: { bench: {} } } },
+    catalog: { providers: { kubevirt: { bench: {} } } },
   });
+  const logger = new CapturingLogger();
   const [provider] = VirtualMachineEntityProvider.fromConfig(config, {
-    logger: new CapturingLogger(),
+    clusters: DefaultKubevirtClustersService.fromConfig(config, { logger }),
+    logger,
     scheduler: new ManualScheduler(),
   });
   let timer: NodeJS.Timeout | undefined;

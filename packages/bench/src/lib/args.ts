@@ -1,4 +1,10 @@
-/** A command-line mistake: the message says what is wrong, then the usage. */
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+
+/**
+ * A command-line mistake: the message says what is wrong, then the usage.
+ *
+ * @public
+ */
 export class BenchUsageError extends Error {
   constructor(message: string, readonly usage: string) {
     super(message);
@@ -6,7 +12,11 @@ export class BenchUsageError extends Error {
   }
 }
 
-/** One `--flag value` a benchmark accepts. */
+/**
+ * One `--flag value` a benchmark accepts.
+ *
+ * @public
+ */
 export type FlagSpec =
   | {
       type: 'int';
@@ -31,14 +41,22 @@ export type FlagSpec =
   | { type: 'string'; default: string; help: string }
   | { type: 'boolean'; default: boolean; help: string };
 
-/** The parsed value type of a flag spec. */
+/**
+ * The parsed value type of a flag spec.
+ *
+ * @public
+ */
 export type FlagValue<S extends FlagSpec> = S extends { type: 'int' | 'number' }
   ? number
   : S extends { type: 'boolean' }
   ? boolean
   : string;
 
-/** Parsed flags, keyed by flag name. */
+/**
+ * Parsed flags, keyed by flag name.
+ *
+ * @public
+ */
 export type ParsedFlags<T extends Record<string, FlagSpec>> = {
   [K in keyof T]: FlagValue<T[K]>;
 };
@@ -62,56 +80,47 @@ export function describeFlags(specs: Record<string, FlagSpec>): string {
 
 /**
  * Parses `--name value`, `--name=value` and boolean `--name` / `--no-name` against
- * `specs`. Anything else (an unknown flag, a stray word, a value out of range) is a
- * {@link BenchUsageError} naming the problem.
+ * `specs` with `node:util`'s `parseArgs`, then checks each value against its spec.
+ * Anything else (an unknown flag, a stray word, a missing value, a value out of range)
+ * is a {@link BenchUsageError} naming the problem.
+ *
+ * @public
  */
 export function parseFlags<T extends Record<string, FlagSpec>>(
   argv: string[],
   specs: T,
   usage: string,
 ): ParsedFlags<T> {
-  const values: Record<string, number | string | boolean> = {};
-  for (const [name, spec] of Object.entries(specs)) values[name] = spec.default;
   const fail = (message: string): never => {
     throw new BenchUsageError(message, usage);
   };
+  const options: ParseArgsOptionsConfig = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
+  }
+  // No option is `multiple`, so each value is one string or boolean.
+  let given: Record<string, string | boolean | undefined> = {};
+  try {
+    given = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowNegative: true,
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    // parseArgs' own messages name the flag and the mistake
+    // ("Unknown option '--vm'", "Option '--vms <value>' argument missing").
+    fail(error instanceof Error ? error.message : String(error));
+  }
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) fail(`unexpected argument '${arg}'`);
-    const eq = arg.indexOf('=');
-    let name = arg.slice(2, eq === -1 ? undefined : eq);
-    let inline = eq === -1 ? undefined : arg.slice(eq + 1);
-    let spec: FlagSpec | undefined = specs[name];
-    if (!spec && name.startsWith('no-') && specs[name.slice(3)]?.type) {
-      const positive = specs[name.slice(3)];
-      if (positive.type === 'boolean' && inline === undefined) {
-        name = name.slice(3);
-        spec = positive;
-        inline = 'false';
-      }
-    }
-    if (!spec) {
-      fail(`unknown flag '--${name}'`);
-      return values as ParsedFlags<T>;
-    }
-    if (spec.type === 'boolean') {
-      if (inline === undefined) values[name] = true;
-      else if (inline === 'true' || inline === 'false') {
-        values[name] = inline === 'true';
-      } else fail(`--${name} takes no value or true/false, got '${inline}'`);
-      continue;
-    }
-    let raw = inline;
+  const values: Record<string, number | string | boolean> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const raw = given[name];
     if (raw === undefined) {
-      raw = argv[i + 1];
-      i += 1;
-      if (raw === undefined || raw.startsWith('--')) {
-        fail(`--${name} needs a value`);
-        return values as ParsedFlags<T>;
-      }
-    }
-    if (spec.type === 'int' || spec.type === 'number') {
+      values[name] = spec.default;
+    } else if (typeof raw === 'boolean') {
+      values[name] = raw;
+    } else if (spec.type === 'int' || spec.type === 'number') {
       const n = Number(raw);
       const kind = spec.type === 'int' ? 'a whole number' : 'a number';
       if (
@@ -126,13 +135,8 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
         );
       }
       values[name] = n;
-    } else if (spec.type === 'choice') {
-      if (!spec.choices.includes(raw)) {
-        fail(
-          `--${name} must be one of ${spec.choices.join(', ')}, got '${raw}'`,
-        );
-      }
-      values[name] = raw;
+    } else if (spec.type === 'choice' && !spec.choices.includes(raw)) {
+      fail(`--${name} must be one of ${spec.choices.join(', ')}, got '${raw}'`);
     } else {
       values[name] = raw;
     }

@@ -96,7 +96,7 @@ export const pageUsage = `npm run bench -- page [flags]
 
 ${describeFlags(flags)}`;
 
-/** A keep-alive GET of a path on the apiserver with the portal's token. */
+/** A keep-alive GET of a path on the apiserver with the portal's reader token. */
 function directGetter(cluster: ClusterInfo) {
   const agent = new Agent({
     keepAlive: true,
@@ -110,7 +110,7 @@ function directGetter(cluster: ClusterInfo) {
           agent,
           signal,
           headers: {
-            Authorization: `Bearer ${cluster.portalToken}`,
+            Authorization: `Bearer ${cluster.readerToken}`,
             Accept: 'application/json',
           },
         },

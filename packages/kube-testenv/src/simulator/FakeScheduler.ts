@@ -1,6 +1,5 @@
 import {
   CoreV1Api,
-  V1Container,
   V1Node,
   V1NodeSelectorRequirement,
   V1NodeSelectorTerm,
@@ -9,8 +8,8 @@ import {
 } from '@kubernetes/client-node';
 import {
   applyPodApiDefaults,
-  ContainerResources,
   parseResourceList,
+  podContainerResources,
   podResourceTotals,
   Quantity,
   ResourceQuantities,
@@ -225,18 +224,6 @@ export class FakeScheduler {
   }
 }
 
-function containerResources(
-  container: V1Container,
-  kind: ContainerResources['kind'],
-): ContainerResources {
-  return {
-    name: container.name,
-    kind,
-    requests: parseResourceList(container.resources?.requests),
-    limits: parseResourceList(container.resources?.limits),
-  };
-}
-
 function addInto(target: ResourceQuantities, source: ResourceQuantities) {
   for (const [name, amount] of Object.entries(source)) {
     target[name] = target[name] ? target[name].add(amount) : amount;
@@ -250,12 +237,7 @@ function addInto(target: ResourceQuantities, source: ResourceQuantities) {
  * left unset takes the limit), plus the pod overhead.
  */
 export function podRequests(spec: V1PodSpec): ResourceQuantities {
-  const containers = applyPodApiDefaults([
-    ...(spec.initContainers ?? []).map(c =>
-      containerResources(c, c.restartPolicy === 'Always' ? 'sidecar' : 'init'),
-    ),
-    ...spec.containers.map(c => containerResources(c, 'container')),
-  ]);
+  const containers = applyPodApiDefaults(podContainerResources(spec));
   const { requests } = podResourceTotals(containers);
   addInto(requests, parseResourceList(spec.overhead));
   return requests;

@@ -398,8 +398,8 @@ describe('the KubeVirt simulator', () => {
     const missing = await refusal('PUT', powerPath(ns, 'nope', 'stop'));
     expect(missing.status).toBe(404);
 
-    // The portal's least-privilege service account passes the apiserver's RBAC and reaches virt-api.
-    const portal = kubeConfigFor({ ...cluster, token: cluster.portalToken });
+    // The portal's actor service account passes the apiserver's RBAC and reaches virt-api.
+    const portal = kubeConfigFor({ ...cluster, token: cluster.actorToken });
     const asPortal = await kubeRequest(
       portal,
       'PUT',

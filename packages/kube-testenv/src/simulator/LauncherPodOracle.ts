@@ -7,7 +7,11 @@ import type {
 } from '@kubernetes/client-node';
 import type { VirtualMachineInstance } from './types';
 
-/** One request to the oracle (see go/kubevirt/cmd/oracle/main.go). */
+/**
+ * One request to the oracle (see go/kubevirt/cmd/oracle/main.go).
+ *
+ * @public
+ */
 export interface OracleRequest {
   vmi: VirtualMachineInstance;
   /** KubeVirt CR `spec.configuration`. */
@@ -21,7 +25,11 @@ export interface OracleRequest {
   preference?: object;
 }
 
-/** The oracle's answer: KubeVirt's own rendering of the virt-launcher pod. */
+/**
+ * The oracle's answer: KubeVirt's own rendering of the virt-launcher pod.
+ *
+ * @public
+ */
 export interface OracleAnswer {
   pod: V1Pod;
   compute: { requests: Record<string, string>; limits: Record<string, string> };
@@ -42,6 +50,8 @@ interface Pending {
  * KubeVirt's own packages that renders the launcher pod exactly as
  * virt-controller would. Requests are JSON lines matched to answers by id; the
  * process is restarted on the next request if it dies.
+ *
+ * @public
  */
 export class LauncherPodOracle {
   private child: ChildProcessWithoutNullStreams | undefined;

@@ -36,7 +36,7 @@ export interface CatalogHarness {
 export interface StartCatalogOptions {
   /** Clusters the provider reads (as `kubernetes.clusterLocatorMethods`). */
   clusters: Array<ClusterInfo & { tokenOverride?: string }>;
-  /** `kubevirt.catalog.providers` */
+  /** `catalog.providers.kubevirt` */
   providers: JsonObject;
   /** `backend.database`; default SQLite in memory. */
   database?: JsonObject;
@@ -56,7 +56,7 @@ export function clusterConfig(
           name: c.name,
           url: c.url,
           authProvider: 'serviceAccount',
-          serviceAccountToken: c.tokenOverride ?? c.portalToken,
+          serviceAccountToken: c.tokenOverride ?? c.readerToken,
           caData: c.caData,
         })),
       },
@@ -97,7 +97,7 @@ export async function startCatalog(
             },
           },
           kubernetes: clusterConfig(options.clusters),
-          kubevirt: { catalog: { providers: options.providers } },
+          catalog: { providers: { kubevirt: options.providers } },
         },
       }),
       ...extra,

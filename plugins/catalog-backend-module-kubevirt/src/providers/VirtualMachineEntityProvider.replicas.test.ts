@@ -42,7 +42,7 @@ async function startReplicaProcess(): Promise<ChildProcess> {
       database,
     },
     kubernetes: clusterConfig([cluster]),
-    kubevirt: { catalog: { providers } },
+    catalog: { providers: { kubevirt: providers } },
   };
   const child = spawn(
     process.execPath,

@@ -47,7 +47,7 @@ export interface VirtualMachineEntityProviderDeps {
  * @public
  */
 export class VirtualMachineEntityProvider implements EntityProvider {
-  /** One provider per key under `kubevirt.catalog.providers`. */
+  /** One provider per key under `catalog.providers.kubevirt`. */
   static fromConfig(
     config: Config,
     deps: VirtualMachineEntityProviderDeps,
@@ -288,7 +288,7 @@ function selectClusters(
     const cluster = clusters.find(c => c.name === name);
     if (!cluster) {
       throw new InputError(
-        `kubevirt.catalog.providers.${
+        `catalog.providers.kubevirt.${
           config.id
         }.clusters[${i}] '${name}' is not a cluster of kubernetes.clusterLocatorMethods (type config); known clusters: ${
           clusters.map(c => c.name).join(', ') || 'none'

@@ -4,7 +4,7 @@ import { readVirtualMachineEntityProviderConfigs } from './VirtualMachineEntityP
 function read(provider: unknown, id = 'main') {
   return readVirtualMachineEntityProviderConfigs(
     new ConfigReader({
-      kubevirt: { catalog: { providers: { [id]: provider } } },
+      catalog: { providers: { kubevirt: { [id]: provider } } },
     } as never),
   );
 }
@@ -82,39 +82,39 @@ describe('readVirtualMachineEntityProviderConfigs', () => {
   it.each([
     [
       { owner: { default: 'user:default/alice' } },
-      "kubevirt.catalog.providers.main.owner.default 'user:default/alice' is not a valid group reference; use a group name such as platform or a reference such as group:default/platform",
+      "catalog.providers.kubevirt.main.owner.default 'user:default/alice' is not a valid group reference; use a group name such as platform or a reference such as group:default/platform",
     ],
     [
       { owner: { namespaces: { 'team-web': 'Team Web' } } },
-      "kubevirt.catalog.providers.main.owner.namespaces.team-web 'Team Web' is not a valid group reference",
+      "catalog.providers.kubevirt.main.owner.namespaces.team-web 'Team Web' is not a valid group reference",
     ],
     [
       { owner: { label: 'not a key!' } },
-      "kubevirt.catalog.providers.main.owner.label 'not a key!' is not a valid label or annotation key; use a key such as vmportal.io/owner, or false to ignore it",
+      "catalog.providers.kubevirt.main.owner.label 'not a key!' is not a valid label or annotation key; use a key such as vmportal.io/owner, or false to ignore it",
     ],
     [
       { namespaces: { include: ['Team_Web'] } },
-      "kubevirt.catalog.providers.main.namespaces.include[0] 'Team_Web' is not a namespace name or glob",
+      "catalog.providers.kubevirt.main.namespaces.include[0] 'Team_Web' is not a namespace name or glob",
     ],
     [
       { lifecycle: { default: 'in production' } },
-      "kubevirt.catalog.providers.main.lifecycle.default 'in production' is not a valid lifecycle",
+      "catalog.providers.kubevirt.main.lifecycle.default 'in production' is not a valid lifecycle",
     ],
     [
       { system: { default: 'group:default/x' } },
-      "kubevirt.catalog.providers.main.system.default 'group:default/x' is not a valid system reference",
+      "catalog.providers.kubevirt.main.system.default 'group:default/x' is not a valid system reference",
     ],
     [
       { launcherPodLabel: 'kubevirt.io/domain' },
-      "kubevirt.catalog.providers.main.launcherPodLabel is 'kubevirt.io/domain'; use vmi.kubevirt.io/id (KubeVirt 1.9 and later) or vm.kubevirt.io/name (older KubeVirt)",
+      "catalog.providers.kubevirt.main.launcherPodLabel is 'kubevirt.io/domain'; use vmi.kubevirt.io/id (KubeVirt 1.9 and later) or vm.kubevirt.io/name (older KubeVirt)",
     ],
     [
       { links: [{ title: 'x', url: 'console/{name}' }] },
-      "kubevirt.catalog.providers.main.links[0].url 'console/{name}' is not an http(s) URL template",
+      "catalog.providers.kubevirt.main.links[0].url 'console/{name}' is not an http(s) URL template",
     ],
     [
       { schedule: { frequency: 'often' } },
-      'kubevirt.catalog.providers.main.schedule is invalid',
+      'catalog.providers.kubevirt.main.schedule is invalid',
     ],
   ])(
     'fails at start-up naming the key and the fix: %j',
@@ -123,9 +123,21 @@ describe('readVirtualMachineEntityProviderConfigs', () => {
     },
   );
 
+  it('stops start-up on the old key, naming the new one', () => {
+    expect(() =>
+      readVirtualMachineEntityProviderConfigs(
+        new ConfigReader({
+          kubevirt: { catalog: { providers: { demo: {} } } },
+        }),
+      ),
+    ).toThrow(
+      'kubevirt.catalog.providers is no longer read; move its providers to catalog.providers.kubevirt',
+    );
+  });
+
   it('refuses a provider id the catalog cannot use as a name', () => {
     expect(() => read({}, 'Demo_1')).toThrow(
-      "kubevirt.catalog.providers.Demo_1: the provider id 'Demo_1' must be lowercase letters, digits and dashes",
+      "catalog.providers.kubevirt.Demo_1: the provider id 'Demo_1' must be lowercase letters, digits and dashes",
     );
   });
 });

@@ -15,12 +15,12 @@ import { toEntityRef, toLifecycle } from '../lib/refs';
 export type LauncherPodLabel = 'vmi.kubevirt.io/id' | 'vm.kubevirt.io/name';
 
 /**
- * One provider's settings, read from `kubevirt.catalog.providers.<id>`.
+ * One provider's settings, read from `catalog.providers.kubevirt.<id>`.
  *
  * @public
  */
 export interface VirtualMachineEntityProviderConfig {
-  /** The key under `kubevirt.catalog.providers`. */
+  /** The key under `catalog.providers.kubevirt`. */
   id: string;
   /** Cluster names to read; undefined means every configured cluster. */
   clusters?: string[];
@@ -81,10 +81,12 @@ export const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   scope: 'local',
 };
 
-const PROVIDERS_KEY = 'kubevirt.catalog.providers';
+const PROVIDERS_KEY = 'catalog.providers.kubevirt';
+/** Where round 1 read providers; every other Backstage provider lives under `catalog.providers`. */
+const OLD_PROVIDERS_KEY = 'kubevirt.catalog.providers';
 
 /**
- * Reads every provider under `kubevirt.catalog.providers`. Fails at start-up with an
+ * Reads every provider under `catalog.providers.kubevirt`. Fails at start-up with an
  * `InputError` naming the key and the fix.
  *
  * @public
@@ -92,7 +94,14 @@ const PROVIDERS_KEY = 'kubevirt.catalog.providers';
 export function readVirtualMachineEntityProviderConfigs(
   config: Config,
 ): VirtualMachineEntityProviderConfig[] {
-  const providers = config.getOptionalConfig(PROVIDERS_KEY);
+  if (config.has(OLD_PROVIDERS_KEY)) {
+    throw new InputError(
+      `${OLD_PROVIDERS_KEY} is no longer read; move its providers to ${PROVIDERS_KEY} (catalog: { providers: { kubevirt: { <id>: {...} } } }), the key every Backstage entity provider uses`,
+    );
+  }
+  const providers = read(PROVIDERS_KEY, '', () =>
+    config.getOptionalConfig(PROVIDERS_KEY),
+  );
   if (!providers) return [];
   return providers
     .keys()

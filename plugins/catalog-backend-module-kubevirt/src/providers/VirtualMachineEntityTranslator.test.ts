@@ -14,7 +14,7 @@ import { readVirtualMachineEntityProviderConfigs } from './VirtualMachineEntityP
 function config(provider: object = {}) {
   return readVirtualMachineEntityProviderConfigs(
     new ConfigReader({
-      kubevirt: { catalog: { providers: { test: provider } } },
+      catalog: { providers: { kubevirt: { test: provider } } },
     }),
   )[0];
 }
@@ -160,6 +160,41 @@ describe('VirtualMachineEntityTranslator', () => {
     );
     expect(entity.metadata.tags).toEqual(['rhel-9']);
   });
+
+  it.each([
+    ['1.5Gi', '1500m', '1536Mi', '2'],
+    ['4096Mi', '2', '4Gi', '2'],
+    ['1G', '250m', '1000000000', '1'],
+  ])(
+    'labels memory %s in the largest binary unit that divides it and CPU %s as whole vCPUs',
+    (memory, cpu, memoryLabel, vcpuLabel) => {
+      const { translator: t } = translator();
+      const entity = t.toEntity(
+        vm(
+          'sized',
+          'team-web',
+          {},
+          {
+            template: {
+              spec: {
+                domain: {
+                  resources: { requests: { cpu, memory } },
+                  devices: {},
+                },
+              },
+            },
+          },
+        ),
+        context(),
+      );
+      expect(entity.metadata.labels).toEqual(
+        expect.objectContaining({
+          [KUBEVIRT_ENTITY_LABELS.memory]: memoryLabel,
+          [KUBEVIRT_ENTITY_LABELS.vcpu]: vcpuLabel,
+        }),
+      );
+    },
+  );
 
   it('does not put the fast-changing status in the entity', () => {
     const { translator: t } = translator();

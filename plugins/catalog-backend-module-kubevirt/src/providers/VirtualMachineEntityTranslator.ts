@@ -10,6 +10,7 @@ import {
   CONFIG_VOLUME_SOURCES,
   KUBEVIRT_ANNOTATIONS,
   KUBEVIRT_ENTITY_LABELS,
+  Quantity,
   VIRTUAL_MACHINE_COMPONENT_TYPE,
   VirtualMachine,
   VirtualMachineInstancetype,
@@ -18,7 +19,6 @@ import {
 } from '@vmportal/plugin-kubevirt-common';
 import type { KubeNamespace } from '@vmportal/plugin-kubevirt-node';
 import { virtualMachineEntityName } from '../lib/entityName';
-import { formatMemory } from '../lib/quantity';
 import { toEntityRef, toLabelValue, toLifecycle, toTag } from '../lib/refs';
 import { VirtualMachineEntityProviderConfig } from './VirtualMachineEntityProviderConfig';
 
@@ -110,7 +110,7 @@ export class VirtualMachineEntityTranslator {
     setLabel(KUBEVIRT_ENTITY_LABELS.instancetype, vm.spec.instancetype?.name);
     setLabel(KUBEVIRT_ENTITY_LABELS.size, size.size);
     setLabel(KUBEVIRT_ENTITY_LABELS.vcpu, size.vcpu);
-    setLabel(KUBEVIRT_ENTITY_LABELS.memory, formatMemory(size.memory));
+    setLabel(KUBEVIRT_ENTITY_LABELS.memory, memoryLabel(size.memory));
     setLabel(KUBEVIRT_ENTITY_LABELS.os, os);
     setLabel(KUBEVIRT_ENTITY_LABELS.disks, dataDiskCount(vm));
 
@@ -247,9 +247,8 @@ export class VirtualMachineEntityTranslator {
     } else {
       const fromResources =
         domain?.resources?.limits?.cpu ?? domain?.resources?.requests?.cpu;
-      vcpu = fromResources
-        ? Math.max(1, Math.ceil(cpuCores(fromResources)))
-        : 1;
+      const cores = fromResources && Quantity.tryParse(fromResources.trim());
+      vcpu = cores ? Math.max(1, Number(cores.value())) : 1;
     }
     return {
       vcpu,
@@ -284,11 +283,14 @@ function fixFor(kind: 'group' | 'system' | 'lifecycle'): string {
   }
 }
 
-function cpuCores(quantity: string): number {
-  const text = quantity.trim();
-  if (text.endsWith('m')) return Number(text.slice(0, -1)) / 1000;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : 1;
+/**
+ * Memory in the largest binary unit that divides it (`4096Mi` becomes `4Gi`), so
+ * equal sizes get equal labels.
+ */
+function memoryLabel(memory: string | undefined): string | undefined {
+  const quantity = memory ? Quantity.tryParse(memory.trim()) : undefined;
+  if (!quantity || quantity.cmp(Quantity.ZERO) <= 0) return undefined;
+  return quantity.withFormat('BinarySI').toString();
 }
 
 /** The VM's OS: its preference, else the common templates' annotation, else the boot image. */

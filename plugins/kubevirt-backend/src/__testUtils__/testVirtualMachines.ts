@@ -19,6 +19,10 @@ export interface TestVmOptions {
   memory?: string;
   /** A blank data disk from a DataVolume template, e.g. `1Gi`. */
   dataDisk?: string;
+  /** The cloud-init user data. Default: an empty `#cloud-config`. */
+  userData?: string;
+  /** Annotations of the VM. */
+  annotations?: Record<string, string>;
 }
 
 /** A VirtualMachine as a user would write it: containerDisk, cloud-init, pod network. */
@@ -38,7 +42,7 @@ export function testVirtualMachine(
     },
     {
       name: 'cloudinitdisk',
-      cloudInitNoCloud: { userData: '#cloud-config\n' },
+      cloudInitNoCloud: { userData: options.userData ?? '#cloud-config\n' },
     },
   ];
   const dataVolumeTemplates: object[] = [];
@@ -83,7 +87,11 @@ export function testVirtualMachine(
   return {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
-    metadata: { name, namespace },
+    metadata: {
+      name,
+      namespace,
+      ...(options.annotations && { annotations: options.annotations }),
+    },
     spec,
   } as VirtualMachine & KubernetesObject;
 }
@@ -128,12 +136,29 @@ export async function waitForVmStatus(
   );
 }
 
-/** The `kubernetes.clusterLocatorMethods` config for the test clusters, as the portal. */
+/**
+ * The config of the test clusters as the portal has them: each cluster's reader in
+ * `kubernetes.clusterLocatorMethods`, its actor in `kubevirt.clusters`. `extra`
+ * clusters have a reader only.
+ */
 export function clustersConfig(
   clusters: ClusterInfo[],
   extra: object[] = [],
-): object {
+): { kubernetes: object; kubevirt: { clusters: object } } {
   return {
+    kubevirt: {
+      clusters: Object.fromEntries(
+        clusters.map(c => [
+          c.name,
+          {
+            actor: {
+              authProvider: 'serviceAccount',
+              serviceAccountToken: c.actorToken,
+            },
+          },
+        ]),
+      ),
+    },
     kubernetes: {
       clusterLocatorMethods: [
         {
@@ -143,7 +168,7 @@ export function clustersConfig(
               name: c.name,
               url: c.url,
               authProvider: 'serviceAccount',
-              serviceAccountToken: c.portalToken,
+              serviceAccountToken: c.readerToken,
               caData: c.caData,
             })),
             ...extra,

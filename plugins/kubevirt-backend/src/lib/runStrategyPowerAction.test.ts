@@ -1,3 +1,5 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import { ConflictError, NotImplementedError } from '@backstage/errors';
 import {
   ClusterInfo,
@@ -5,9 +7,13 @@ import {
   deleteTestNamespace,
   testClusters,
 } from '@vmportal/kube-testenv';
-import { KubevirtClient } from '@vmportal/plugin-kubevirt-node';
+import {
+  DefaultKubevirtClustersService,
+  KubevirtCluster,
+} from '@vmportal/plugin-kubevirt-node';
 import {
   applyAsAdmin,
+  clustersConfig,
   readVm,
   testVirtualMachine,
   waitForVmStatus,
@@ -20,19 +26,16 @@ import {
 jest.setTimeout(180_000);
 
 let cluster: ClusterInfo;
-let client: KubevirtClient;
+let portal: KubevirtCluster;
 let namespace: string;
 
 beforeAll(async () => {
   cluster = testClusters()[1];
-  // As the portal: its service account may patch VMs but not their status.
-  client = KubevirtClient.fromConfig({
-    name: cluster.name,
-    url: cluster.url,
-    serviceAccountToken: cluster.portalToken,
-    caData: cluster.caData,
-    skipTLSVerify: false,
-  });
+  // As the portal: its actor may patch VMs but not their status.
+  portal = DefaultKubevirtClustersService.fromConfig(
+    new ConfigReader(clustersConfig([cluster])),
+    { logger: mockServices.logger.mock() },
+  ).get(cluster.name);
   namespace = await createTestNamespace(cluster, 'kvb-fallback');
 });
 
@@ -45,19 +48,19 @@ describe('runStrategyPowerAction', () => {
     await applyAsAdmin(cluster, [testVirtualMachine(namespace, 'fallback-1')]);
     let vm = await waitForVmStatus(cluster, namespace, 'fallback-1', 'Running');
 
-    const stopped = await runStrategyPowerAction(client, vm, 'stop');
+    const stopped = await runStrategyPowerAction(portal, vm, 'stop');
     expect(stopped.spec.runStrategy).toBe('Halted');
     vm = await waitForVmStatus(cluster, namespace, 'fallback-1', 'Stopped');
 
-    await expect(runStrategyPowerAction(client, vm, 'stop')).rejects.toThrow(
+    await expect(runStrategyPowerAction(portal, vm, 'stop')).rejects.toThrow(
       ConflictError,
     );
 
-    const started = await runStrategyPowerAction(client, vm, 'start');
+    const started = await runStrategyPowerAction(portal, vm, 'start');
     expect(started.spec.runStrategy).toBe('Always');
     vm = await waitForVmStatus(cluster, namespace, 'fallback-1', 'Running');
 
-    await expect(runStrategyPowerAction(client, vm, 'start')).rejects.toThrow(
+    await expect(runStrategyPowerAction(portal, vm, 'start')).rejects.toThrow(
       /VM is already running/,
     );
   });
@@ -72,7 +75,7 @@ describe('runStrategyPowerAction', () => {
       testVirtualMachine(namespace, 'fallback-2', { runStrategy: 'Manual' }),
     ]);
 
-    const attempt = runStrategyPowerAction(client, seen, 'start');
+    const attempt = runStrategyPowerAction(portal, seen, 'start');
     await expect(attempt).rejects.toThrow(ConflictError);
     await expect(attempt).rejects.toThrow(
       'the VM changed meanwhile, try again',
@@ -95,7 +98,7 @@ describe('runStrategyPowerAction', () => {
       },
     ]);
 
-    const started = await runStrategyPowerAction(client, seen, 'start');
+    const started = await runStrategyPowerAction(portal, seen, 'start');
     expect(started.spec.runStrategy).toBe('Always');
     expect(started.metadata.labels).toEqual({ touched: 'yes' });
   });
@@ -111,7 +114,7 @@ describe('runStrategyPowerAction', () => {
       { op: 'add', path: '/spec/runStrategy', value: 'Always' },
     ]);
 
-    const started = await runStrategyPowerAction(client, vm, 'start');
+    const started = await runStrategyPowerAction(portal, vm, 'start');
     expect(started.spec.running).toBeUndefined();
     expect(started.spec.runStrategy).toBe('Always');
     await waitForVmStatus(cluster, namespace, 'fallback-3', 'Running');
@@ -123,11 +126,11 @@ describe('runStrategyPowerAction', () => {
     ]);
     const vm = await readVm(cluster, namespace, 'fallback-4');
     for (const action of ['restart', 'pause', 'unpause'] as const) {
-      await expect(runStrategyPowerAction(client, vm, action)).rejects.toThrow(
+      await expect(runStrategyPowerAction(portal, vm, action)).rejects.toThrow(
         NotImplementedError,
       );
     }
-    await expect(runStrategyPowerAction(client, vm, 'start')).rejects.toThrow(
+    await expect(runStrategyPowerAction(portal, vm, 'start')).rejects.toThrow(
       `runStrategy Manual on cluster '${cluster.name}'`,
     );
   });

@@ -7,7 +7,7 @@ import {
 import {
   JsonPatchOperation,
   KubernetesApiError,
-  KubevirtClient,
+  KubevirtCluster,
 } from '@vmportal/plugin-kubevirt-node';
 
 /** The run strategy each action sets, keyed by the strategies it may change. */
@@ -64,22 +64,23 @@ export function runStrategyPatch(
  * period).
  *
  * Throws `ConflictError` when the VM is already in the asked state (as KubeVirt does)
- * or its run strategy changed since `vm` was read. Returns the patched VM.
+ * or its run strategy changed since `vm` was read. Patches with the cluster's actor
+ * credential; returns the patched VM.
  *
  * @internal
  */
 export async function runStrategyPowerAction(
-  client: KubevirtClient,
+  cluster: KubevirtCluster,
   vm: VirtualMachine,
   action: PowerAction,
 ): Promise<VirtualMachine> {
   const { namespace = '', name } = vm.metadata;
-  const patch = decide(client, vm, action);
+  const patch = decide(cluster.name, vm, action);
   try {
-    return await client.patchVirtualMachine(namespace, name, patch);
+    return await cluster.actor().patchVirtualMachine(namespace, name, patch);
   } catch (error) {
     if (!isFailedTest(error)) throw error;
-    const fresh = await client.getVirtualMachine(namespace, name);
+    const fresh = await cluster.page.getVirtualMachine(namespace, name);
     if (
       fresh.spec.runStrategy === vm.spec.runStrategy &&
       fresh.spec.running === vm.spec.running
@@ -94,7 +95,7 @@ export async function runStrategyPowerAction(
 
 /** The patch that carries out `action` on `vm`, or why there is none. */
 function decide(
-  client: KubevirtClient,
+  cluster: string,
   vm: VirtualMachine,
   action: PowerAction,
 ): JsonPatchOperation[] {
@@ -103,7 +104,7 @@ function decide(
   const transition = TRANSITIONS[action];
   if (!transition) {
     throw new NotImplementedError(
-      `${action} needs KubeVirt's subresources.kubevirt.io API, which cluster '${client.cluster}' does not serve; only start and stop work there`,
+      `${action} needs KubeVirt's subresources.kubevirt.io API, which cluster '${cluster}' does not serve; only start and stop work there`,
     );
   }
   if (current === transition.to) {
@@ -113,7 +114,7 @@ function decide(
   }
   if (!transition.from.includes(current)) {
     throw new NotImplementedError(
-      `Cannot ${action} VirtualMachine ${namespace}/${name} with runStrategy ${current} on cluster '${client.cluster}': that needs KubeVirt's subresources.kubevirt.io API, which the cluster does not serve`,
+      `Cannot ${action} VirtualMachine ${namespace}/${name} with runStrategy ${current} on cluster '${cluster}': that needs KubeVirt's subresources.kubevirt.io API, which the cluster does not serve`,
     );
   }
   return runStrategyPatch(vm, transition.to);

@@ -1,6 +1,7 @@
 import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
 import type {
   KubeEventObject,
+  PodContainerObject,
   PodObject,
 } from '@vmportal/plugin-kubevirt-node';
 import { parse } from 'yaml';
@@ -54,40 +55,80 @@ describe('viewEvents', () => {
 });
 
 describe('launcherPodSummary', () => {
-  it('counts containers and sidecars, or the largest init container when more', () => {
-    const pod: PodObject = {
-      metadata: { name: 'virt-launcher-vm-abcde' },
-      spec: {
-        containers: [
-          {
-            name: 'compute',
-            resources: {
-              requests: { cpu: '100m', memory: '2294Mi' },
-              limits: { cpu: '1' },
-            },
-          },
-        ],
-        initContainers: [
-          {
-            name: 'guest-console-log',
-            restartPolicy: 'Always',
-            resources: { requests: { cpu: '5m', memory: '35M' } },
-          },
-          {
-            name: 'container-disk-binary',
-            resources: { requests: { cpu: '200m', memory: '1M' } },
-          },
-        ],
-      },
-      status: { phase: 'Running', qosClass: 'Burstable' },
-    };
-    expect(launcherPodSummary(pod)).toEqual({
+  // KubeVirt's launcher pod for a VM without limits: the compute container has none,
+  // its small helper containers have theirs.
+  const compute = {
+    name: 'compute',
+    resources: { requests: { cpu: '100m', memory: '2294Mi' } },
+  };
+  const consoleLog = {
+    name: 'guest-console-log',
+    restartPolicy: 'Always',
+    resources: {
+      requests: { cpu: '5m', memory: '35M' },
+      limits: { cpu: '15m', memory: '60M' },
+    },
+  };
+  const diskBinary = {
+    name: 'container-disk-binary',
+    resources: {
+      requests: { cpu: '200m', memory: '1M' },
+      limits: { cpu: '210m', memory: '40M' },
+    },
+  };
+  const launcher = (containers: PodContainerObject[]): PodObject => ({
+    metadata: { name: 'virt-launcher-vm-abcde' },
+    spec: { containers, initContainers: [consoleLog, diskBinary] },
+    status: { phase: 'Running', qosClass: 'Burstable' },
+  });
+
+  it('shows each container, and no pod limit where a container has none', () => {
+    const summary = launcherPodSummary(launcher([compute]));
+    // The sidecars' limits are theirs, not the pod's: the compute container is unlimited.
+    expect(summary.limits).toEqual({});
+    expect(summary).toEqual({
       name: 'virt-launcher-vm-abcde',
       phase: 'Running',
       qosClass: 'Burstable',
-      requests: { cpu: '200m', memory: '2440433344' },
-      limits: { cpu: '1' },
+      containers: [
+        {
+          name: 'compute',
+          kind: 'container',
+          requests: { cpu: '100m', memory: '2294Mi' },
+          limits: {},
+        },
+        {
+          name: 'guest-console-log',
+          kind: 'sidecar',
+          requests: { cpu: '5m', memory: '35M' },
+          limits: { cpu: '15m', memory: '60M' },
+        },
+        {
+          name: 'container-disk-binary',
+          kind: 'init',
+          requests: { cpu: '200m', memory: '1M' },
+          limits: { cpu: '210m', memory: '40M' },
+        },
+      ],
+      // cpu: the init container runs beside the sidecar started before it (200m + 5m)
+      // and needs more than compute + sidecar (105m); memory: 2294Mi + 35M.
+      requests: { cpu: '205m', memory: '2440433344' },
+      limits: {},
     });
+  });
+
+  it('limits the pod where every container, init containers too, has a limit', () => {
+    const summary = launcherPodSummary(
+      launcher([
+        {
+          ...compute,
+          resources: { ...compute.resources, limits: { memory: '2294Mi' } },
+        },
+      ]),
+    );
+    // memory: 2294Mi + 60M for compute and sidecar, more than 40M + 60M while the
+    // init container runs; cpu: compute has no cpu limit, so the pod has none.
+    expect(summary.limits).toEqual({ memory: '2465433344' });
   });
 
   it('prefers the running pod over one being deleted', () => {

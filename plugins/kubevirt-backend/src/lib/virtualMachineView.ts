@@ -1,5 +1,8 @@
 import {
-  Quantity,
+  formatResourceList,
+  podContainerResources,
+  podResourceTotals,
+  ResourceQuantities,
   VirtualMachine,
   VirtualMachineInstancetype,
   VirtualMachineVolume,
@@ -14,7 +17,6 @@ import type {
   DataVolumeObject,
   KubeEventObject,
   PersistentVolumeClaimObject,
-  PodContainerObject,
   PodObject,
   VirtualMachineInstanceObject,
 } from '@vmportal/plugin-kubevirt-node';
@@ -214,52 +216,6 @@ export function viewEvents(
     });
 }
 
-function addResources(
-  into: Map<string, Quantity>,
-  list: Record<string, string> | undefined,
-) {
-  for (const [resource, text] of Object.entries(list ?? {})) {
-    const amount = Quantity.tryParse(text);
-    if (!amount) continue;
-    const current = into.get(resource);
-    into.set(resource, current ? current.add(amount) : amount);
-  }
-}
-
-/**
- * What a pod asks for, as the scheduler and quotas count it: the sum of its
- * containers and sidecars, or the largest plain init container when that is more.
- */
-function podResources(
-  pod: PodObject,
-  kind: 'requests' | 'limits',
-): Record<string, string> {
-  const running = new Map<string, Quantity>();
-  const containers: PodContainerObject[] = [
-    ...(pod.spec?.containers ?? []),
-    ...(pod.spec?.initContainers ?? []).filter(
-      c => c.restartPolicy === 'Always',
-    ),
-  ];
-  for (const container of containers) {
-    addResources(running, container.resources?.[kind]);
-  }
-  for (const init of pod.spec?.initContainers ?? []) {
-    if (init.restartPolicy === 'Always') continue;
-    const own = new Map<string, Quantity>();
-    addResources(own, init.resources?.[kind]);
-    for (const [resource, amount] of own) {
-      const current = running.get(resource);
-      if (!current || amount.cmp(current) > 0) running.set(resource, amount);
-    }
-  }
-  return Object.fromEntries(
-    [...running.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([resource, amount]) => [resource, amount.toString()]),
-  );
-}
-
 /**
  * The launcher pod the page shows: the running one of a VMI's pods, else the newest.
  *
@@ -279,19 +235,38 @@ export function pickLauncherPod(pods: PodObject[]): PodObject | undefined {
 }
 
 /**
- * The launcher pod's summary: phase, QoS class and the pod's total requests and
- * limits.
+ * The launcher pod's summary: phase, QoS class, each container's requests and limits,
+ * the pod's effective requests (as the scheduler and quotas count them) and a pod
+ * limit only for resources every container limits. KubeVirt's sidecars carry small
+ * limits while the compute container often has none: their sum is no limit on the pod.
  *
  * @internal
  */
 export function launcherPodSummary(
   pod: PodObject,
 ): NonNullable<VirtualMachineView['launcherPod']> {
+  // The API server stores only valid quantities, so parsing cannot fail here.
+  const containers = podContainerResources(pod.spec);
+  const totals = podResourceTotals(containers);
+  const limits: ResourceQuantities = {};
+  for (const [resource, limit] of Object.entries(totals.limits)) {
+    if (containers.every(c => c.limits[resource])) limits[resource] = limit;
+  }
   const summary: NonNullable<VirtualMachineView['launcherPod']> = {
     name: pod.metadata.name,
     phase: pod.status?.phase ?? 'Unknown',
-    requests: podResources(pod, 'requests'),
-    limits: podResources(pod, 'limits'),
+    // App containers first: the compute container is the one people look for.
+    containers: [
+      ...containers.filter(c => c.kind === 'container'),
+      ...containers.filter(c => c.kind !== 'container'),
+    ].map(c => ({
+      name: c.name,
+      kind: c.kind,
+      requests: formatResourceList(c.requests),
+      limits: formatResourceList(c.limits),
+    })),
+    requests: formatResourceList(totals.requests),
+    limits: formatResourceList(limits),
   };
   if (pod.status?.qosClass) summary.qosClass = pod.status.qosClass;
   return summary;

@@ -24,9 +24,10 @@ import {
   VIRTUAL_MACHINE_COMPONENT_TYPE,
   VirtualMachineSize,
 } from '@vmportal/plugin-kubevirt-common';
-import type { KubevirtClient } from '@vmportal/plugin-kubevirt-node';
-import { readPlanningState } from '@vmportal/plugin-kubevirt-node';
-import type { KubevirtClusters } from './KubevirtClusters';
+import type {
+  KubevirtCluster,
+  KubevirtClustersService,
+} from '@vmportal/plugin-kubevirt-node';
 import { clusterError } from './VirtualMachineService';
 
 /**
@@ -43,7 +44,7 @@ export const OWNER_LABEL = 'vmportal.io/owner';
  * @internal
  */
 export interface QuotaServiceOptions {
-  clusters: KubevirtClusters;
+  clusters: KubevirtClustersService;
   catalog: CatalogService;
   logger: LoggerService;
 }
@@ -80,10 +81,10 @@ export class QuotaService {
     cluster: string,
     namespace: string,
   ): Promise<NamespaceQuotaSummary> {
-    const client = this.options.clusters.client(cluster);
+    const { planning } = this.options.clusters.get(cluster);
     const quotas = await this.read(
-      client,
-      client.listResourceQuotas(namespace),
+      cluster,
+      planning.listResourceQuotas(namespace),
     );
     return { cluster, namespace, quotas: quotaUses(quotas) };
   }
@@ -122,11 +123,14 @@ export class QuotaService {
     for (const vm of vms) namespaces.set(key(vm), vm);
     const labelled = await Promise.all(
       this.options.clusters
-        .all()
-        .map(client =>
+        .list()
+        .map(({ name }) =>
           this.tolerate(
-            client.cluster,
-            this.labelledNamespaces(client, group.metadata.name),
+            name,
+            this.labelledNamespaces(
+              this.options.clusters.get(name),
+              group.metadata.name,
+            ),
             [],
           ),
         ),
@@ -160,8 +164,8 @@ export class QuotaService {
 
   /** The instancetypes of a cluster (or the built-in common ones when it has none). */
   async sizes(cluster: string): Promise<VirtualMachineSize[]> {
-    const client = this.options.clusters.client(cluster);
-    const objects = await this.read(client, client.listSizeObjects());
+    const { planning } = this.options.clusters.get(cluster);
+    const objects = await this.read(cluster, planning.listSizeObjects());
     return SizeCatalog.fromCluster(objects).instancetypes.map(size => ({
       name: size.name,
       kind: size.kind,
@@ -183,8 +187,11 @@ export class QuotaService {
     namespace: string,
     body: QuotaPlanRequest,
   ): Promise<QuotaPlan> {
-    const client = this.options.clusters.client(cluster);
-    const state = await this.read(client, readPlanningState(client, namespace));
+    const { planning } = this.options.clusters.get(cluster);
+    const state = await this.read(
+      cluster,
+      planning.readPlanningState(namespace),
+    );
     const { sizes } = state;
     const instancetype = body.instancetype
       ? sizes.instancetypes.find(
@@ -234,22 +241,22 @@ export class QuotaService {
   }
 
   private async labelledNamespaces(
-    client: KubevirtClient,
+    cluster: KubevirtCluster,
     groupName: string,
   ): Promise<NamespaceRef[]> {
     const names: NamespaceRef[] = [];
     let next: string | undefined;
     do {
       const page = await this.read(
-        client,
-        client.listNamespaces({
+        cluster.name,
+        cluster.inventory.listNamespaces({
           labelSelector: `${OWNER_LABEL}=${groupName}`,
           continue: next,
         }),
       );
       names.push(
         ...page.items.map(ns => ({
-          cluster: client.cluster,
+          cluster: cluster.name,
           namespace: ns.metadata.name,
         })),
       );
@@ -274,12 +281,12 @@ export class QuotaService {
     { cluster, namespace }: NamespaceRef,
     into: Map<string, string>,
   ): Promise<void> {
-    const client = this.options.clusters.client(cluster);
+    const { inventory } = this.options.clusters.get(cluster);
     let next: string | undefined;
     do {
       const page = await this.read(
-        client,
-        client.listVirtualMachines({ namespace, continue: next }),
+        cluster,
+        inventory.listVirtualMachines({ namespace, continue: next }),
       );
       for (const vm of page.items) {
         into.set(
@@ -309,14 +316,11 @@ export class QuotaService {
     }
   }
 
-  private async read<T>(
-    client: KubevirtClient,
-    request: Promise<T>,
-  ): Promise<T> {
+  private async read<T>(cluster: string, request: Promise<T>): Promise<T> {
     try {
       return await request;
     } catch (error) {
-      throw clusterError(client.cluster, error);
+      throw clusterError(cluster, error);
     }
   }
 }

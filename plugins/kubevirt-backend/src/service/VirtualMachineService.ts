@@ -1,5 +1,6 @@
 import type {
   AuditorService,
+  AuthService,
   BackstageCredentials,
   LoggerService,
   PermissionsService,
@@ -31,11 +32,16 @@ import {
 } from '@vmportal/plugin-kubevirt-common';
 import {
   KubernetesApiError,
-  KubevirtClient,
+  KubevirtCluster,
+  KubevirtClustersService,
+  VirtualMachineActor,
 } from '@vmportal/plugin-kubevirt-node';
 import type { Request } from 'express';
+import {
+  assertEmittedByProvider,
+  assertSameVirtualMachine,
+} from '../lib/entityProvenance';
 import { runStrategyPowerAction } from '../lib/runStrategyPowerAction';
-import type { KubevirtClusters } from './KubevirtClusters';
 import { readVirtualMachineView } from './readVirtualMachineView';
 
 /**
@@ -59,16 +65,30 @@ export interface VirtualMachineTarget {
  * @internal
  */
 export interface VirtualMachineServiceOptions {
-  clusters: KubevirtClusters;
+  clusters: KubevirtClustersService;
   catalog: CatalogService;
+  auth: AuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
   logger: LoggerService;
+  /** Subjects of the service principals that may change VMs (`kubevirt.permissions`). */
+  servicePrincipalsAllowedToAct: ReadonlySet<string>;
+}
+
+const ALLOW_KEY = 'kubevirt.permissions.servicePrincipalsAllowedToAct';
+
+/** Why a power action was refused before it reached the cluster; audited at high. */
+type Refusal = 'principal' | 'provenance' | 'permission';
+
+/** Marks a refusal so that {@link VirtualMachineService.powerAction} audits it as one. */
+class PowerRefusal {
+  constructor(readonly reason: Refusal, readonly error: NotAllowedError) {}
 }
 
 /**
  * The VM page's backend: the live view of the VM a catalog entity stands for, and
- * its power actions, both checked against the user's permissions.
+ * its power actions, both checked against the user's permissions, the caller's
+ * principal type and the entity's provenance.
  *
  * @internal
  */
@@ -87,13 +107,15 @@ export class VirtualMachineService {
   /**
    * The live view of the entity's VM. `NotFoundError` names what is missing (the
    * entity, an annotation, the cluster or the VM); `NotAllowedError` when the user may
-   * not read it.
+   * not read it or the entity is not the KubeVirt provider's; `ConflictError` when the
+   * VM was re-created since the entity was made.
    */
   async getView(
     ref: CompoundEntityRef,
     credentials: BackstageCredentials,
   ): Promise<VirtualMachineView> {
-    const target = await this.resolve(ref, credentials);
+    const { entity, target } = await this.resolve(ref, credentials);
+    assertEmittedByProvider(entity, target);
     const [read, power] = await this.options.permissions.authorize(
       [
         { permission: kubevirtVmReadPermission, resourceRef: target.entityRef },
@@ -109,19 +131,23 @@ export class VirtualMachineService {
         `You may not see the virtual machine of ${target.entityRef}`,
       );
     }
-    const client = this.client(target);
-    const vm = await this.readVm(client, target);
-    const view = await readVirtualMachineView(client, vm).catch(error => {
-      throw clusterError(client.cluster, error);
+    const cluster = this.cluster(target);
+    const vm = await this.readVm(cluster, target);
+    assertSameVirtualMachine(entity, vm, cluster.name);
+    const view = await readVirtualMachineView(cluster.page, vm).catch(error => {
+      throw clusterError(cluster.name, error);
     });
-    const allowed = power.result === AuthorizeResult.ALLOW;
+    const principalRefusal = this.principalRefusal(credentials);
+    let deniedReason: string | undefined;
+    if (principalRefusal) deniedReason = principalRefusal;
+    else if (power.result !== AuthorizeResult.ALLOW) {
+      deniedReason = `Only ${target.owners} can start, stop, restart, pause or unpause this VM`;
+    }
     return {
       ...view,
       power: {
-        allowed,
-        ...(!allowed && {
-          deniedReason: `Only ${target.owners} can start, stop, restart, pause or unpause this VM`,
-        }),
+        allowed: !deniedReason,
+        ...(deniedReason && { deniedReason }),
         available: availablePowerActions(view.printableStatus),
       },
     };
@@ -130,7 +156,11 @@ export class VirtualMachineService {
   /**
    * Starts, stops, restarts, pauses or unpauses the entity's VM through KubeVirt's
    * subresource API, or by patching `spec.runStrategy` where the cluster does not
-   * serve it. Every call is recorded with the auditor, whatever its outcome.
+   * serve it, with the cluster's actor credential. Refused (403) for service
+   * principals not listed in `kubevirt.permissions.servicePrincipalsAllowedToAct`,
+   * for entities the KubeVirt provider did not emit, and for users the permission
+   * policy denies. Every call is recorded with the auditor, naming the actor;
+   * refusals at severity `high` and in a warning.
    */
   async powerAction(
     ref: CompoundEntityRef,
@@ -140,15 +170,26 @@ export class VirtualMachineService {
   ): Promise<PowerActionResult> {
     const { action, force = false } = request;
     const entityRef = stringifyEntityRef(ref);
-    const audit = await this.options.auditor.createEvent({
-      eventId: 'vm-power-action',
-      severityLevel: 'medium',
-      request: httpRequest,
-      meta: { action, force, entityRef },
-    });
+    const actor = this.actorOf(credentials);
+    const meta = { action, force, entityRef, actor };
     let target: VirtualMachineTarget | undefined;
+    let cluster: KubevirtCluster;
+    let vm: VirtualMachine;
     try {
-      target = await this.resolve(ref, credentials);
+      const principalRefusal = this.principalRefusal(credentials);
+      if (principalRefusal) {
+        throw new PowerRefusal(
+          'principal',
+          new NotAllowedError(principalRefusal),
+        );
+      }
+      const resolved = await this.resolve(ref, credentials);
+      target = resolved.target;
+      try {
+        assertEmittedByProvider(resolved.entity, target);
+      } catch (error) {
+        throw new PowerRefusal('provenance', error as NotAllowedError);
+      }
       const [decision] = await this.options.permissions.authorize(
         [
           {
@@ -159,27 +200,63 @@ export class VirtualMachineService {
         { credentials },
       );
       if (decision.result !== AuthorizeResult.ALLOW) {
-        throw new NotAllowedError(
-          `Only ${target.owners} can ${action} ${target.entityRef}`,
+        throw new PowerRefusal(
+          'permission',
+          new NotAllowedError(
+            `Only ${target.owners} can ${action} ${target.entityRef}`,
+          ),
         );
       }
-      const client = this.client(target);
-      const vm = await this.readVm(client, target);
+      cluster = this.cluster(target);
+      vm = await this.readVm(cluster, target);
+      assertSameVirtualMachine(resolved.entity, vm, cluster.name);
+    } catch (error) {
+      const refusal = error instanceof PowerRefusal ? error : undefined;
+      const thrown = refusal?.error ?? (error as Error);
+      const where = target ? targetMeta(target) : {};
+      if (refusal) {
+        this.logger.warn(
+          `Refused ${action} of ${entityRef} for ${actor}: ${thrown.message}`,
+          { actor, entityRef, action, refusal: refusal.reason },
+        );
+      }
+      const audit = await this.options.auditor.createEvent({
+        eventId: 'vm-power-action',
+        severityLevel: refusal ? 'high' : 'medium',
+        request: httpRequest,
+        meta,
+      });
+      await audit.fail({
+        error: thrown,
+        meta: { ...where, ...(refusal && { refusal: refusal.reason }) },
+      });
+      throw thrown;
+    }
+
+    const audit = await this.options.auditor.createEvent({
+      eventId: 'vm-power-action',
+      severityLevel: 'medium',
+      request: httpRequest,
+      meta,
+    });
+    try {
+      const actorClient = cluster.actor();
       const previousStatus = vm.status?.printableStatus ?? 'Unknown';
-      const via = (await client.servesPowerSubresources().catch(error => {
-        throw clusterError(client.cluster, error);
+      const via = (await actorClient.servesPowerSubresources().catch(error => {
+        throw clusterError(cluster.name, error);
       }))
         ? 'subresource'
         : 'runStrategy';
       if (via === 'subresource') {
-        await this.callSubresource(client, target, action, force);
+        await this.callSubresource(actorClient, target, action, force);
       } else {
-        await runStrategyPowerAction(client, vm, action).catch(error => {
-          throw clusterError(client.cluster, error);
+        await runStrategyPowerAction(cluster, vm, action).catch(error => {
+          throw clusterError(cluster.name, error);
         });
       }
       this.logger.info(`${action} of ${describe(target)} accepted`, {
         entityRef: target.entityRef,
+        actor,
         via,
       });
       await audit.success({
@@ -187,10 +264,7 @@ export class VirtualMachineService {
       });
       return { action, via, previousStatus };
     } catch (error) {
-      await audit.fail({
-        error: error as Error,
-        meta: target ? targetMeta(target) : {},
-      });
+      await audit.fail({ error: error as Error, meta: targetMeta(target) });
       throw error;
     }
   }
@@ -199,21 +273,58 @@ export class VirtualMachineService {
   async resolve(
     ref: CompoundEntityRef,
     credentials: BackstageCredentials,
-  ): Promise<VirtualMachineTarget> {
+  ): Promise<{ entity: Entity; target: VirtualMachineTarget }> {
+    // A user reads the catalog as themselves. A script's token may be restricted to
+    // kubevirt's own permissions, which the catalog would refuse to take on its behalf:
+    // the lookup is then the plugin's, and kubevirt.vm.read (checked next, with the
+    // caller's credentials) decides what the script sees.
+    const { auth } = this.options;
     const entity = await this.options.catalog.getEntityByRef(ref, {
-      credentials,
+      credentials: auth.isPrincipal(credentials, 'user')
+        ? credentials
+        : await auth.getOwnServiceCredentials(),
     });
     if (!entity) {
       throw new NotFoundError(
         `${stringifyEntityRef(ref)} was not found in the catalog`,
       );
     }
-    return virtualMachineTarget(entity);
+    return { entity, target: virtualMachineTarget(entity) };
   }
 
-  private client(target: VirtualMachineTarget): KubevirtClient {
+  /**
+   * Why the caller may not change VMs whatever the policy says, or undefined. The
+   * permission framework allows service principals without asking the policy, so
+   * only those the config names may act.
+   */
+  private principalRefusal(
+    credentials: BackstageCredentials,
+  ): string | undefined {
+    const { auth, servicePrincipalsAllowedToAct } = this.options;
+    if (auth.isPrincipal(credentials, 'user')) return undefined;
+    if (auth.isPrincipal(credentials, 'service')) {
+      const subject = credentials.principal.subject;
+      if (servicePrincipalsAllowedToAct.has(subject)) return undefined;
+      return `Service principal '${subject}' may not change virtual machines; a platform admin can allow it by adding '${subject}' to ${ALLOW_KEY}`;
+    }
+    return `Only signed-in users and the service principals listed in ${ALLOW_KEY} may change virtual machines`;
+  }
+
+  /** Who is calling, as audit logs name them: a user entity ref or a service subject. */
+  private actorOf(credentials: BackstageCredentials): string {
+    const { auth } = this.options;
+    if (auth.isPrincipal(credentials, 'user')) {
+      return credentials.principal.userEntityRef;
+    }
+    if (auth.isPrincipal(credentials, 'service')) {
+      return credentials.principal.subject;
+    }
+    return 'unauthenticated';
+  }
+
+  private cluster(target: VirtualMachineTarget): KubevirtCluster {
     try {
-      return this.options.clusters.client(target.cluster);
+      return this.options.clusters.get(target.cluster);
     } catch (error) {
       throw new NotFoundError(
         `${target.entityRef} is on cluster '${target.cluster}', but cluster '${target.cluster}' is not configured`,
@@ -223,23 +334,26 @@ export class VirtualMachineService {
   }
 
   private async readVm(
-    client: KubevirtClient,
+    cluster: KubevirtCluster,
     target: VirtualMachineTarget,
   ): Promise<VirtualMachine> {
     try {
-      return await client.getVirtualMachine(target.namespace, target.name);
+      return await cluster.page.getVirtualMachine(
+        target.namespace,
+        target.name,
+      );
     } catch (error) {
       if (error instanceof NotFoundError) {
         throw new NotFoundError(
           `VirtualMachine ${target.namespace}/${target.name} not found in cluster ${target.cluster}`,
         );
       }
-      throw clusterError(client.cluster, error);
+      throw clusterError(cluster.name, error);
     }
   }
 
   private async callSubresource(
-    client: KubevirtClient,
+    actor: VirtualMachineActor,
     target: VirtualMachineTarget,
     action: PowerAction,
     force: boolean,
@@ -248,7 +362,7 @@ export class VirtualMachineService {
     if (force && action === 'stop') body = { gracePeriod: 0 };
     if (force && action === 'restart') body = { gracePeriodSeconds: 0 };
     try {
-      await client.virtualMachinePowerAction(
+      await actor.virtualMachinePowerAction(
         target.namespace,
         target.name,
         action,
@@ -267,7 +381,7 @@ export class VirtualMachineService {
           `Cannot ${action} VirtualMachine ${target.namespace}/${target.name}: VM is not running`,
         );
       }
-      throw clusterError(client.cluster, error);
+      throw clusterError(actor.cluster, error);
     }
   }
 }
@@ -283,7 +397,7 @@ export function virtualMachineTarget(entity: Entity): VirtualMachineTarget {
   const entityName = `${entity.kind} ${
     entity.metadata.namespace ?? 'default'
   }/${entity.metadata.name}`;
-  const read = (key: keyof typeof KUBEVIRT_ANNOTATIONS) => {
+  const read = (key: 'cluster' | 'namespace' | 'name') => {
     const value = annotations[KUBEVIRT_ANNOTATIONS[key]];
     if (!value) {
       throw new NotFoundError(

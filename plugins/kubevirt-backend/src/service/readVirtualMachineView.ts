@@ -6,9 +6,9 @@ import {
 import type {
   DataVolumeObject,
   KubeEventObject,
-  KubevirtClient,
   PersistentVolumeClaimObject,
   PodObject,
+  VirtualMachinePageReader,
 } from '@vmportal/plugin-kubevirt-node';
 import {
   launcherPodSummary,
@@ -23,6 +23,7 @@ import {
   vmiStartedAt,
   volumeClaimName,
 } from '../lib/virtualMachineView';
+import { redactVirtualMachine } from '../lib/redactVirtualMachine';
 
 /** How many events the page shows at most. */
 export const EVENTS_LIMIT = 30;
@@ -32,15 +33,17 @@ const VM_KINDS = new Set(['VirtualMachine', 'VirtualMachineInstance']);
 /**
  * Reads a VM and everything the page shows about it from its cluster: the VM, its
  * VMI, the launcher pod, the DataVolumes and claims of its volumes, the instancetype
- * and the recent events of the VM, VMI and pod. `vm` is the VM the caller already
- * read. Everything but the user's power rights.
+ * and the recent events of the VM, VMI and pod. `live` is the VM the caller already
+ * read. Everything but the user's power rights. Cloud-init data and other secrets in
+ * the VM are redacted for every reader (see {@link redactVirtualMachine}).
  *
  * @internal
  */
 export async function readVirtualMachineView(
-  client: KubevirtClient,
-  vm: VirtualMachine,
+  client: VirtualMachinePageReader,
+  live: VirtualMachine,
 ): Promise<Omit<VirtualMachineView, 'power'>> {
+  const vm = redactVirtualMachine(live);
   const namespace = vm.metadata.namespace ?? '';
   const name = vm.metadata.name;
   const volumes = vm.spec.template?.spec?.volumes ?? [];
@@ -103,7 +106,7 @@ export async function readVirtualMachineView(
 }
 
 async function readStorage(
-  client: KubevirtClient,
+  client: VirtualMachinePageReader,
   namespace: string,
   volumes: NonNullable<
     NonNullable<

@@ -1,10 +1,24 @@
-import type { HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
-import { POWER_ACTIONS, PowerAction } from '@vmportal/plugin-kubevirt-common';
+import type {
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  kubevirtQuotaReadPermission,
+  kubevirtVmPlanPermission,
+  POWER_ACTIONS,
+  PowerAction,
+  quotaPlanRequestSchema,
+} from '@vmportal/plugin-kubevirt-common';
+import type { KubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import type { KubevirtClusters } from './KubevirtClusters';
 import type { QuotaService } from './QuotaService';
 import type { VirtualMachineService } from './VirtualMachineService';
 
@@ -15,7 +29,8 @@ import type { VirtualMachineService } from './VirtualMachineService';
  */
 export interface RouterOptions {
   httpAuth: HttpAuthService;
-  clusters: KubevirtClusters;
+  permissions: PermissionsService;
+  clusters: KubevirtClustersService;
   virtualMachines: VirtualMachineService;
   quotas: QuotaService;
 }
@@ -28,43 +43,17 @@ const entityParams = z.object({
   name,
 });
 
-const namespaceParams = z.object({ cluster: name, namespace: name });
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_RULE =
+  'a DNS-1123 label: at most 63 lower-case letters, digits and dashes, starting and ending with a letter or digit';
 
 const powerBody = z.strictObject({
   action: z.enum(POWER_ACTIONS as [PowerAction, ...PowerAction[]]),
   force: z.boolean().optional(),
 });
 
-const quantity = z
-  .string()
-  .regex(
-    /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/,
-    'must be a Kubernetes quantity such as 4Gi',
-  );
-
-const planBody = z
-  .strictObject({
-    instancetype: name.optional(),
-    cpu: z.number().int().min(1).max(512).optional(),
-    memory: quantity.optional(),
-    preference: name.optional(),
-    disks: z
-      .array(
-        z.strictObject({
-          name: z.string().min(1).max(63),
-          size: quantity,
-          storageClass: name.optional(),
-        }),
-      )
-      .max(16)
-      .optional(),
-  })
-  .refine(
-    body =>
-      body.instancetype !== undefined ||
-      (body.cpu !== undefined && body.memory !== undefined),
-    'give an instancetype, or cpu and memory',
-  );
+// The VM request's own size and disk fields (kubevirt-common's one request schema).
+const planBody = quotaPlanRequestSchema;
 
 /** Parses with zod; a failed parse is an `InputError` naming each field. */
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -82,44 +71,82 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 /**
+ * A Kubernetes name from the path that must be a DNS-1123 label (namespaces are);
+ * `InputError` naming the parameter and the rule otherwise, so that a typo is a 400
+ * rather than whatever the apiserver makes of it.
+ */
+function dnsLabelParam(param: string, value: string): string {
+  if (value.length <= 63 && DNS_LABEL.test(value)) return value;
+  const shown = value.length > 70 ? `${value.slice(0, 70)}…` : value;
+  throw new InputError(
+    `Invalid ${param} '${shown}' in the path: a ${param} name is ${DNS_LABEL_RULE}`,
+  );
+}
+
+/**
  * The kubevirt backend's routes (see `@vmportal/plugin-kubevirt-common`'s vmView
  * for the contract).
  *
  * @internal
  */
 export function createRouter(options: RouterOptions): express.Router {
-  const { httpAuth, clusters, virtualMachines, quotas } = options;
+  const { httpAuth, permissions, clusters, virtualMachines, quotas } = options;
   const router = Router();
   router.use(express.json());
+
+  /** The caller's credentials, once the policy allows them `permission`. */
+  async function authorized(
+    req: express.Request,
+    permission: BasicPermission,
+    what: string,
+  ): Promise<BackstageCredentials> {
+    const credentials = await httpAuth.credentials(req);
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not ${what}: the permission policy denied ${permission.name}`,
+      );
+    }
+    return credentials;
+  }
+
+  /**
+   * The cluster of the path: any configured name (the Kubernetes plugin's config
+   * allows more than DNS labels), else it must at least be a well-formed one.
+   */
+  function clusterParam(value: string): string {
+    if (clusters.list().some(c => c.name === value)) return value;
+    return dnsLabelParam('cluster', value);
+  }
+
+  function namespaceParams(params: Record<string, string>) {
+    return {
+      cluster: clusterParam(params.cluster),
+      namespace: dnsLabelParam('namespace', params.namespace),
+    };
+  }
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   router.get('/v1/clusters', async (req, res) => {
-    await httpAuth.credentials(req);
+    await authorized(req, kubevirtVmPlanPermission, 'list the clusters');
     res.json(clusters.list());
   });
 
   router.get('/v1/clusters/:cluster/sizes', async (req, res) => {
-    await httpAuth.credentials(req);
-    const { cluster } = parse(
-      z.object({ cluster: name }),
-      req.params,
-      'cluster',
-    );
-    res.json(await quotas.sizes(cluster));
+    await authorized(req, kubevirtVmPlanPermission, "list a cluster's sizes");
+    res.json(await quotas.sizes(clusterParam(req.params.cluster)));
   });
 
   router.post(
     '/v1/clusters/:cluster/namespaces/:namespace/plan',
     async (req, res) => {
-      await httpAuth.credentials(req);
-      const { cluster, namespace } = parse(
-        namespaceParams,
-        req.params,
-        'namespace',
-      );
+      await authorized(req, kubevirtVmPlanPermission, 'plan virtual machines');
+      const { cluster, namespace } = namespaceParams(req.params);
       const body = parse(planBody, req.body, 'quota plan request');
       res.json(await quotas.plan(cluster, namespace, body));
     },
@@ -145,17 +172,17 @@ export function createRouter(options: RouterOptions): express.Router {
   });
 
   router.get('/v1/quota/:cluster/:namespace', async (req, res) => {
-    await httpAuth.credentials(req);
-    const { cluster, namespace } = parse(
-      namespaceParams,
-      req.params,
-      'namespace',
-    );
+    await authorized(req, kubevirtQuotaReadPermission, 'read quotas');
+    const { cluster, namespace } = namespaceParams(req.params);
     res.json(await quotas.namespaceQuota(cluster, namespace));
   });
 
   router.get('/v1/teams/:namespace/:kind/:name/quota', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
+    const credentials = await authorized(
+      req,
+      kubevirtQuotaReadPermission,
+      'read quotas',
+    );
     const ref = parse(entityParams, req.params, 'team');
     if (ref.kind.toLocaleLowerCase('en-US') !== 'group') {
       throw new InputError(

@@ -5,6 +5,7 @@ import {
   formatResourceList,
   missingQuotaConstraints,
   parseResourceList,
+  podContainerResources,
   podQuotaUsage,
   podResourceTotals,
 } from './podResources';
@@ -34,6 +35,39 @@ describe('pod resources', () => {
       cpu: '1005m',
       memory: '4620374272',
     });
+  });
+
+  it("reads a pod spec's containers in pod order, restartable init containers as sidecars", () => {
+    const containers = podContainerResources({
+      containers: [
+        { name: 'compute', resources: { requests: { cpu: '100m' } } },
+      ],
+      initContainers: [
+        {
+          name: 'guest-console-log',
+          restartPolicy: 'Always',
+          resources: { limits: { memory: '60M' } },
+        },
+        { name: 'container-disk-binary' },
+      ],
+    });
+    expect(
+      containers.map(c => [
+        c.name,
+        c.kind,
+        formatResourceList(c.requests),
+        formatResourceList(c.limits),
+      ]),
+    ).toEqual([
+      ['guest-console-log', 'sidecar', {}, { memory: '60M' }],
+      ['container-disk-binary', 'init', {}, {}],
+      ['compute', 'container', { cpu: '100m' }, {}],
+    ]);
+    expect(() =>
+      podContainerResources({
+        containers: [{ name: 'c', resources: { limits: { cpu: 'lots' } } }],
+      }),
+    ).toThrow("cpu: 'lots' is not a quantity");
   });
 
   it('copies limits to missing requests and rounds every amount up to thousandths, like the API server', () => {

@@ -29,7 +29,11 @@ export interface ContainerResources {
   limits: ResourceQuantities;
 }
 
-/** Parses a JSON resource list; throws naming the resource whose amount is not a quantity. */
+/**
+ * Parses a JSON resource list; throws naming the resource whose amount is not a quantity.
+ *
+ * @public
+ */
 export function parseResourceList(
   list: ResourceListLike | undefined,
 ): ResourceQuantities {
@@ -43,7 +47,60 @@ export function parseResourceList(
   return result;
 }
 
-/** Prints resource amounts in Kubernetes' canonical form, keys sorted. */
+/**
+ * A pod spec as far as its containers' resources go (core/v1 `PodSpec`).
+ *
+ * @public
+ */
+export interface PodSpecResourcesLike {
+  containers?: PodContainerResourcesLike[];
+  initContainers?: PodContainerResourcesLike[];
+}
+
+/**
+ * A container of a pod spec as far as its resources go (core/v1 `Container`).
+ *
+ * @public
+ */
+export interface PodContainerResourcesLike {
+  name: string;
+  /** `Always` on an init container makes it a sidecar. */
+  restartPolicy?: string;
+  resources?: { requests?: ResourceListLike; limits?: ResourceListLike };
+}
+
+/**
+ * A pod's containers and what each asks for, in pod order: init containers (those
+ * with `restartPolicy: Always` as sidecars), then app containers. Throws naming a
+ * resource whose amount is not a quantity.
+ *
+ * @public
+ */
+export function podContainerResources(
+  spec: PodSpecResourcesLike | undefined,
+): ContainerResources[] {
+  const container = (
+    c: PodContainerResourcesLike,
+    kind: ContainerResources['kind'],
+  ): ContainerResources => ({
+    name: c.name,
+    kind,
+    requests: parseResourceList(c.resources?.requests),
+    limits: parseResourceList(c.resources?.limits),
+  });
+  return [
+    ...(spec?.initContainers ?? []).map(c =>
+      container(c, c.restartPolicy === 'Always' ? 'sidecar' : 'init'),
+    ),
+    ...(spec?.containers ?? []).map(c => container(c, 'container')),
+  ];
+}
+
+/**
+ * Prints resource amounts in Kubernetes' canonical form, keys sorted.
+ *
+ * @public
+ */
 export function formatResourceList(list: ResourceQuantities): ResourceListLike {
   const result: ResourceListLike = {};
   for (const name of Object.keys(list).sort())
@@ -288,6 +345,8 @@ function checkBounds(
  * (k8s.io/component-helpers `PodRequests`/`PodLimits`): the sum over app containers and
  * sidecars, raised to what any init container needs while it runs (its own amount plus
  * the sidecars started before it).
+ *
+ * @public
  */
 export function podResourceTotals(containers: ContainerResources[]): {
   requests: ResourceQuantities;

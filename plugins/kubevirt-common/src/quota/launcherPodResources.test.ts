@@ -7,25 +7,21 @@ import { parse } from 'yaml';
 /* eslint-disable @backstage/no-mixed-plugin-imports */
 // Test-only: the oracle is a Go program built from KubeVirt v1.9.0's own packages, and
 // the control plane is the real kube-apiserver; kube-testenv builds and runs both.
-import { ensureBinaries } from '@vmportal/kube-testenv/src/binaries';
-import {
-  LauncherPodOracle,
-  OracleAnswer,
-} from '@vmportal/kube-testenv/src/simulator/LauncherPodOracle';
 import {
   ControlPlane,
-  startControlPlane,
-} from '@vmportal/kube-testenv/src/ControlPlane';
-import {
+  ensureBinaries,
   kubeConfigFor,
   kubeRequest,
   KubeRequestError,
-} from '@vmportal/kube-testenv/src/kubeClient';
+  startControlPlane,
+} from '@vmportal/kube-testenv';
 import {
   createTestNamespace,
   deleteTestNamespace,
+  LauncherPodOracle,
+  OracleAnswer,
   testClusters,
-} from '@vmportal/kube-testenv/src/testing';
+} from '@vmportal/kube-testenv/testing';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Quantity } from '../kube/Quantity';

@@ -16,17 +16,15 @@ import {
 } from 'yaml';
 import {
   ControlPlane,
-  startControlPlane,
-} from '@vmportal/kube-testenv/src/ControlPlane';
-import {
   kubeConfigFor,
   kubeRequest,
-} from '@vmportal/kube-testenv/src/kubeClient';
+  startControlPlane,
+} from '@vmportal/kube-testenv';
 import {
   createTestNamespace,
   deleteTestNamespace,
   testClusters,
-} from '@vmportal/kube-testenv/src/testing';
+} from '@vmportal/kube-testenv/testing';
 import { validateVirtualMachineRequest } from '../request/validateVirtualMachineRequest';
 import { renderVirtualMachine } from './renderVirtualMachine';
 import { toYaml } from './serializeYaml';

@@ -1,193 +1,18 @@
 import { z } from 'zod';
-import {
-  dns1123LabelProblem,
-  dns1123SubdomainProblem,
-} from '../kube/kubernetesNames';
-import {
-  descriptionProblem,
-  diskSizeProblem,
-  httpUrlProblem,
-  imageReferenceProblem,
-  labelKeyProblem,
-  labelValueCheck,
-  memoryProblem,
-  namespaceProblem,
-  networkNameProblem,
-  normaliseOwner,
-  registryUrlProblem,
-  wholeNumberProblem,
-} from './requestFieldChecks';
-import { parseSshPublicKey } from './sshPublicKey';
+import { dns1123LabelProblem } from '../kube/kubernetesNames';
 import type { VirtualMachineRequest } from './VirtualMachineRequest';
 import {
   VirtualMachineRequestError,
   VirtualMachineRequestProblem,
 } from './VirtualMachineRequestError';
+import {
+  MAX_VCPUS,
+  virtualMachineRequestSchema,
+} from './virtualMachineRequestSchema';
 
-/** The most extra disks a VM may ask for (16 disks with the OS disk). */
-export const MAX_DATA_DISKS = 15;
-const MAX_INTERFACES = 8;
 const MAX_LABELS = 32;
-const MAX_VCPUS = 512;
 const MAX_REQUEST_BYTES = 64 * 1024;
 const RESERVED_DISK_NAMES = new Set(['rootdisk', 'cloudinitdisk']);
-
-function check<T>(problemOf: (value: T) => string | undefined) {
-  return (value: T, ctx: z.RefinementCtx) => {
-    const problem = problemOf(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  };
-}
-
-const vmName = z
-  .string()
-  .superRefine(check((v: string) => dns1123LabelProblem(v)));
-const objectName = z
-  .string()
-  .superRefine(check((v: string) => dns1123SubdomainProblem(v)));
-const storageClass = z
-  .string()
-  .superRefine(check((v: string) => dns1123SubdomainProblem(v)));
-const wholeNumber = (min: number, max: number) =>
-  z.number().superRefine(check((v: number) => wholeNumberProblem(v, min, max)));
-
-const preference = z.strictObject({
-  name: objectName,
-  kind: z
-    .enum(['VirtualMachineClusterPreference', 'VirtualMachinePreference'])
-    .default('VirtualMachineClusterPreference'),
-});
-
-const instancetypeSize = z.strictObject({
-  instancetype: z.strictObject({
-    name: objectName,
-    kind: z
-      .enum(['VirtualMachineClusterInstancetype', 'VirtualMachineInstancetype'])
-      .default('VirtualMachineClusterInstancetype'),
-  }),
-  preference: preference.optional(),
-});
-
-const customSize = z.strictObject({
-  cpu: z.strictObject({
-    cores: wholeNumber(1, MAX_VCPUS),
-    sockets: wholeNumber(1, 64).optional(),
-    threads: wholeNumber(1, 8).optional(),
-  }),
-  memory: z.string().superRefine(check(memoryProblem)),
-  preference: preference.optional(),
-});
-
-const diskSize = z.string().superRefine(check(diskSizeProblem));
-const storage = { size: diskSize, storageClass: storageClass.optional() };
-
-const image = z.union([
-  z.strictObject({
-    containerDisk: z.strictObject({
-      image: z.string().superRefine(check(imageReferenceProblem)),
-    }),
-  }),
-  z.strictObject({
-    dataSource: z.strictObject({
-      name: objectName,
-      namespace: z
-        .string()
-        .superRefine(check((v: string) => dns1123LabelProblem(v))),
-    }),
-    ...storage,
-  }),
-  z.strictObject({
-    registry: z.strictObject({
-      url: z.string().superRefine(check(registryUrlProblem)),
-    }),
-    ...storage,
-  }),
-  z.strictObject({
-    http: z.strictObject({
-      url: z.string().superRefine(check(httpUrlProblem)),
-    }),
-    ...storage,
-  }),
-]);
-
-function multusBindingProblem(binding: string): string | undefined {
-  if (binding === 'bridge') return undefined;
-  if (binding === 'masquerade') {
-    return 'masquerade works only on the pod network; use bridge for a multus network';
-  }
-  return `'${binding.slice(0, 20)}' is not a binding; use bridge`;
-}
-
-const networkInterface = z.discriminatedUnion('type', [
-  z.strictObject({
-    name: vmName,
-    type: z.literal('pod'),
-    binding: z.enum(['masquerade', 'bridge']).default('masquerade'),
-  }),
-  z.strictObject({
-    name: vmName,
-    type: z.literal('multus'),
-    networkName: z.string().superRefine(check(networkNameProblem)),
-    binding: z
-      .string()
-      .default('bridge')
-      .superRefine(check(multusBindingProblem))
-      .transform(() => 'bridge' as const),
-  }),
-]);
-
-const requestSchema = z.strictObject({
-  name: vmName,
-  namespace: z.string().superRefine(check(namespaceProblem)),
-  cluster: z
-    .string()
-    .superRefine(check((v: string) => dns1123SubdomainProblem(v, 63))),
-  owner: z.string().transform((value, ctx) => {
-    const owner = normaliseOwner(value);
-    if ('problem' in owner) {
-      ctx.addIssue({ code: 'custom', message: owner.problem });
-      return z.NEVER;
-    }
-    return owner.ref;
-  }),
-  description: z.string().superRefine(check(descriptionProblem)).optional(),
-  size: z.union([instancetypeSize, customSize]),
-  image,
-  disks: z
-    .array(z.strictObject({ name: vmName, ...storage }))
-    .max(MAX_DATA_DISKS, {
-      error: `has more than ${MAX_DATA_DISKS} disks; a VM can have at most ${
-        MAX_DATA_DISKS + 1
-      } disks with its OS disk`,
-    })
-    .default([]),
-  networkInterfaces: z
-    .array(networkInterface)
-    .min(1, { error: 'is empty; a VM needs at least one network interface' })
-    .max(MAX_INTERFACES, {
-      error: `has more than ${MAX_INTERFACES} interfaces; use at most ${MAX_INTERFACES}`,
-    })
-    .default([{ name: 'default', type: 'pod', binding: 'masquerade' }]),
-  sshPublicKey: z
-    .string()
-    .transform(v => v.trim())
-    .superRefine(
-      check((v: string) => {
-        const parsed = parseSshPublicKey(v);
-        return 'problem' in parsed ? parsed.problem : undefined;
-      }),
-    )
-    .optional(),
-  runStrategy: z
-    .enum(['Always', 'Halted', 'Manual', 'RerunOnFailure'])
-    .default('Always'),
-  labels: z
-    .record(
-      z.string().superRefine(check(labelKeyProblem)),
-      z.string().superRefine(check(labelValueCheck)),
-    )
-    .default({}),
-});
 
 const HINTS: Record<string, string> = {
   name: 'give the VM a name such as web-01',
@@ -585,7 +410,7 @@ function parse(input: unknown): {
   const tooBig = sizeProblem(input);
   if (tooBig) return { problems: [tooBig] };
   const problems = prototypeKeys(input);
-  const result = requestSchema.safeParse(input);
+  const result = virtualMachineRequestSchema.safeParse(input);
   if (!result.success) {
     problems.push(
       ...result.error.issues.flatMap(issue => issueProblems(issue, input)),
@@ -597,7 +422,7 @@ function parse(input: unknown): {
     unique.set(`${problem.field}\u0000${problem.message}`, problem);
   const all = [...unique.values()];
   if (all.length > 0 || !result.success) return { problems: all };
-  return { request: result.data as VirtualMachineRequest, problems: [] };
+  return { request: result.data, problems: [] };
 }
 
 /**

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 // Test-only: kube-testenv's build writes the real common-instancetypes objects.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import { ensureBinaries } from '@vmportal/kube-testenv/src/binaries';
+import { ensureBinaries } from '@vmportal/kube-testenv';
 import { commonInstancetypes } from './commonInstancetypes';
 import { SizeCatalog } from './SizeCatalog';
 

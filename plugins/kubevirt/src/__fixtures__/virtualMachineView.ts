@@ -104,7 +104,23 @@ export function vmView(
           name: 'virt-launcher-web-frontend-1-x7k2p',
           phase: 'Running',
           qosClass: 'Burstable',
-          requests: { cpu: '100m', memory: '2294Mi' },
+          // As KubeVirt renders it: an unlimited compute container beside a sidecar
+          // with small limits, so the pod has no limit.
+          containers: [
+            {
+              name: 'compute',
+              kind: 'container',
+              requests: { cpu: '100m', memory: '2294Mi' },
+              limits: {},
+            },
+            {
+              name: 'guest-console-log',
+              kind: 'sidecar',
+              requests: { cpu: '5m', memory: '35M' },
+              limits: { cpu: '15m', memory: '60M' },
+            },
+          ],
+          requests: { cpu: '105m', memory: '2440433344' },
           limits: {},
         }
       : undefined,

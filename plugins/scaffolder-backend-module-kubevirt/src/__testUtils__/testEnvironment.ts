@@ -1,19 +1,27 @@
 import type { JsonObject } from '@backstage/types';
+import type { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type {
   ActionContext,
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { DefaultKubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
 import {
   adminKubeConfig,
   applyObjects,
   createTestNamespace,
+  kubeConfigFor,
   kubeRequest,
+  PORTAL_NAMESPACE,
+  READER_SERVICE_ACCOUNT,
   testClusters,
   waitUntil,
 } from '@vmportal/kube-testenv';
+import { VirtualMachineRequestAdmission } from '../lib/VirtualMachineRequestAdmission';
 
 type KubernetesObject = Parameters<typeof applyObjects>[1][number];
 
@@ -42,20 +50,25 @@ export const TEST_REPO_URL = 'git.example.com?owner=acme&repo=vm-gitops';
 
 /**
  * Config with the test control plane's clusters named as in the examples
- * (`demo-east`, `demo-west`), reached with the portal's least-privilege token, and
- * extra clusters (e.g. an unreachable one) appended.
+ * (`demo-east`, `demo-west`), read with the portal's reader token and acted on with
+ * its actor token, and extra clusters (e.g. an unreachable one) appended, each with
+ * its token as both; `requests` is `kubevirt.requests`.
  */
 export function testConfig(
   extraClusters: Array<Record<string, unknown>> = [],
   gitops: Record<string, unknown> = { repoUrl: TEST_REPO_URL },
+  requests: Record<string, unknown> = {},
 ): ConfigReader {
   const [east, west] = testClusters();
   const cluster = (name: string, c: typeof east) => ({
     name,
     url: c.url,
     authProvider: 'serviceAccount',
-    serviceAccountToken: c.portalToken,
+    serviceAccountToken: c.readerToken,
     caData: c.caData,
+  });
+  const actor = (token: unknown) => ({
+    actor: { authProvider: 'serviceAccount', serviceAccountToken: token },
   });
   return new ConfigReader({
     kubernetes: {
@@ -70,8 +83,84 @@ export function testConfig(
         },
       ],
     },
-    kubevirt: { gitops },
+    kubevirt: {
+      gitops,
+      requests,
+      clusters: {
+        'demo-east': actor(east.actorToken),
+        'demo-west': actor(west.actorToken),
+        ...Object.fromEntries(
+          extraClusters.map(c => [c.name, actor(c.serviceAccountToken)]),
+        ),
+      },
+    },
   } as unknown as JsonObject);
+}
+
+/** The cluster service on {@link testConfig}'s clusters. */
+export function testClustersService(config: ConfigReader = testConfig()) {
+  return DefaultKubevirtClustersService.fromConfig(config, {
+    logger: mockServices.logger.mock(),
+  });
+}
+
+function group(name: string, annotations: Record<string, string> = {}): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'team', children: [] },
+  };
+}
+
+/**
+ * The catalog of the tests: the teams `team-web` (owns the test namespaces),
+ * `team-pay` (GitHub team slug `payments`) and `vm-approvers` (slug `vm-reviewers`),
+ * and the user `jane` (GitHub login `jane-gh`).
+ */
+export const TEST_CATALOG: Entity[] = [
+  group('team-web'),
+  group('team-pay', { 'github.com/team-slug': 'acme/payments' }),
+  group('vm-approvers', { 'github.com/team-slug': 'acme/vm-reviewers' }),
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: {
+      name: 'jane',
+      namespace: 'default',
+      annotations: { 'github.com/user-login': 'jane-gh' },
+    },
+    spec: { memberOf: ['team-web'] },
+  },
+];
+
+/**
+ * Request admission on {@link TEST_CATALOG} for a requester whose ownership refs are
+ * `ownershipEntityRefs` (default: a member of team-web) and a permission policy that
+ * answers `permission` (default DENY) to everything.
+ */
+export function testAdmission(
+  options: {
+    config?: ConfigReader;
+    ownershipEntityRefs?: string[];
+    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+  } = {},
+): VirtualMachineRequestAdmission {
+  return VirtualMachineRequestAdmission.fromConfig(
+    options.config ?? testConfig(),
+    {
+      catalog: catalogServiceMock({ entities: TEST_CATALOG }),
+      userInfo: mockServices.userInfo({
+        ownershipEntityRefs: options.ownershipEntityRefs ?? [
+          'user:default/mock',
+          'group:default/team-web',
+        ],
+      }),
+      permissions: mockServices.permissions({
+        result: options.permission ?? AuthorizeResult.DENY,
+      }),
+    },
+  );
 }
 
 /**
@@ -131,6 +220,79 @@ export async function waitForQuotaStatus(
   });
 }
 
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+}
+
+/**
+ * A token, on the first test cluster, of a reader with the portal reader's rules but
+ * without the `without` resources (e.g. `cdiconfigs`): for what the actions do when a
+ * platform team grants less. Returned once the apiserver lets it read namespaces.
+ */
+export async function limitedReaderToken(
+  name: string,
+  without: string[],
+): Promise<string> {
+  const cluster = testClusters()[0];
+  const kc = adminKubeConfig(cluster);
+  const reader = await kubeRequest<{ rules: PolicyRule[] }>(
+    kc,
+    'GET',
+    `/apis/rbac.authorization.k8s.io/v1/clusterroles/${READER_SERVICE_ACCOUNT}`,
+  );
+  const rules = reader.rules
+    .map(rule => ({
+      ...rule,
+      resources: rule.resources?.filter(r => !without.includes(r)),
+    }))
+    .filter(rule => rule.resources?.length !== 0);
+  const metadata = { name, labels: { 'vmportal.io/test': 'limited-reader' } };
+  await applyObjects(kc, [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { ...metadata, namespace: PORTAL_NAMESPACE },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata,
+      rules,
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata,
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name,
+      },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: PORTAL_NAMESPACE }],
+    },
+  ] as KubernetesObject[]);
+  const { status } = await kubeRequest<{ status: { token: string } }>(
+    kc,
+    'POST',
+    `/api/v1/namespaces/${PORTAL_NAMESPACE}/serviceaccounts/${name}/token`,
+    {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    },
+  );
+  const limited = kubeConfigFor({ ...cluster, token: status.token });
+  await waitUntil(`RBAC of ${name}`, 30_000, () =>
+    kubeRequest(limited, 'GET', '/api/v1/namespaces?limit=1').then(
+      () => true,
+      () => undefined,
+    ),
+  );
+  return status.token;
+}
+
 /** What an action run produced. */
 export interface ActionRun {
   outputs: Record<string, unknown>;
@@ -157,6 +319,9 @@ export async function runAction(
   ctx.output = (name: string, value: unknown) => {
     run.outputs[name] = value;
   };
+  if (context.getInitiatorCredentials) {
+    ctx.getInitiatorCredentials = context.getInitiatorCredentials;
+  }
   try {
     await action.handler(ctx);
   } finally {

@@ -12,9 +12,10 @@ import yaml from 'yaml';
 import {
   createQuotaNamespace,
   runAction,
+  testAdmission,
+  testClustersService,
   testConfig,
 } from '../__testUtils__/testEnvironment';
-import { KubevirtClusterClients } from '../lib/KubevirtClusterClients';
 import { readKubevirtGitopsConfig } from '../lib/KubevirtGitopsConfig';
 import { EXAMPLE_SSH_KEY } from './exampleRequests';
 import { createPlanVirtualMachineAction } from './planVirtualMachine';
@@ -293,12 +294,14 @@ for (const [title, field, value] of [
 
 const planAction = () =>
   createPlanVirtualMachineAction({
-    clusters: KubevirtClusterClients.fromConfig(testConfig()),
+    clusters: testClustersService(),
+    admission: testAdmission(),
   });
 const renderAction = () => {
   const config = testConfig();
   return createRenderVirtualMachineAction({
-    clusters: KubevirtClusterClients.fromConfig(config),
+    clusters: testClustersService(config),
+    admission: testAdmission({ config }),
     gitops: readKubevirtGitopsConfig(config),
   });
 };

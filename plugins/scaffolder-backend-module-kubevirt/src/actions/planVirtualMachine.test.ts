@@ -9,11 +9,13 @@ import {
 import yaml from 'yaml';
 import {
   createQuotaNamespace,
+  limitedReaderToken,
   runAction,
+  testAdmission,
+  testClustersService,
   testConfig,
   waitForQuotaStatus,
 } from '../__testUtils__/testEnvironment';
-import { KubevirtClusterClients } from '../lib/KubevirtClusterClients';
 import { createPlanVirtualMachineAction } from './planVirtualMachine';
 import { examples } from './planVirtualMachine.examples';
 import { smallWebServer } from './exampleRequests';
@@ -33,9 +35,13 @@ async function quotaNamespace(
   return namespace;
 }
 
-function planAction(config: ConfigReader = testConfig()) {
+function planAction(
+  config: ConfigReader = testConfig(),
+  admission = testAdmission({ config }),
+) {
   return createPlanVirtualMachineAction({
-    clusters: KubevirtClusterClients.fromConfig(config),
+    clusters: testClustersService(config),
+    admission,
   });
 }
 
@@ -105,9 +111,24 @@ describe('kubevirt:vm:plan', () => {
   });
 
   it('says in the task log what it planned without (the portal may not read CDIConfig or KubeVirt)', async () => {
-    const { logs } = await runAction(planAction(), {
+    const east = testClusters()[0];
+    const token = await limitedReaderToken('plan-without-config', [
+      'cdiconfigs',
+      'kubevirts',
+    ]);
+    const config = testConfig([
+      {
+        name: 'demo-limited',
+        url: east.url,
+        authProvider: 'serviceAccount',
+        serviceAccountToken: token,
+        caData: east.caData,
+      },
+    ]);
+    const { logs } = await runAction(planAction(config), {
       ...smallWebServer,
       namespace,
+      cluster: 'demo-limited',
     });
     expect(logs).toContain(
       "info: Planned without CDIConfig and KubeVirt configuration: the portal's service account may not read it (defaults assumed; see the module README)",

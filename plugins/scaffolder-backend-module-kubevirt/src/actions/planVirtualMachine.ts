@@ -5,8 +5,9 @@ import {
   VirtualMachineRequestError,
   VirtualMachineRequestProblem,
 } from '@vmportal/plugin-kubevirt-common';
-import { readPlanningState } from '@vmportal/plugin-kubevirt-node';
-import type { KubevirtClusterClients } from '../lib/KubevirtClusterClients';
+import type { KubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
+import { requestCluster } from '../lib/requestCluster';
+import type { VirtualMachineRequestAdmission } from '../lib/VirtualMachineRequestAdmission';
 import {
   quotaPlanMarkdown,
   quotaPlanRows,
@@ -27,11 +28,15 @@ const ACTION_FIELDS = ['allowOverQuota'];
  */
 export interface PlanVirtualMachineActionOptions {
   /** The clusters VMs can be requested on. */
-  clusters: KubevirtClusterClients;
+  clusters: KubevirtClustersService;
+  /** Who may request a VM where (`kubevirt.requests`). */
+  admission: VirtualMachineRequestAdmission;
 }
 
 /**
- * The `kubevirt:vm:plan` action: validates a VM request and plans it against the live
+ * The `kubevirt:vm:plan` action: validates a VM request, admits it (the namespace
+ * belongs to the owner, the requester is one of the owner's members; see
+ * {@link VirtualMachineRequestAdmission}) and plans it against the live
  * ResourceQuotas and LimitRanges of its namespace. A request that does not fit fails
  * the step (so no pull request is opened), naming each quota and the shortfall.
  *
@@ -40,7 +45,7 @@ export interface PlanVirtualMachineActionOptions {
 export function createPlanVirtualMachineAction(
   options: PlanVirtualMachineActionOptions,
 ) {
-  const { clusters } = options;
+  const { clusters, admission } = options;
   return createTemplateAction({
     id: 'kubevirt:vm:plan',
     description:
@@ -107,13 +112,22 @@ export function createPlanVirtualMachineAction(
       }
       const checked = checkRequest(ctx.input, ACTION_FIELDS);
       problems.unshift(...checked.problems);
+      if (checked.request) {
+        problems.push(...admission.requestProblems(checked.request));
+      }
       if (!checked.request || problems.length > 0) {
         throw new VirtualMachineRequestError(problems);
       }
       const request = checked.request;
-      const client = clusters.client(request.cluster);
+      const cluster = requestCluster(clusters, request.cluster);
       const started = Date.now();
-      const state = await readPlanningState(client, request.namespace);
+      const state = await cluster.planning.readPlanningState(request.namespace);
+      await admission.admit({
+        request,
+        namespaceLabels: state.namespaceLabels,
+        credentials: await ctx.getInitiatorCredentials(),
+        logger: ctx.logger,
+      });
       const plan = planQuota({ request, ...state });
       const where = `namespace ${request.namespace} on cluster ${request.cluster}`;
 

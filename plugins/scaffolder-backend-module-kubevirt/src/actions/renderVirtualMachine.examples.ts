@@ -5,7 +5,7 @@ import { databaseServer, smallWebServer } from './exampleRequests';
 export const examples: TemplateExample[] = [
   {
     description:
-      'Plan, render and open a pull request in the GitOps repository (kubevirt.gitops.repoUrl), reviewed by the owning team.',
+      "Plan, render and open a pull request in the GitOps repository (kubevirt.gitops.repoUrl), reviewed by the namespace's owners and the configured approvers.",
     example: yaml.stringify({
       steps: [
         {
@@ -33,6 +33,7 @@ export const examples: TemplateExample[] = [
             sourcePath: '${{ steps.render.output.sourcePath }}',
             targetPath: '${{ steps.render.output.manifestPath }}',
             teamReviewers: '${{ steps.render.output.teamReviewers }}',
+            reviewers: '${{ steps.render.output.reviewers }}',
           },
         },
       ],

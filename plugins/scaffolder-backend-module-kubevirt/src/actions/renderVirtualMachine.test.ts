@@ -13,10 +13,11 @@ import yaml from 'yaml';
 import {
   createQuotaNamespace,
   runAction,
+  testAdmission,
+  testClustersService,
   testConfig,
   TEST_REPO_URL,
 } from '../__testUtils__/testEnvironment';
-import { KubevirtClusterClients } from '../lib/KubevirtClusterClients';
 import { readKubevirtGitopsConfig } from '../lib/KubevirtGitopsConfig';
 import { createRenderVirtualMachineAction } from './renderVirtualMachine';
 import { examples } from './renderVirtualMachine.examples';
@@ -29,9 +30,13 @@ afterAll(async () => {
   );
 });
 
-function renderAction(config: ConfigReader = testConfig()) {
+function renderAction(
+  config: ConfigReader = testConfig(),
+  admission = testAdmission({ config }),
+) {
   return createRenderVirtualMachineAction({
-    clusters: KubevirtClusterClients.fromConfig(config),
+    clusters: testClustersService(config),
+    admission,
     gitops: readKubevirtGitopsConfig(config),
   });
 }
@@ -200,16 +205,25 @@ describe('kubevirt:vm:render', () => {
   });
 
   describe('when the cluster is unreachable', () => {
+    // Its namespace's label cannot be read, so only the config says who owns it.
     const config = () =>
-      testConfig([
+      testConfig(
+        [
+          {
+            name: 'demo-down',
+            url: 'https://127.0.0.1:1',
+            authProvider: 'serviceAccount',
+            serviceAccountToken: 'unused',
+            skipTLSVerify: true,
+          },
+        ],
+        undefined,
         {
-          name: 'demo-down',
-          url: 'https://127.0.0.1:1',
-          authProvider: 'serviceAccount',
-          serviceAccountToken: 'unused',
-          skipTLSVerify: true,
+          namespaceOwners: {
+            [`demo-down/${namespace}`]: 'group:default/team-web',
+          },
         },
-      ]);
+      );
 
     it('fails, saying so, unless allowOffline is set', async () => {
       const error = await renderError(

@@ -14,15 +14,17 @@ import {
 } from '@vmportal/plugin-kubevirt-common';
 import {
   KubernetesApiError,
-  KubevirtClient,
+  KubevirtClustersService,
+  VirtualMachineActor,
 } from '@vmportal/plugin-kubevirt-node';
 import path from 'node:path';
-import type { KubevirtClusterClients } from '../lib/KubevirtClusterClients';
 import {
   KubevirtGitopsConfig,
   pathTemplateProblem,
   repoUrlProblem,
 } from '../lib/KubevirtGitopsConfig';
+import { requestCluster } from '../lib/requestCluster';
+import type { VirtualMachineRequestAdmission } from '../lib/VirtualMachineRequestAdmission';
 import { visibleMessage } from '../lib/visibleText';
 import {
   relativeFolderProblem,
@@ -49,7 +51,9 @@ const ACTION_FIELDS = [
  */
 export interface RenderVirtualMachineActionOptions {
   /** The clusters VMs can be requested on. */
-  clusters: KubevirtClusterClients;
+  clusters: KubevirtClustersService;
+  /** Who may request a VM where, and who reviews it (`kubevirt.requests`). */
+  admission: VirtualMachineRequestAdmission;
   /** The GitOps repository and its layout (`kubevirt.gitops`). */
   gitops: KubevirtGitopsConfig;
 }
@@ -101,11 +105,11 @@ function dryRunError(
 
 /** Dry-runs every object at once; the first refusal in file order, with its object. */
 async function dryRunAll(
-  client: KubevirtClient,
+  actor: VirtualMachineActor,
   objects: KubernetesManifest[],
 ): Promise<{ error: unknown; object: KubernetesManifest } | undefined> {
   const results = await Promise.allSettled(
-    objects.map(object => client.dryRunCreate(object)),
+    objects.map(object => actor.dryRunCreate(object)),
   );
   const index = results.findIndex(result => result.status === 'rejected');
   if (index < 0) return undefined;
@@ -194,17 +198,18 @@ function renderOptionsOf(
 }
 
 /**
- * The `kubevirt:vm:render` action: renders a VM request as manifests (built as
- * objects, serialised deterministically) into the task workspace, checks every object
- * with a strict server-side dry run on its cluster, and outputs what
- * `publish:github:pull-request` needs.
+ * The `kubevirt:vm:render` action: admits a VM request (see
+ * {@link VirtualMachineRequestAdmission}), renders it as manifests (built as objects,
+ * serialised deterministically) into the task workspace, checks every object with a
+ * strict server-side dry run on its cluster, and outputs what
+ * `publish:github:pull-request` needs, the reviewers included.
  *
  * @public
  */
 export function createRenderVirtualMachineAction(
   options: RenderVirtualMachineActionOptions,
 ) {
-  const { clusters, gitops } = options;
+  const { clusters, admission, gitops } = options;
   return createTemplateAction({
     id: 'kubevirt:vm:render',
     description:
@@ -277,7 +282,15 @@ export function createRenderVirtualMachineAction(
         teamReviewers: z =>
           z
             .array(z.string())
-            .describe("The owning group's name, as the PR's team reviewer"),
+            .describe(
+              "GitHub team slugs of the namespace's owners and the configured approver groups (the PR's teamReviewers)",
+            ),
+        reviewers: z =>
+          z
+            .array(z.string())
+            .describe(
+              "GitHub logins of the configured approver users (the PR's reviewers)",
+            ),
         validated: z =>
           z
             .boolean()
@@ -289,12 +302,15 @@ export function createRenderVirtualMachineAction(
       const { options: render, problems } = renderOptionsOf(input, gitops);
       const checked = checkRequest(input, ACTION_FIELDS);
       problems.unshift(...checked.problems);
+      if (checked.request) {
+        problems.push(...admission.requestProblems(checked.request));
+      }
       if (!checked.request || !render || problems.length > 0) {
         throw new VirtualMachineRequestError(problems);
       }
       const request = checked.request;
       const { pathTemplate, targetPath, repoUrl } = render;
-      const client = clusters.client(request.cluster);
+      const cluster = requestCluster(clusters, request.cluster);
 
       const rendered = renderVirtualMachine(request, {
         pathTemplate,
@@ -303,8 +319,38 @@ export function createRenderVirtualMachineAction(
       });
       const manifests = rendered.objects;
 
+      // Who owns the namespace (its labels). A missing namespace is said as the dry run
+      // would say it, an unreachable cluster as the dry run below says it.
+      let unreachable: ServiceUnavailableError | undefined;
+      let namespaceLabels: Record<string, string> | undefined;
+      try {
+        const namespace = await cluster.planning.getNamespace(
+          request.namespace,
+        );
+        namespaceLabels = namespace.metadata.labels ?? {};
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          throw dryRunError(error, manifests[0], request);
+        }
+        if (!(error instanceof ServiceUnavailableError)) throw error;
+        unreachable = error;
+      }
+      if (unreachable && !render.allowOffline) {
+        throw new ServiceUnavailableError(
+          `Cluster ${request.cluster} is unreachable, so the manifests could not be checked (${unreachable.message}); try again later, or set allowOffline: true to open the pull request unchecked`,
+        );
+      }
+      const { teamReviewers, reviewers } = await admission.admit({
+        request,
+        namespaceLabels,
+        credentials: await ctx.getInitiatorCredentials(),
+        logger: ctx.logger,
+      });
+
       let validated = true;
-      const refusal = await dryRunAll(client, manifests);
+      const refusal = unreachable
+        ? { error: unreachable, object: manifests[0] }
+        : await dryRunAll(cluster.actor(), manifests);
       if (!refusal) {
         ctx.logger.info(
           `Cluster ${request.cluster} accepts ${manifests
@@ -346,9 +392,8 @@ export function createRenderVirtualMachineAction(
         `vm-request/${request.cluster}-${request.namespace}-${request.name}`,
       );
       ctx.output('targetBranchName', gitops.defaultBranch);
-      ctx.output('teamReviewers', [
-        request.owner.slice(request.owner.lastIndexOf('/') + 1),
-      ]);
+      ctx.output('teamReviewers', teamReviewers);
+      ctx.output('reviewers', reviewers);
       ctx.output('validated', validated);
     },
   });

@@ -3,170 +3,20 @@ import {
   VirtualMachineRequest,
   VirtualMachineRequestError,
   VirtualMachineRequestProblem,
+  virtualMachineRequestSchema,
 } from '@vmportal/plugin-kubevirt-common';
+import { scaffolderInputFromSchema } from '../lib/scaffolderInputFromSchema';
 import { visibleMessage } from '../lib/visibleText';
-import type { z as zod } from 'zod/v3';
-
-type Z = typeof zod;
-
-const preference = (z: Z) =>
-  z
-    .object({
-      name: z.string().describe('Preference name, e.g. fedora'),
-      kind: z
-        .enum(['VirtualMachineClusterPreference', 'VirtualMachinePreference'])
-        .optional()
-        .describe('Default VirtualMachineClusterPreference'),
-    })
-    .passthrough()
-    .describe('Guest OS defaults (disk bus, firmware, TPM)');
-
-const storage = (z: Z) => ({
-  size: z
-    .string()
-    .optional()
-    .describe('Disk size, e.g. 30Gi (persistent OS disks)'),
-  storageClass: z
-    .string()
-    .optional()
-    .describe("Storage class; default the cluster's (virt) default"),
-});
 
 /**
- * The VM request fields both actions take, as zod schemas for the scaffolder (JSON
- * Schema in /create/actions). Deliberately loose (alternatives are optional fields,
- * unknown fields pass): `validateVirtualMachineRequest` checks the request and names
- * every problem in the user's terms, which JSON Schema errors would not.
+ * The VM request fields both actions take, made from kubevirt-common's one request
+ * schema for the scaffolder (JSON Schema in /create/actions). Deliberately loose (see
+ * {@link scaffolderInputFromSchema}): `validateVirtualMachineRequest` parses the
+ * request with the schema itself and names every problem in the user's terms.
  */
-export const virtualMachineRequestInput = {
-  cluster: (z: Z) =>
-    z
-      .string()
-      .describe(
-        'Cluster name as configured under kubernetes.clusterLocatorMethods',
-      ),
-  namespace: (z: Z) => z.string().describe("The team's namespace"),
-  name: (z: Z) =>
-    z
-      .string()
-      .describe(
-        "VM name: lowercase letters, digits and '-', at most 63 characters",
-      ),
-  owner: (z: Z) =>
-    z
-      .string()
-      .describe(
-        'Owning group: group:default/team-a (or team-a); its team reviews the pull request',
-      ),
-  description: (z: Z) =>
-    z
-      .string()
-      .optional()
-      .describe('What the VM is for (plain text, under 1000 characters)'),
-  size: (z: Z) =>
-    z
-      .object({
-        instancetype: z
-          .object({
-            name: z.string().describe('Instancetype, e.g. u1.medium'),
-            kind: z
-              .enum([
-                'VirtualMachineClusterInstancetype',
-                'VirtualMachineInstancetype',
-              ])
-              .optional()
-              .describe('Default VirtualMachineClusterInstancetype'),
-          })
-          .passthrough()
-          .optional(),
-        cpu: z
-          .object({
-            cores: z.number(),
-            sockets: z.number().optional(),
-            threads: z.number().optional(),
-          })
-          .passthrough()
-          .optional()
-          .describe('Custom size: vCPUs = cores × sockets × threads'),
-        memory: z
-          .string()
-          .optional()
-          .describe('Custom size: guest memory, e.g. 4Gi'),
-        preference: preference(z).optional(),
-      })
-      .passthrough()
-      .describe(
-        'Either instancetype, or cpu and memory; optionally a preference',
-      ),
-  image: (z: Z) =>
-    z
-      .object({
-        containerDisk: z
-          .object({ image: z.string() })
-          .passthrough()
-          .optional()
-          .describe('Ephemeral OS disk from a container image'),
-        dataSource: z
-          .object({ name: z.string(), namespace: z.string() })
-          .passthrough()
-          .optional()
-          .describe('Persistent OS disk cloned from a CDI DataSource'),
-        registry: z
-          .object({ url: z.string() })
-          .passthrough()
-          .optional()
-          .describe('Persistent OS disk imported from docker://…'),
-        http: z
-          .object({ url: z.string() })
-          .passthrough()
-          .optional()
-          .describe('Persistent OS disk downloaded from https://…'),
-        ...storage(z),
-      })
-      .passthrough()
-      .describe(
-        'The OS disk: exactly one of containerDisk, dataSource, registry, http',
-      ),
-  disks: (z: Z) =>
-    z
-      .array(z.object({ name: z.string(), ...storage(z) }).passthrough())
-      .optional()
-      .describe('Extra empty disks (DataVolumes <vm>-<name>); default none'),
-  networkInterfaces: (z: Z) =>
-    z
-      .array(
-        z
-          .object({
-            name: z.string(),
-            type: z.enum(['pod', 'multus']),
-            binding: z.enum(['masquerade', 'bridge']).optional(),
-            networkName: z
-              .string()
-              .optional()
-              .describe(
-                'multus: NetworkAttachmentDefinition, name or namespace/name',
-              ),
-          })
-          .passthrough(),
-      )
-      .optional()
-      .describe('Default: one masquerade interface on the pod network'),
-  sshPublicKey: (z: Z) =>
-    z
-      .string()
-      .optional()
-      .describe('One OpenSSH public key line, for cloud-init'),
-  runStrategy: (z: Z) =>
-    z
-      .enum(['Always', 'Halted', 'Manual', 'RerunOnFailure'])
-      .optional()
-      .describe('Default Always'),
-  labels: (z: Z) =>
-    z
-      .record(z.string())
-      .optional()
-      .describe('Extra labels for the VM and its pods'),
-};
+export const virtualMachineRequestInput = scaffolderInputFromSchema(
+  virtualMachineRequestSchema,
+);
 
 /** Optional text fields a template may leave empty ('') when the form field is. */
 const OPTIONAL_TEXT = new Set(['description', 'sshPublicKey', 'storageClass']);

@@ -108,9 +108,13 @@ describe('VirtualMachineContent', () => {
     expect(
       screen.getByText('virt-launcher-web-frontend-1-x7k2p'),
     ).toBeInTheDocument();
-    // The launcher pod's requests, memory in binary units.
-    expect(screen.getByText('2.2 GiB')).toBeInTheDocument();
-    expect(screen.getByText('0.1 CPU')).toBeInTheDocument();
+    // The launcher pod's effective requests, memory in binary units.
+    expect(
+      within(fact('Pod requests')).getByText('2.3 GiB'),
+    ).toBeInTheDocument();
+    expect(
+      within(fact('Pod requests')).getByText('0.105 CPU'),
+    ).toBeInTheDocument();
     // Only the actions that make sense for a running VM.
     expect(screen.getByRole('button', { name: 'Stop' })).toBeEnabled();
     expect(screen.getByRole('button', { name: 'Restart' })).toBeEnabled();
@@ -118,6 +122,66 @@ describe('VirtualMachineContent', () => {
     expect(
       screen.queryByRole('button', { name: 'Start' }),
     ).not.toBeInTheDocument();
+  });
+
+  it("shows each container's requests and limits, and no pod limit when the compute container has none", async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Running'));
+    await renderContent(api);
+
+    const containers = await screen.findByRole('table', {
+      name: 'Containers of the launcher pod',
+    });
+    expect(
+      within(containers)
+        .getAllByRole('row')
+        .map(row =>
+          Array.from(row.querySelectorAll('th, td'), c => c.textContent),
+        ),
+    ).toEqual([
+      [
+        'Container',
+        'CPU request',
+        'CPU limit',
+        'Memory request',
+        'Memory limit',
+      ],
+      ['compute', '0.1 CPU', 'no limit', '2.2 GiB', 'no limit'],
+      [
+        'guest-console-log (sidecar)',
+        '0.005 CPU',
+        '0.015 CPU',
+        '33.4 MiB',
+        '57.2 MiB',
+      ],
+    ]);
+    // The sidecar's limits are not the pod's: the pod is not limited.
+    const podLimits = fact('Pod limits');
+    expect(within(podLimits).getAllByText('no limit')).toHaveLength(2);
+    expect(within(podLimits).queryByText('0.015 CPU')).not.toBeInTheDocument();
+    expect(within(podLimits).queryByText('57.2 MiB')).not.toBeInTheDocument();
+  });
+
+  it('shows the pod limit when every container has one', async () => {
+    const api = mockKubevirtApi();
+    const view = vmView('Running');
+    const pod = view.launcherPod;
+    if (!pod) throw new Error('the running fixture has a launcher pod');
+    api.getVirtualMachine.mockResolvedValue({
+      ...view,
+      launcherPod: {
+        ...pod,
+        containers: pod.containers.map(c =>
+          c.name === 'compute' ? { ...c, limits: { memory: '2294Mi' } } : c,
+        ),
+        limits: { memory: '2465433344' },
+      },
+    });
+    await renderContent(api);
+
+    const podLimits = await waitFor(() => fact('Pod limits'));
+    expect(within(podLimits).getByText('2.3 GiB')).toBeInTheDocument();
+    expect(within(podLimits).getAllByText('no limit')).toHaveLength(1);
   });
 
   it('shows an empty state for an entity without the KubeVirt annotations', async () => {

@@ -16,6 +16,11 @@ import AccordionDetails from '@material-ui/core/AccordionDetails';
 import AccordionSummary from '@material-ui/core/AccordionSummary';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
+import MuiTable from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import {
@@ -117,33 +122,89 @@ function resources(values: Record<string, string>): Record<string, string> {
   );
 }
 
+/** A quantity for people; a missing limit is said, a missing request is a dash. */
+function amount(
+  values: Record<string, string>,
+  resource: string,
+  missing: string,
+): string {
+  const quantity = values[resource];
+  return quantity === undefined ? missing : formatQuantity(quantity, resource);
+}
+
+const NO_LIMIT = 'no limit';
+
 function LauncherPodCard(props: { view: VirtualMachineView }) {
   const pod = props.view.launcherPod;
+  if (!pod) {
+    return (
+      <InfoCard
+        title="Launcher pod"
+        subheader="What the running VM asks of the cluster"
+      >
+        <Typography variant="body2" color="textSecondary">
+          No launcher pod: the VM is not running.
+        </Typography>
+      </InfoCard>
+    );
+  }
+  // cpu and memory always say whether the pod is limited; others show when limited.
+  const podLimits = {
+    cpu: amount(pod.limits, 'cpu', NO_LIMIT),
+    memory: amount(pod.limits, 'memory', NO_LIMIT),
+    ...resources(pod.limits),
+  };
   return (
     <InfoCard
       title="Launcher pod"
       subheader="What the running VM asks of the cluster"
     >
-      {pod ? (
-        <StructuredMetadataTable
-          options={{ titleFormat: key => key }}
-          metadata={{
-            Pod: pod.name,
-            Phase: pod.phase,
-            'QoS class': pod.qosClass ?? '—',
-            Requests:
-              Object.keys(pod.requests).length > 0
-                ? resources(pod.requests)
-                : '—',
-            Limits:
-              Object.keys(pod.limits).length > 0 ? resources(pod.limits) : '—',
-          }}
-        />
-      ) : (
-        <Typography variant="body2" color="textSecondary">
-          No launcher pod: the VM is not running.
-        </Typography>
-      )}
+      <StructuredMetadataTable
+        options={{ titleFormat: key => key }}
+        metadata={{
+          Pod: pod.name,
+          Phase: pod.phase,
+          'QoS class': pod.qosClass ?? '—',
+          'Pod requests':
+            Object.keys(pod.requests).length > 0
+              ? resources(pod.requests)
+              : '—',
+          'Pod limits': podLimits,
+        }}
+      />
+      <Box mt={2}>
+        <MuiTable size="small" aria-label="Containers of the launcher pod">
+          <TableHead>
+            <TableRow>
+              <TableCell>Container</TableCell>
+              <TableCell>CPU request</TableCell>
+              <TableCell>CPU limit</TableCell>
+              <TableCell>Memory request</TableCell>
+              <TableCell>Memory limit</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {pod.containers.map(container => (
+              <TableRow key={container.name}>
+                <TableCell component="th" scope="row">
+                  {container.name}
+                  {container.kind === 'container' ? '' : ` (${container.kind})`}
+                </TableCell>
+                <TableCell>{amount(container.requests, 'cpu', '—')}</TableCell>
+                <TableCell>
+                  {amount(container.limits, 'cpu', NO_LIMIT)}
+                </TableCell>
+                <TableCell>
+                  {amount(container.requests, 'memory', '—')}
+                </TableCell>
+                <TableCell>
+                  {amount(container.limits, 'memory', NO_LIMIT)}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </MuiTable>
+      </Box>
     </InfoCard>
   );
 }

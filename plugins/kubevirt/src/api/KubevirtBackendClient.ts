@@ -17,7 +17,7 @@ import type { KubevirtApi, KubevirtCluster, QuotaPlan } from './KubevirtApi';
  *
  * @public
  */
-export class KubevirtClient implements KubevirtApi {
+export class KubevirtBackendClient implements KubevirtApi {
   private readonly discoveryApi: DiscoveryApi;
   private readonly fetchApi: FetchApi;
 

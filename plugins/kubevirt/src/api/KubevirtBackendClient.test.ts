@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ResponseError } from '@backstage/errors';
 import { vmView } from '../__fixtures__/virtualMachineView';
 import type { QuotaPlan } from './KubevirtApi';
-import { KubevirtClient } from './KubevirtClient';
+import { KubevirtBackendClient } from './KubevirtBackendClient';
 
 interface Recorded {
   method: string;
@@ -158,7 +158,7 @@ beforeEach(() => {
 });
 
 function client(pluginBaseUrl = () => baseUrl) {
-  return new KubevirtClient({
+  return new KubevirtBackendClient({
     discoveryApi: {
       getBaseUrl: async (pluginId: string) => {
         expect(pluginId).toBe('kubevirt');
@@ -181,7 +181,7 @@ async function rejection(promise: Promise<unknown>): Promise<ResponseError> {
   throw new Error('expected the call to fail');
 }
 
-describe('KubevirtClient', () => {
+describe('KubevirtBackendClient', () => {
   it('reads a VM by its entity ref', async () => {
     const view = await client().getVirtualMachine(
       'Component:default/web-frontend-1',
