@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { guestToken } from './portal';
 
 const TEMPLATE_REF = 'template:default/request-virtual-machine';
 const REPO = { owner: 'vmportal-demo', repo: 'vm-gitops' };
@@ -49,12 +50,16 @@ async function waitFor<T>(
   }
 }
 
-/** The portal's backend, called with the static API token as scripts do. */
+/**
+ * The portal's backend, called as the signed-in guest (a member of team-web): only a
+ * member of the owning team may request a VM for it, and scripts may not request VMs.
+ */
 async function backend<T>(path: string, init: RequestInit = {}): Promise<T> {
+  userToken ??= guestToken(env('E2E_BACKEND_URL'));
   const response = await fetch(`${env('E2E_BACKEND_URL')}${path}`, {
     ...init,
     headers: {
-      Authorization: `Bearer ${env('VMPORTAL_API_TOKEN')}`,
+      Authorization: `Bearer ${await userToken}`,
       'Content-Type': 'application/json',
       ...init.headers,
     },
@@ -165,9 +170,6 @@ async function runTemplate(values: Record<string, unknown>) {
       '/api/catalog/entities/by-name/template/default/request-virtual-machine',
     ),
   );
-  // A static-token caller is a service principal: the scaffolder runs the task with
-  // no user (createdBy and the VM's requested-by annotation stay empty); the owner
-  // comes from the form values.
   const { id } = await backend<{ id: string }>('/api/scaffolder/v2/tasks', {
     method: 'POST',
     body: JSON.stringify({ templateRef: TEMPLATE_REF, values }),
@@ -236,6 +238,7 @@ async function removeFromMain(paths: string[]) {
 }
 
 const suffix = randomBytes(3).toString('hex');
+let userToken: Promise<string> | undefined;
 
 describe('Request a virtual machine', () => {
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -248,10 +251,9 @@ describe('Request a virtual machine', () => {
   });
 
   test('a request that fits becomes a pull request, and merging it starts the VM', async () => {
-    // team-data: its quota sets limits.*, so KubeVirt gives the pod limits and the
-    // namespace's default container limits (1Gi) do not apply to it.
+    // team-web: the guest's team, so the guest may request VMs into its namespace.
     const name = `e2e-vm-${suffix}`;
-    const namespace = 'team-data';
+    const namespace = 'team-web';
     const branch = `vm-request/demo-east-${namespace}-${name}`;
     const folder = `clusters/demo-east/${namespace}/${name}`;
     const east = cluster('demo-east');
@@ -260,7 +262,7 @@ describe('Request a virtual machine', () => {
       cluster: 'demo-east',
       namespace,
       name,
-      owner: 'group:default/team-data',
+      owner: 'group:default/team-web',
       description: 'End-to-end test VM: *not* <b>real</b>',
       instancetype: 'u1.small',
       os: 'fedora',
@@ -293,7 +295,7 @@ describe('Request a virtual machine', () => {
       `  name: ${name}`,
       `  namespace: ${namespace}`,
       '    vmportal.io/description: "End-to-end test VM: *not* <b>real</b>"',
-      '    vmportal.io/owner: team-data',
+      '    vmportal.io/owner: team-web',
       '    name: u1.small',
       '    name: fedora',
       '            image: quay.io/containerdisks/fedora:41',
@@ -339,8 +341,8 @@ describe('Request a virtual machine', () => {
       pr.body,
       /\| Quota \| Resource \| Hard \| Used \| This VM \| After \| Fits \|/,
     );
-    assert.match(pr.body, /\| team-quota \| requests\.memory \| 96 GiB \|/);
-    assert.match(pr.body, /\| team-quota \| requests\.storage \| 2 TiB \|/);
+    assert.match(pr.body, /\| team-quota \| requests\.memory \| 24 GiB \|/);
+    assert.match(pr.body, /\| team-quota \| requests\.storage \| 200 GiB \|/);
     assert.match(pr.body, /The VM fits every quota that applies to it\./);
     // Request text is escaped: it cannot format, link or inject HTML into the body.
     assert.ok(
@@ -351,7 +353,7 @@ describe('Request a virtual machine', () => {
     );
     assert.deepEqual(
       pr.requested_teams.map(t => t.slug),
-      ['team-data'],
+      ['team-web'],
     );
 
     // Merging is the approval: GitOps applies the manifests and the VM starts.
@@ -382,7 +384,7 @@ describe('Request a virtual machine', () => {
       );
       return object.status?.printableStatus === 'Running' ? object : undefined;
     });
-    assert.equal(vm.metadata.labels?.['vmportal.io/owner'], 'team-data');
+    assert.equal(vm.metadata.labels?.['vmportal.io/owner'], 'team-web');
   });
 
   test('a request over quota fails at the plan, naming the quota and the shortfall, and opens nothing', async () => {

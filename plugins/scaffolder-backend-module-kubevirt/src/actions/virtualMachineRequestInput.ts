@@ -5,7 +5,10 @@ import {
   VirtualMachineRequestProblem,
   virtualMachineRequestSchema,
 } from '@vmportal/plugin-kubevirt-common';
-import { scaffolderInputFromSchema } from '../lib/scaffolderInputFromSchema';
+import {
+  ScaffolderInput,
+  scaffolderInputFromSchema,
+} from '../lib/scaffolderInputFromSchema';
 import { visibleMessage } from '../lib/visibleText';
 
 /**
@@ -14,9 +17,9 @@ import { visibleMessage } from '../lib/visibleText';
  * {@link scaffolderInputFromSchema}): `validateVirtualMachineRequest` parses the
  * request with the schema itself and names every problem in the user's terms.
  */
-export const virtualMachineRequestInput = scaffolderInputFromSchema(
-  virtualMachineRequestSchema,
-);
+export const virtualMachineRequestInput: ScaffolderInput<
+  typeof virtualMachineRequestSchema.shape
+> = scaffolderInputFromSchema(virtualMachineRequestSchema);
 
 /** Optional text fields a template may leave empty ('') when the form field is. */
 const OPTIONAL_TEXT = new Set(['description', 'sshPublicKey', 'storageClass']);

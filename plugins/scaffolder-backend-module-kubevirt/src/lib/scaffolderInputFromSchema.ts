@@ -3,6 +3,11 @@ import type { z as zod3 } from 'zod/v3';
 
 type Zod3 = typeof zod3;
 
+/** A scaffolder action's `schema.input`: one zod 3 builder per field of `Shape`. */
+export type ScaffolderInput<Shape> = {
+  [K in keyof Shape]: (z3: Zod3) => zod3.ZodTypeAny;
+};
+
 /**
  * A scaffolder action's `schema.input` (one `z => schema` builder per field, in the
  * zod 3 API that `@backstage/plugin-scaffolder-node` builds JSON Schema with) made
@@ -18,13 +23,13 @@ type Zod3 = typeof zod3;
  */
 export function scaffolderInputFromSchema<Shape extends z.ZodRawShape>(
   schema: z.ZodObject<Shape>,
-): { [K in keyof Shape]: (z3: Zod3) => zod3.ZodTypeAny } {
+): ScaffolderInput<Shape> {
   return Object.fromEntries(
     Object.entries(schema.shape).map(([field, fieldSchema]) => [
       field,
       (z3: Zod3) => loose(fieldSchema as z.ZodType, z3),
     ]),
-  ) as { [K in keyof Shape]: (z3: Zod3) => zod3.ZodTypeAny };
+  ) as ScaffolderInput<Shape>;
 }
 
 function loose(schema: z.ZodType, z3: Zod3): zod3.ZodTypeAny {
