@@ -1,5 +1,10 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import catalogModuleKubevirt from '@vmportal/plugin-catalog-backend-module-kubevirt';
+import kubevirtPlugin from '@vmportal/plugin-kubevirt-backend';
 import { KubeApiTransport } from '@vmportal/plugin-kubevirt-node';
+import scaffolderModuleKubevirt from '@vmportal/plugin-scaffolder-backend-module-kubevirt';
 
 // The three KubeVirt backend packages share one cluster service: one backend holds one
 // transport (connection pool) per cluster and credential, not one set per package.
@@ -17,11 +22,11 @@ describe('one backend with every KubeVirt package', () => {
     });
     const backend = await startTestBackend({
       features: [
-        import('@backstage/plugin-catalog-backend'),
-        import('@vmportal/plugin-catalog-backend-module-kubevirt'),
-        import('@backstage/plugin-scaffolder-backend'),
-        import('@vmportal/plugin-scaffolder-backend-module-kubevirt'),
-        import('@vmportal/plugin-kubevirt-backend'),
+        catalogPlugin,
+        catalogModuleKubevirt,
+        scaffolderPlugin,
+        scaffolderModuleKubevirt,
+        kubevirtPlugin,
         mockServices.rootConfig.factory({
           data: {
             kubernetes: {
