@@ -21,3 +21,20 @@ export const KUBEVIRT_ANNOTATIONS = {
  * @public
  */
 export const VIRTUAL_MACHINE_COMPONENT_TYPE = 'virtual-machine';
+
+/**
+ * The location the KubeVirt entity provider writes into `backstage.io/managed-by-location`
+ * and `backstage.io/managed-by-origin-location` of the entity it emits for a VM. The
+ * catalog overwrites these annotations on every entity read from a file or URL, so only
+ * an entity provider can set them: the backend acts only on entities carrying the
+ * location of the VM they name.
+ *
+ * @public
+ */
+export function virtualMachineEntityLocation(vm: {
+  cluster: string;
+  namespace: string;
+  name: string;
+}): string {
+  return `kubevirt:${vm.cluster}/${vm.namespace}/${vm.name}`;
+}

@@ -8,6 +8,7 @@
 export {
   KUBEVIRT_ANNOTATIONS,
   VIRTUAL_MACHINE_COMPONENT_TYPE,
+  virtualMachineEntityLocation,
 } from './annotations';
 export { KUBEVIRT_ENTITY_LABELS } from './entityLabels';
 export {

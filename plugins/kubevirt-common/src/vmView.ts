@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { quotaPlanRequestSchema } from './request/quotaPlanRequestSchema';
 /**
  * The VM page's REST contract between @vmportal/plugin-kubevirt-backend and
  * @vmportal/plugin-kubevirt. Routes, under the backend's `/api/kubevirt`:
@@ -215,16 +217,7 @@ export interface VirtualMachineSize {
  *
  * @public
  */
-export interface QuotaPlanRequest {
-  instancetype?: string;
-  /** Guest vCPUs, when no instancetype is given. */
-  cpu?: number;
-  /** Guest memory as a quantity, when no instancetype is given. */
-  memory?: string;
-  /** A preference's name (cluster-wide, or in the namespace). */
-  preference?: string;
-  disks?: Array<{ name: string; size: string; storageClass?: string }>;
-}
+export type QuotaPlanRequest = z.input<typeof quotaPlanRequestSchema>;
 
 /**
  * Power actions that make sense for a VM in `printableStatus` (KubeVirt's states),

@@ -15,6 +15,7 @@ import {
   VirtualMachine,
   VirtualMachineInstancetype,
   VirtualMachineVolume,
+  virtualMachineEntityLocation,
   virtualMachineRunStrategy,
 } from '@vmportal/plugin-kubevirt-common';
 import type { KubeNamespace } from '@vmportal/plugin-kubevirt-node';
@@ -71,7 +72,7 @@ export class VirtualMachineEntityTranslator {
     const vmAnnotations = vm.metadata.annotations ?? {};
     const nsLabels = context.namespace?.metadata.labels ?? {};
     const nsAnnotations = context.namespace?.metadata.annotations ?? {};
-    const location = `kubevirt:${cluster}/${namespace}/${name}`;
+    const location = virtualMachineEntityLocation({ cluster, namespace, name });
     const subject: Subject = { cluster, namespace, name };
 
     const { owner, system, lifecycle } = this.config;

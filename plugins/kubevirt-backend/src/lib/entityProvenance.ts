@@ -9,6 +9,7 @@ import {
   KUBEVIRT_ANNOTATIONS,
   VIRTUAL_MACHINE_COMPONENT_TYPE,
   VirtualMachine,
+  virtualMachineEntityLocation,
 } from '@vmportal/plugin-kubevirt-common';
 
 /**
@@ -20,19 +21,6 @@ export interface VirtualMachineRef {
   cluster: string;
   namespace: string;
   name: string;
-}
-
-/**
- * The location the KubeVirt catalog provider writes into both
- * `backstage.io/managed-by-location` and `backstage.io/managed-by-origin-location` of
- * the entity it emits for a VM (see the catalog module's
- * VirtualMachineEntityTranslator). The catalog overwrites these annotations on every
- * entity it reads from a file or URL, so only an entity provider can set them.
- *
- * @internal
- */
-export function providerLocation(vm: VirtualMachineRef): string {
-  return `kubevirt:${vm.cluster}/${vm.namespace}/${vm.name}`;
 }
 
 /**
@@ -65,7 +53,7 @@ export function assertEmittedByProvider(
       )}', not a Component of type ${VIRTUAL_MACHINE_COMPONENT_TYPE}`,
     );
   }
-  const expected = providerLocation(vm);
+  const expected = virtualMachineEntityLocation(vm);
   for (const key of [ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION]) {
     if (annotations[key] !== expected) {
       refuse(
