@@ -50,6 +50,9 @@ async function waitFor<T>(
   }
 }
 
+/** The guest's Backstage token, fetched once. */
+let userToken: Promise<string> | undefined;
+
 /**
  * The portal's backend, called as the signed-in guest (a member of team-web): only a
  * member of the owning team may request a VM for it, and scripts may not request VMs.
@@ -238,7 +241,6 @@ async function removeFromMain(paths: string[]) {
 }
 
 const suffix = randomBytes(3).toString('hex');
-let userToken: Promise<string> | undefined;
 
 describe('Request a virtual machine', () => {
   const cleanups: Array<() => Promise<unknown>> = [];

@@ -266,6 +266,7 @@ export class KubeApiTransport {
       let resourceVersion = options.resourceVersion;
       let settled = false;
       const controller = new AbortController();
+      const listening = new AbortController();
       const finish = (
         error?: unknown,
         reason: KubeWatchEnd['reason'] = 'closed',
@@ -273,7 +274,7 @@ export class KubeApiTransport {
         if (settled) return;
         settled = true;
         controller.abort();
-        signal?.removeEventListener('abort', onAbort);
+        listening.abort();
         if (error) reject(this.toError(what, error));
         else resolve({ resourceVersion, reason });
       };
@@ -282,7 +283,10 @@ export class KubeApiTransport {
         onAbort();
         return;
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, {
+        once: true,
+        signal: listening.signal,
+      });
 
       const onLine = (line: string) => {
         if (settled || !line.trim()) return;
@@ -320,7 +324,7 @@ export class KubeApiTransport {
           // The caller's own failure: not a cluster error, so not mapped.
           settled = true;
           controller.abort();
-          signal?.removeEventListener('abort', onAbort);
+          listening.abort();
           reject(error instanceof Error ? error : new Error(String(error)));
         }
       };
