@@ -156,6 +156,18 @@ async function endToEnd(stateDir: string): Promise<boolean> {
   }
 }
 
+/**
+ * The API reports' options, as package.json's `build:api-reports` gives them: the six
+ * published plugins, release tags checked per entry point, members' missing TSDoc not
+ * listed (as in backstage/community-plugins).
+ */
+const API_REPORT_OPTIONS = [
+  '-o',
+  'ae-wrong-input-file-type,ae-undocumented',
+  '--validate-release-tags',
+  'plugins/*',
+];
+
 /** The step groups; `npm test -- --only e2e,unit` runs some of them (for development). */
 const GROUPS = ['static', 'unit', 'bench', 'e2e'] as const;
 
@@ -188,6 +200,14 @@ async function main() {
   let ok = true;
   if (only.has('static')) {
     ok = (await stepRun('type-check', bin('tsc'), [])) && ok;
+    // Reads the declarations that type-check just wrote to dist-types; fails when a
+    // plugin's committed report*.api.md differs (`npm run build:api-reports` updates them).
+    ok =
+      (await stepRun('API reports', bin('backstage-repo-tools'), [
+        'api-reports',
+        '--ci',
+        ...API_REPORT_OPTIONS,
+      ])) && ok;
     ok = (await stepRun('lint', bin('backstage-cli'), ['repo', 'lint'])) && ok;
   }
   if (only.has('unit')) ok = (await unitAndIntegration(stateDir)) && ok;

@@ -22,6 +22,7 @@ import { applyObjects, kubeConfigFor, kubeRequest } from './kubeClient';
 export { LauncherPodOracle } from './simulator/LauncherPodOracle';
 export type {
   OracleAnswer,
+  OracleRefusal,
   OracleRequest,
 } from './simulator/LauncherPodOracle';
 

@@ -31,6 +31,7 @@ export type {
   KubeApiTransportOptions,
   KubeList,
   KubeListOptions,
+  KubeRequestOptions,
   KubeWatchEnd,
   KubeWatchEvent,
   KubeWatchOptions,

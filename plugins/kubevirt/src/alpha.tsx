@@ -15,7 +15,7 @@ import { KubevirtBackendClient } from './api/KubevirtBackendClient';
 const VIRTUAL_MACHINE_FILTER = 'kind:component,spec.type:virtual-machine';
 
 /**
- * The {@link KubevirtApi} on the app's discovery and fetch APIs.
+ * The `KubevirtApi` (`kubevirtApiRef`) on the app's discovery and fetch APIs.
  *
  * @alpha
  */

@@ -14,6 +14,7 @@ export {
 } from './plugin';
 export { kubevirtApiRef } from './api/KubevirtApi';
 export type {
+  AsJson,
   KubevirtApi,
   KubevirtCluster,
   QuotaPlan,

@@ -7,6 +7,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
+import type { JSX } from 'react';
 import { kubevirtApiRef } from './api/KubevirtApi';
 import { KubevirtBackendClient } from './api/KubevirtBackendClient';
 import { VIRTUAL_MACHINE_SIZE_PICKER } from './components/VirtualMachineSizePicker/fieldName';
@@ -41,7 +42,7 @@ export const kubevirtPlugin = createPlugin({
  *
  * @public
  */
-export const EntityVirtualMachineContent = kubevirtPlugin.provide(
+export const EntityVirtualMachineContent: () => JSX.Element = kubevirtPlugin.provide(
   createRoutableExtension({
     name: 'EntityVirtualMachineContent',
     component: () =>
@@ -58,7 +59,7 @@ export const EntityVirtualMachineContent = kubevirtPlugin.provide(
  *
  * @public
  */
-export const EntityVirtualMachineOverviewCard = kubevirtPlugin.provide(
+export const EntityVirtualMachineOverviewCard: () => JSX.Element = kubevirtPlugin.provide(
   createComponentExtension({
     name: 'EntityVirtualMachineOverviewCard',
     component: {
@@ -76,7 +77,7 @@ export const EntityVirtualMachineOverviewCard = kubevirtPlugin.provide(
  *
  * @public
  */
-export const EntityTeamVirtualMachinesCard = kubevirtPlugin.provide(
+export const EntityTeamVirtualMachinesCard: () => JSX.Element = kubevirtPlugin.provide(
   createComponentExtension({
     name: 'EntityTeamVirtualMachinesCard',
     component: {

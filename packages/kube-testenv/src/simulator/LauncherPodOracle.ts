@@ -16,6 +16,10 @@ export interface OracleRequest {
   vmi: VirtualMachineInstance;
   /** KubeVirt CR `spec.configuration`. */
   kubevirt?: object;
+  /** KubeVirt CR `metadata.annotations`. */
+  kubevirtAnnotations?: Record<string, string>;
+  /** The cluster's architecture (default amd64, whatever the host is). */
+  architecture?: string;
   namespaceQuotas?: V1ResourceQuota[];
   namespaceLabels?: Record<string, string>;
   pvcs?: V1PersistentVolumeClaim[];
@@ -39,8 +43,18 @@ export interface OracleAnswer {
   warnings?: string[];
 }
 
+/**
+ * Why KubeVirt refuses a VMI: virt-api's validation causes, or the VM controller's
+ * error for a default interface the cluster does not permit.
+ *
+ * @public
+ */
+export interface OracleRefusal {
+  refusals: Array<{ message: string; field?: string }>;
+}
+
 interface Pending {
-  resolve: (answer: OracleAnswer) => void;
+  resolve: (answer: OracleAnswer | OracleRefusal) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -71,13 +85,27 @@ export class LauncherPodOracle {
     if (!this.stopped) this.process();
   }
 
-  /** Renders the launcher pod for `request.vmi`; rejects with the oracle's error. */
-  render(request: OracleRequest): Promise<OracleAnswer> {
+  /**
+   * Renders the launcher pod for `request.vmi`; rejects with the oracle's error, or
+   * when KubeVirt would refuse the VMI (the error names virt-api's reasons).
+   */
+  async render(request: OracleRequest): Promise<OracleAnswer> {
+    const answer = await this.renderOrRefuse(request);
+    if ('pod' in answer) return answer;
+    throw new Error(
+      `KubeVirt refuses the VMI: ${answer.refusals
+        .map(r => (r.field ? `${r.field}: ${r.message}` : r.message))
+        .join('; ')}`,
+    );
+  }
+
+  /** Renders the launcher pod for `request.vmi`, or says why KubeVirt refuses the VMI. */
+  renderOrRefuse(request: OracleRequest): Promise<OracleAnswer | OracleRefusal> {
     if (this.stopped)
       return Promise.reject(new Error('the oracle has been stopped'));
     const child = this.process();
     const id = String(this.nextId++);
-    return new Promise<OracleAnswer>((resolve, reject) => {
+    return new Promise<OracleAnswer | OracleRefusal>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(
@@ -142,7 +170,8 @@ export class LauncherPodOracle {
   }
 
   private answer(line: string) {
-    let message: Partial<OracleAnswer> & { id?: string; error?: string };
+    let message: Partial<OracleAnswer> &
+      Partial<OracleRefusal> & { id?: string; error?: string };
     try {
       message = JSON.parse(line);
     } catch {
@@ -156,6 +185,8 @@ export class LauncherPodOracle {
     this.pending.delete(message.id!);
     clearTimeout(pending.timer);
     if (message.error) pending.reject(new Error(message.error));
+    else if (message.refusals?.length)
+      pending.resolve({ refusals: message.refusals });
     else if (!message.pod || !message.compute || !message.vmi) {
       pending.reject(
         new Error(

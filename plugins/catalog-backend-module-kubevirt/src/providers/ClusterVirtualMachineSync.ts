@@ -82,6 +82,9 @@ interface WatchPlan {
 /** How long a refusal (403, 404) of something that worked before counts as transient. */
 const REFUSAL_GRACE_MS = 5 * 60_000;
 
+/** The refusal of every read at once (see `forbidden`). */
+const NOTHING_READABLE = 'nothing-readable';
+
 /** The longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -297,7 +300,9 @@ export class ClusterVirtualMachineSync {
 
     const instancetypes = new Map<string, VirtualMachineInstancetype>();
     try {
-      const list = await this.listAll(o => inventory.listClusterInstancetypes(o));
+      const list = await this.listAll(o =>
+        inventory.listClusterInstancetypes(o),
+      );
       for (const it of list.items) instancetypes.set(it.metadata.name, it);
     } catch (error) {
       if (
@@ -344,6 +349,16 @@ export class ClusterVirtualMachineSync {
           : [...namespaces.keys()]
       ).filter(ns => filter.matches(ns));
       if (candidates.length === 0 && !namespaces) {
+        // Nothing at all is readable. A restarted apiserver refuses everything until
+        // its RBAC cache is warm, and a backend that has not read this cluster before
+        // cannot tell that from a credential that may read nothing: retry for the
+        // grace period, keeping the cluster's entities, before taking it as real.
+        this.forbidden(
+          NOTHING_READABLE,
+          new NotAllowedError(
+            `Nothing on cluster '${this.cluster}' is readable: VirtualMachines in all namespaces and the namespaces are forbidden`,
+          ),
+        );
         this.warnOnce(
           'no-namespaces',
           `Nothing to read on cluster '${this.cluster}': neither VirtualMachines in all namespaces nor the namespaces can be listed, and namespaces.include names no namespace. List the namespaces to read in namespaces.include`,
@@ -352,7 +367,8 @@ export class ClusterVirtualMachineSync {
       await forEachLimited(candidates, 8, async namespace => {
         try {
           const list = await this.listAll(
-            o => inventory.listVirtualMachines({ ...o, namespace, labelSelector }),
+            o =>
+              inventory.listVirtualMachines({ ...o, namespace, labelSelector }),
             translatedPart,
           );
           vms.push(...list.items);
@@ -724,6 +740,7 @@ export class ClusterVirtualMachineSync {
   private allowed(scope: string) {
     this.allowedScopes.add(scope);
     this.refusedSince.delete(scope);
+    this.refusedSince.delete(NOTHING_READABLE);
   }
 
   /**
@@ -733,7 +750,7 @@ export class ClusterVirtualMachineSync {
    * past the grace period is taken as a real RBAC change.
    */
   private forbidden(scope: string, error: Error) {
-    if (!this.allowedScopes.has(scope)) return;
+    if (!this.allowedScopes.has(scope) && scope !== NOTHING_READABLE) return;
     const since = this.refusedSince.get(scope) ?? Date.now();
     this.refusedSince.set(scope, since);
     if (Date.now() - since < REFUSAL_GRACE_MS) {

@@ -30,7 +30,12 @@ export interface VirtualMachineEntityProviderDeps {
   clusters: KubevirtClustersService;
   logger: LoggerService;
   scheduler: SchedulerService;
-  /** Hooks for benchmarks and metrics (see the `/alpha` export). */
+  /**
+   * Hooks for benchmarks and metrics. Internal: the module sets it from
+   * `kubevirtEntityProviderObserverServiceRef` (the `/alpha` export).
+   *
+   * @internal
+   */
   observer?: KubevirtEntityProviderObserverService;
   /** How long changes are gathered before a delta mutation. Default: 200 ms. */
   batchDelayMs?: number;

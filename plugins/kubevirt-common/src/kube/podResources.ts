@@ -140,6 +140,8 @@ export function roundResourceList(
  * (`SetDefaults_ResourceList`, so a `1333333334n` CPU request is stored as `1334m`), and
  * a container that sets a limit but no request for a resource gets a request equal to
  * the limit (`SetDefaults_Pod`).
+ *
+ * @public
  */
 export function applyPodApiDefaults(
   containers: ContainerResources[],

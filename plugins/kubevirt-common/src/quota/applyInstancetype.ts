@@ -262,6 +262,12 @@ function applyPreferenceToSpec(preference: PreferenceSpecLike, spec: Spec) {
   if (preference.preferredArchitecture && !spec.architecture) {
     spec.architecture = preference.preferredArchitecture;
   }
+  // applyLaunchSecurityPreferences (SEV adds memory overhead and a device).
+  if (preference.preferredLaunchSecurity && !spec.domain.launchSecurity) {
+    spec.domain.launchSecurity = structuredClone(
+      preference.preferredLaunchSecurity,
+    );
+  }
 }
 
 /**
@@ -269,7 +275,7 @@ function applyPreferenceToSpec(preference: PreferenceSpecLike, spec: Spec) {
  * applied as KubeVirt v1.9.0 does (CPU topology from the instancetype's guest vCPUs
  * and the preferred topology, guest memory, o1-style memory overcommit as a float32
  * request, hugepages, dedicated CPUs, IO threads; the preference's TPM, autoattach
- * devices, interface model, firmware and architecture). Throws an
+ * devices, interface model, firmware, architecture and launch security). Throws an
  * {@link InstancetypeConflictError} when both set the same field.
  */
 export function applyInstancetype(

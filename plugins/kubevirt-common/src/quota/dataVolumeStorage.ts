@@ -1,6 +1,10 @@
 import { Quantity } from '../kube/Quantity';
 
-/** CDI's default share of a Filesystem volume kept for the file system (CDI v1.65.0 `DefaultGlobalOverhead`). */
+/**
+ * CDI's default share of a Filesystem volume kept for the file system (CDI v1.65.0 `DefaultGlobalOverhead`).
+ *
+ * @public
+ */
 export const CDI_DEFAULT_FILESYSTEM_OVERHEAD = '0.06';
 const ALIGN = 1024 * 1024;
 
@@ -91,7 +95,11 @@ function roundUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple;
 }
 
-/** CDI's util.GetRequiredSpace: aligned to 1MiB, then the overhead on top. */
+/**
+ * CDI's util.GetRequiredSpace: aligned to 1MiB, then the overhead on top.
+ *
+ * @public
+ */
 export function cdiRequiredSpace(overhead: number, size: number): number {
   return Math.ceil(roundUp(size, ALIGN) * (1 + overhead));
 }

@@ -48,6 +48,11 @@ export interface VirtualMachineInstanceSpecLike {
         efi?: { secureBoot?: boolean; persistent?: boolean };
         bios?: object;
       };
+      /** A kernel-boot container image adds a container-disk-like container to the pod. */
+      kernelBoot?: {
+        container?: { image: string; [field: string]: unknown };
+        [field: string]: unknown;
+      };
     };
     devices?: {
       autoattachGraphicsDevice?: boolean;
@@ -79,7 +84,7 @@ export interface VirtualMachineInstanceSpecLike {
         deviceName?: string;
         claimRequest?: object;
       }>;
-      filesystems?: Array<{ name: string }>;
+      filesystems?: Array<{ name: string; virtiofs?: object }>;
       [field: string]: unknown;
     };
     [field: string]: unknown;
@@ -90,6 +95,8 @@ export interface VirtualMachineInstanceSpecLike {
     dataVolume?: { name: string };
     persistentVolumeClaim?: { claimName: string };
     downwardMetrics?: object;
+    /** A path of the virt-launcher container shared with virtiofs: no virtiofs container. */
+    containerPath?: object;
     [field: string]: unknown;
   }>;
   networks?: Array<{
@@ -178,6 +185,8 @@ export interface PreferenceSpecLike {
     [field: string]: unknown;
   };
   preferredArchitecture?: string;
+  /** Applied when the VM sets no `launchSecurity` (SEV: memory overhead and a device). */
+  preferredLaunchSecurity?: VirtualMachineInstanceSpecLike['domain']['launchSecurity'];
   requirements?: { cpu?: { guest?: number }; memory?: { guest?: string } };
   [field: string]: unknown;
 }
@@ -209,12 +218,17 @@ export interface KubeVirtConfigurationLike {
     resources: { requests?: ResourceListLike; limits?: ResourceListLike };
   }>;
   virtualMachineOptions?: { disableSerialConsoleLog?: object };
-  networkConfiguration?: {
+  /** Network settings: KubeVirt's JSON field is `network` (its Go type is `NetworkConfiguration`). */
+  network?: {
     defaultNetworkInterface?: string;
     permitBridgeInterfaceOnPodNetwork?: boolean;
     binding?: Record<
       string,
-      { computeResourceOverhead?: { requests?: ResourceListLike } }
+      {
+        sidecarImage?: string;
+        computeResourceOverhead?: { requests?: ResourceListLike };
+        [field: string]: unknown;
+      }
     >;
     [field: string]: unknown;
   };

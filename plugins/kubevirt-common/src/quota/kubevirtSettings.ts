@@ -14,6 +14,12 @@ const FEATURE_GATE_STATES: Record<string, 'Alpha' | 'Beta' | 'GA'> = {
   ImageVolume: 'Beta',
   ExternalNetResourceInjection: 'Beta',
   IOMMUFD: 'Alpha',
+  EnableVirtioFsStorageVolumes: 'Alpha',
+  HostDevices: 'Alpha',
+  DownwardMetrics: 'Alpha',
+  ReservedOverheadMemlock: 'Alpha',
+  Sidecar: 'Alpha',
+  AlignCPUs: 'Alpha',
 };
 
 /** KubeVirt's configuration with v1.9.0's defaults filled in. */
@@ -77,9 +83,9 @@ export function resolveKubeVirtSettings(
     defaultArchitecture:
       config.architectureConfiguration?.defaultArchitecture || 'amd64',
     defaultNetworkInterface:
-      config.networkConfiguration?.defaultNetworkInterface || 'bridge',
+      config.network?.defaultNetworkInterface || 'bridge',
     permitBridgeInterfaceOnPodNetwork:
-      config.networkConfiguration?.permitBridgeInterfaceOnPodNetwork ?? true,
+      config.network?.permitBridgeInterfaceOnPodNetwork ?? true,
     featureGate(name: string) {
       const state = FEATURE_GATE_STATES[name];
       if (state === 'GA') return true;

@@ -42,9 +42,14 @@ interface Shape {
   instancetype?: string;
   preference?: string;
   kubevirt?: KubeVirtConfigurationLike;
+  kubevirtAnnotations?: Record<string, string>;
   namespaceQuotas?: ResourceQuotaLike[];
   namespaceLabels?: Record<string, string>;
   pvcs?: object[];
+  /** A preference object of the shape's own (instead of a bundled one by name). */
+  preferenceObject?: { metadata: { name: string }; spec: object };
+  /** KubeVirt refuses the VM: the test checks that the library says so, in the same words. */
+  refused?: boolean;
 }
 
 const NS = 'team-a';
@@ -116,6 +121,8 @@ const backendStoragePvc = {
     resources: { requests: { storage: '10Mi' } },
   },
 };
+
+const gatedShapes: Shape[] = [];
 
 const shapes: Shape[] = [
   { title: 'u1.nano, containerDisk', vmi: vmi(), instancetype: 'u1.nano' },
@@ -457,6 +464,7 @@ const shapes: Shape[] = [
       });
       return v;
     })(),
+    kubevirt: { developerConfiguration: { featureGates: ['DownwardMetrics'] } },
   },
   {
     title: 'SEV',
@@ -502,6 +510,7 @@ const shapes: Shape[] = [
         ],
       }),
     ),
+    kubevirt: { developerConfiguration: { featureGates: ['HostDevices'] } },
   },
   {
     title: 'reserved memory overhead',
@@ -509,6 +518,9 @@ const shapes: Shape[] = [
       cpu: { cores: 2 },
       memory: { guest: '4Gi', reservedOverhead: { addedOverhead: '300Mi' } },
     }),
+    kubevirt: {
+      developerConfiguration: { featureGates: ['ReservedOverheadMemlock'] },
+    },
   },
   {
     title: 'memory from resources.requests only',
@@ -532,6 +544,393 @@ const shapes: Shape[] = [
       },
     }),
   },
+  // Class 1: the KubeVirt CR's network settings are `network`.
+  {
+    title: 'network binding plugin with a memory overhead, used twice',
+    vmi: vmi(
+      custom({ cores: 2 }, '2Gi', {
+        interfaces: [
+          { name: 'default', binding: { name: 'mybind' } },
+          { name: 'second', binding: { name: 'mybind' } },
+        ],
+      }),
+      {
+        networks: [
+          { name: 'default', pod: {} },
+          { name: 'second', multus: { networkName: 'net2' } },
+        ],
+      },
+    ),
+    kubevirt: {
+      network: {
+        binding: {
+          mybind: {
+            domainAttachmentType: 'managedTap',
+            computeResourceOverhead: { requests: { memory: '300Mi' } },
+          },
+        },
+      },
+    },
+  },
+  {
+    title: 'bridge on the pod network when the KubeVirt CR forbids it (refused)',
+    vmi: vmi(
+      custom({ cores: 1 }, '1Gi', {
+        interfaces: [{ name: 'default', bridge: {} }],
+      }),
+      { networks: [{ name: 'default', pod: {} }] },
+    ),
+    kubevirt: { network: { permitBridgeInterfaceOnPodNetwork: false } },
+    refused: true,
+  },
+  {
+    title: 'default bridge interface when the KubeVirt CR forbids it (refused)',
+    vmi: vmi(custom({ cores: 1 }, '1Gi')),
+    kubevirt: { network: { permitBridgeInterfaceOnPodNetwork: false } },
+    refused: true,
+  },
+  {
+    title: 'default masquerade interface, bridge forbidden',
+    vmi: vmi(custom({ cores: 1 }, '1Gi')),
+    kubevirt: {
+      network: {
+        defaultNetworkInterface: 'masquerade',
+        permitBridgeInterfaceOnPodNetwork: false,
+      },
+    },
+  },
+  {
+    title: 'bridge on a multus network when bridge on the pod network is forbidden',
+    vmi: vmi(
+      custom({ cores: 1 }, '1Gi', {
+        interfaces: [
+          { name: 'default', masquerade: {} },
+          { name: 'storage', bridge: {} },
+        ],
+      }),
+      {
+        networks: [
+          { name: 'default', pod: {} },
+          { name: 'storage', multus: { networkName: 'storage-net' } },
+        ],
+      },
+    ),
+    kubevirt: { network: { permitBridgeInterfaceOnPodNetwork: false } },
+  },
+  // Class 6: the auto-memory-limits-ratio label is parsed as Go's ParseFloat does.
+  ...['1_5', '0x1.8p1', '1.', 'infinity', '1e400', '+3'].map(
+    (ratio): Shape => ({
+      title: `limits.memory quota, auto-memory-limits-ratio ${JSON.stringify(
+        ratio,
+      )}`,
+      vmi: vmi(custom({ cores: 1 }, '1Gi')),
+      namespaceQuotas: [limitsQuota({ 'limits.memory': '64Gi' })],
+      namespaceLabels: { 'alpha.kubevirt.io/auto-memory-limits-ratio': ratio },
+    }),
+  ),
+  // Class 5: the kernel-boot container, with and without the ImageVolume gate.
+  ...[false, true].map(
+    (imageVolumeOff): Shape => ({
+      title: `kernel boot from a container image, DataVolume root disk${
+        imageVolumeOff ? ', ImageVolume off' : ''
+      }`,
+      vmi: vmi(
+        custom(
+          { cores: 2 },
+          '2Gi',
+          {},
+          {
+            firmware: {
+              kernelBoot: {
+                kernelArgs: 'console=ttyS0',
+                container: {
+                  image: 'quay.io/example/kernel:1',
+                  kernelPath: '/boot/vmlinuz',
+                  initrdPath: '/boot/initramfs',
+                },
+              },
+            },
+          },
+        ),
+        {},
+        {},
+        'dataVolume',
+      ),
+      ...(imageVolumeOff && {
+        kubevirt: {
+          developerConfiguration: { disabledFeatureGates: ['ImageVolume'] },
+        },
+      }),
+    }),
+  ),
+  {
+    title: 'kernel boot and a containerDisk, ImageVolume off, dedicated CPUs',
+    vmi: vmi({
+      cpu: { cores: 2, dedicatedCpuPlacement: true },
+      memory: { guest: '2Gi' },
+      firmware: {
+        kernelBoot: {
+          container: {
+            image: 'quay.io/example/kernel:1',
+            kernelPath: '/boot/vmlinuz',
+          },
+        },
+      },
+    }),
+    kubevirt: {
+      developerConfiguration: { disabledFeatureGates: ['ImageVolume'] },
+    },
+  },
+  // Class 2: hook sidecars, sized by supportContainerResources and QoS.
+  {
+    title: 'two hook sidecars with the Sidecar gate',
+    vmi: vmi(
+      custom({ cores: 2 }, '2Gi'),
+      {},
+      {
+        annotations: {
+          'hooks.kubevirt.io/hookSidecars': JSON.stringify([
+            { image: 'quay.io/example/smbios-hook:1', args: ['--version', 'v1alpha2'] },
+            { image: 'quay.io/example/other-hook:1', args: ['--version', 'v1alpha3'] },
+          ]),
+        },
+      },
+    ),
+    kubevirt: { developerConfiguration: { featureGates: ['Sidecar'] } },
+  },
+  {
+    title: 'a hook sidecar with dedicated CPUs and sidecar support container resources',
+    vmi: vmi(
+      {
+        cpu: { cores: 2, dedicatedCpuPlacement: true },
+        memory: { guest: '2Gi' },
+      },
+      {},
+      {
+        annotations: {
+          'hooks.kubevirt.io/hookSidecars': JSON.stringify([
+            { image: 'quay.io/example/smbios-hook:1', args: ['--version', 'v1alpha2'] },
+          ]),
+        },
+      },
+    ),
+    kubevirt: {
+      developerConfiguration: { featureGates: ['Sidecar'] },
+      supportContainerResources: [
+        {
+          type: 'sidecar',
+          resources: {
+            requests: { cpu: '50m', memory: '20M' },
+            limits: { cpu: '300m', memory: '100M' },
+          },
+        },
+      ],
+    },
+  },
+  {
+    title: 'a hook sidecar with guaranteed QoS',
+    vmi: vmi(
+      {
+        cpu: { cores: 2 },
+        resources: {
+          requests: { cpu: '2', memory: '2Gi' },
+          limits: { cpu: '2', memory: '2Gi' },
+        },
+      },
+      {},
+      {
+        annotations: {
+          'hooks.kubevirt.io/hookSidecars': JSON.stringify([
+            { image: 'quay.io/example/smbios-hook:1', args: ['--version', 'v1alpha2'] },
+          ]),
+        },
+      },
+    ),
+    kubevirt: { developerConfiguration: { featureGates: ['Sidecar'] } },
+  },
+  {
+    title: 'a hook sidecar without the Sidecar gate (refused)',
+    vmi: vmi(
+      custom({ cores: 1 }, '1Gi'),
+      {},
+      {
+        annotations: {
+          'hooks.kubevirt.io/hookSidecars': JSON.stringify([
+            { image: 'quay.io/example/smbios-hook:1' },
+          ]),
+        },
+      },
+    ),
+    refused: true,
+  },
+  {
+    title: 'network binding plugin with a sidecar image and dedicated CPUs',
+    vmi: vmi(
+      {
+        cpu: { cores: 2, dedicatedCpuPlacement: true },
+        memory: { guest: '2Gi' },
+        devices: {
+          interfaces: [{ name: 'default', binding: { name: 'passt-like' } }],
+        },
+      },
+      { networks: [{ name: 'default', pod: {} }] },
+    ),
+    kubevirt: {
+      network: {
+        binding: {
+          'passt-like': {
+            sidecarImage: 'quay.io/example/binding-sidecar:1',
+            computeResourceOverhead: { requests: { memory: '100Mi' } },
+          },
+        },
+      },
+    },
+  },
+  // Class 3: the KubeVirt CR's annotations are an input.
+  ...[true, false].map(
+    (gate): Shape => ({
+      title: `cx1.large, KubeVirt CR even-parity annotation, AlignCPUs gate ${
+        gate ? 'on' : 'off'
+      }`,
+      vmi: vmi(),
+      instancetype: 'cx1.large',
+      kubevirtAnnotations: {
+        'alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity': '',
+      },
+      ...(gate && {
+        kubevirt: { developerConfiguration: { featureGates: ['AlignCPUs'] } },
+      }),
+    }),
+  ),
+  // Class 7: the default interface exists before the preference is applied.
+  {
+    title: 'u1.medium, preference with an e1000e interface model on the default NIC',
+    vmi: vmi(),
+    instancetype: 'u1.medium',
+    preferenceObject: {
+      metadata: { name: 'legacy-nic' },
+      spec: { devices: { preferredInterfaceModel: 'e1000e' } },
+    },
+  },
+  {
+    title: 'u1.medium, preference without a pod interface',
+    vmi: vmi(),
+    instancetype: 'u1.medium',
+    preferenceObject: {
+      metadata: { name: 'no-pod-nic' },
+      spec: { devices: { preferredAutoattachPodInterface: false } },
+    },
+  },
+  // Class 4: a preference's preferredLaunchSecurity is applied.
+  {
+    title: 'u1.medium with a preference for SEV (memory overhead and device)',
+    vmi: vmi({
+      firmware: { bootloader: { efi: { secureBoot: false } } },
+    }),
+    instancetype: 'u1.medium',
+    preferenceObject: {
+      metadata: { name: 'sev' },
+      spec: { preferredLaunchSecurity: { sev: {} } },
+    },
+  },
+  // Class 8: virtiofs filesystems are counted.
+  {
+    title: 'virtiofs: a ConfigMap shared with the guest',
+    vmi: (() => {
+      const v = vmi(
+        custom({ cores: 2 }, '2Gi', {
+          filesystems: [{ name: 'config', virtiofs: {} }],
+        }),
+      );
+      v.spec.volumes!.push({ name: 'config', configMap: { name: 'app' } });
+      return v;
+    })(),
+  },
+  {
+    title: 'virtiofs with dedicated CPUs and support container resources',
+    vmi: (() => {
+      const v = vmi({
+        cpu: { cores: 2, dedicatedCpuPlacement: true },
+        memory: { guest: '2Gi' },
+        devices: {
+          filesystems: [
+            { name: 'config', virtiofs: {} },
+            { name: 'creds', virtiofs: {} },
+          ],
+        },
+      });
+      v.spec.volumes!.push(
+        { name: 'config', configMap: { name: 'app' } },
+        { name: 'creds', secret: { secretName: 'app-creds' } },
+      );
+      return v;
+    })(),
+    kubevirt: {
+      supportContainerResources: [
+        {
+          type: 'virtiofs',
+          resources: {
+            requests: { cpu: '20m', memory: '5M' },
+            limits: { cpu: '200m', memory: '100M' },
+          },
+        },
+      ],
+    },
+  },
+  {
+    title: 'virtiofs on a PVC without the EnableVirtioFsStorageVolumes gate (refused)',
+    vmi: (() => {
+      const v = vmi(
+        custom({ cores: 1 }, '1Gi', {
+          filesystems: [{ name: 'shared', virtiofs: {} }],
+        }),
+      );
+      v.spec.volumes!.push({
+        name: 'shared',
+        persistentVolumeClaim: { claimName: 'shared' },
+      });
+      return v;
+    })(),
+    pvcs: [
+      {
+        metadata: { name: 'shared', namespace: NS },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          resources: { requests: { storage: '1Gi' } },
+        },
+      },
+    ],
+    refused: true,
+  },
+  {
+    title: 'virtiofs on a PVC with the EnableVirtioFsStorageVolumes gate',
+    vmi: (() => {
+      const v = vmi(
+        custom({ cores: 1 }, '1Gi', {
+          filesystems: [{ name: 'shared', virtiofs: {} }],
+        }),
+      );
+      v.spec.volumes!.push({
+        name: 'shared',
+        persistentVolumeClaim: { claimName: 'shared' },
+      });
+      return v;
+    })(),
+    kubevirt: {
+      developerConfiguration: {
+        featureGates: ['EnableVirtioFsStorageVolumes'],
+      },
+    },
+    pvcs: [
+      {
+        metadata: { name: 'shared', namespace: NS },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          resources: { requests: { storage: '1Gi' } },
+        },
+      },
+    ],
+  },
   {
     title: 'overcommitGuestOverhead',
     vmi: vmi({
@@ -541,6 +940,24 @@ const shapes: Shape[] = [
     }),
   },
 ];
+
+// Class 9: without their Alpha feature gates, virt-api refuses these shapes.
+for (const shape of [...shapes]) {
+  const gates = shape.kubevirt?.developerConfiguration?.featureGates ?? [];
+  if (
+    gates.some(g =>
+      ['DownwardMetrics', 'HostDevices', 'ReservedOverheadMemlock'].includes(g),
+    )
+  ) {
+    gatedShapes.push({
+      ...shape,
+      title: `${shape.title}, without the ${gates.join(', ')} gate (refused)`,
+      kubevirt: undefined,
+      refused: true,
+    });
+  }
+}
+shapes.push(...gatedShapes);
 
 /** The PVCs CDI would have made for the VMI's DataVolumes (virt-controller looks them up). */
 function dataVolumeClaims(v: VirtualMachineInstanceLike) {
@@ -667,23 +1084,23 @@ describe('launcherPodResources against KubeVirt v1.9.0 (the oracle)', () => {
       const instancetype = shape.instancetype
         ? objects.get(shape.instancetype)
         : undefined;
-      const preference = shape.preference
-        ? objects.get(shape.preference)
-        : undefined;
+      const preference =
+        shape.preferenceObject ??
+        (shape.preference ? objects.get(shape.preference) : undefined);
       expect([!!instancetype, !!preference]).toEqual([
         !!shape.instancetype,
-        !!shape.preference,
+        !!(shape.preference ?? shape.preferenceObject),
       ]);
-      const answer = await oracle.render({
+      const outcome = await oracle.renderOrRefuse({
         vmi: shape.vmi as any,
         kubevirt: shape.kubevirt,
+        kubevirtAnnotations: shape.kubevirtAnnotations,
         namespaceQuotas: shape.namespaceQuotas as any,
         namespaceLabels: shape.namespaceLabels,
         pvcs: [...(shape.pvcs ?? []), ...dataVolumeClaims(shape.vmi)] as any,
         instancetype,
         preference,
       });
-      expect(answer.warnings ?? []).toEqual([]);
 
       const mine = launcherPodResources(
         {
@@ -693,10 +1110,22 @@ describe('launcherPodResources against KubeVirt v1.9.0 (the oracle)', () => {
         },
         {
           kubevirt: shape.kubevirt,
+          kubevirtAnnotations: shape.kubevirtAnnotations,
           namespaceQuotas: shape.namespaceQuotas,
           namespaceLabels: shape.namespaceLabels,
         },
       );
+
+      // KubeVirt's refusal, in its words (virt-api may repeat a cause).
+      const refusals =
+        'refusals' in outcome
+          ? [...new Set(outcome.refusals.map(r => r.message))]
+          : [];
+      expect(mine.refusals).toEqual(refusals);
+      expect(refusals.length > 0).toBe(!!shape.refused);
+      if (!('pod' in outcome)) return;
+      const answer = outcome;
+      expect(answer.warnings ?? []).toEqual([]);
 
       expect(mine.memoryOverhead.nanos).toBe(
         Quantity.parse(answer.memoryOverhead).nanos,

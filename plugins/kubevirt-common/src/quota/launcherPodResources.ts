@@ -31,7 +31,12 @@ import {
   vcpusOfTopology,
   wantsGuaranteedQos,
 } from './memoryOverhead';
-import { defaultVirtualMachineInstance } from './vmiDefaults';
+import { goParseFloat } from './goParseFloat';
+import { virtApiRefusals } from './virtApiRefusals';
+import {
+  defaultVirtualMachineInstance,
+  setDefaultNetworkInterface,
+} from './vmiDefaults';
 
 /**
  * What a virt-launcher pod is rendered from: the VMI (or a VM's template as a VMI)
@@ -53,6 +58,12 @@ export interface LauncherPodInput {
 export interface LauncherPodCluster {
   /** The KubeVirt CR's `spec.configuration`; KubeVirt's defaults where unset. */
   kubevirt?: KubeVirtConfigurationLike;
+  /**
+   * The KubeVirt CR's `metadata.annotations`: with the AlignCPUs gate, virt-api copies
+   * `alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity` to VMIs with an isolated
+   * emulator thread.
+   */
+  kubevirtAnnotations?: Record<string, string>;
   /** ResourceQuotas of the VM's namespace: `limits.cpu`/`limits.memory` make KubeVirt set limits. */
   namespaceQuotas?: ResourceQuotaLike[];
   /** Labels of the VM's namespace (`alpha.kubevirt.io/auto-memory-limits-ratio`). */
@@ -86,6 +97,17 @@ export interface LauncherPodResources {
   quotaUsage: ResourceQuantities;
   /** Why a LimitRange or the API server would refuse the pod; empty when it would not. */
   problems: string[];
+  /**
+   * Why KubeVirt would refuse the VM, in its own words (virt-api's validation, or the
+   * VM controller's for the default interface); empty when it would not. The numbers
+   * are what KubeVirt would render without the refusal.
+   */
+  refusals: string[];
+  /**
+   * What the pod will use that this arithmetic cannot know (a sidecar image's own
+   * needs beyond what KubeVirt requests for it, ...); empty when nothing.
+   */
+  unknowns: string[];
 }
 
 const AUTO_MEMORY_LIMITS_RATIO_LABEL =
@@ -155,11 +177,23 @@ function quotaHasLimit(
 function memoryLimitsRatio(labels: Record<string, string> | undefined): number {
   const value = labels?.[AUTO_MEMORY_LIMITS_RATIO_LABEL];
   if (value === undefined) return 2;
-  const ratio = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())
-    ? Number(value.trim())
-    : NaN;
-  // KubeVirt falls back to 2 for a value it cannot parse or below 1.
-  return Number.isFinite(ratio) && ratio >= 1 ? ratio : 2;
+  // strconv.ParseFloat; KubeVirt falls back to 2 on an error or below 1 (`ratio < 1.0`,
+  // so NaN and +Inf pass).
+  const ratio = goParseFloat(value);
+  return ratio === undefined || ratio < 1 ? 2 : ratio;
+}
+
+const INT64_MIN = -(2n ** 63n);
+
+/**
+ * Go's `int64(float64(request) * ratio)` on amd64: an out-of-range or NaN product
+ * becomes the minimum int64 (the CVTTSD2SI "integer indefinite" value).
+ */
+function goInt64OfProduct(request: bigint, ratio: number): bigint {
+  const product = Number(request) * ratio;
+  if (!Number.isFinite(product) || Math.abs(product) >= 2 ** 63)
+    return INT64_MIN;
+  return BigInt(Math.trunc(product));
 }
 
 function supportContainerResources(
@@ -192,6 +226,69 @@ function supportContainerResources(
   return { requests, limits };
 }
 
+const HOOK_SIDECARS = 'hooks.kubevirt.io/hookSidecars';
+
+/** How many sidecars `hooks.kubevirt.io/hookSidecars` asks for (hooks.UnmarshalHookSidecarList). */
+function parseHookSidecars(text: string | undefined, problems: string[]) {
+  if (!text) return 0;
+  try {
+    const list = JSON.parse(text);
+    if (Array.isArray(list)) return list.length;
+  } catch {
+    // reported below
+  }
+  problems.push(
+    `the annotation ${HOOK_SIDECARS} is not a JSON list of sidecars, so virt-controller would not create the pod`,
+  );
+  return 0;
+}
+
+/** services.sidecarResources: limits 200m/64M and requests = limits with dedicated CPUs or guaranteed QoS. */
+function hookSidecarResources(
+  settings: ResolvedKubeVirtSettings,
+  guaranteed: boolean,
+): { requests: ResourceQuantities; limits: ResourceQuantities } {
+  const own = (which: 'requests' | 'limits', resource: string) =>
+    settings.supportContainer('sidecar', which, resource);
+  const requests: ResourceQuantities = {};
+  const limits: ResourceQuantities = {};
+  const set = (list: ResourceQuantities, key: string, q?: Quantity) => {
+    if (q) list[key] = q;
+  };
+  set(requests, 'cpu', own('requests', 'cpu'));
+  set(requests, 'memory', own('requests', 'memory'));
+  if (guaranteed) {
+    limits.cpu = own('limits', 'cpu') ?? Quantity.parse('200m');
+    limits.memory = own('limits', 'memory') ?? Quantity.parse('64M');
+    requests.cpu = limits.cpu;
+    requests.memory = limits.memory;
+  } else {
+    set(limits, 'cpu', own('limits', 'cpu'));
+    set(limits, 'memory', own('limits', 'memory'));
+  }
+  return { requests, limits };
+}
+
+/** virtiofs.ResourcesForVirtioFSContainer (10m/1M requests, 100m/80M limits). */
+function virtiofsContainerResources(
+  settings: ResolvedKubeVirtSettings,
+  dedicated: boolean,
+  guaranteed: boolean,
+): { requests: ResourceQuantities; limits: ResourceQuantities } {
+  const own = (which: 'requests' | 'limits', resource: string, text: string) =>
+    settings.supportContainer('virtiofs', which, resource) ??
+    Quantity.parse(text);
+  const limits: ResourceQuantities = {
+    memory: own('limits', 'memory', '80M'),
+    cpu: own('limits', 'cpu', '100m'),
+  };
+  const requests: ResourceQuantities = {
+    cpu: dedicated || guaranteed ? limits.cpu : own('requests', 'cpu', '10m'),
+    memory: guaranteed ? limits.memory : own('requests', 'memory', '1M'),
+  };
+  return { requests, limits };
+}
+
 /**
  * The resources of the virt-launcher pod KubeVirt v1.9.0 creates for a VMI, for the
  * compute container and for the whole pod as a ResourceQuota counts it.
@@ -199,7 +296,7 @@ function supportContainerResources(
  * Follows virt-controller's `TemplateService.RenderLaunchManifest`: the instancetype
  * and preference are applied, then virt-api's defaults; the compute container asks
  * for the guest memory (scaled by `memoryOvercommit` when the VMI sets no memory
- * request) plus {@link kubevirtMemoryOverhead} (or the overhead alone beside
+ * request) plus KubeVirt's memory overhead (or the overhead alone beside
  * `hugepages-<size>` for hugepages), `vCPUs / cpuAllocationRatio` CPUs (dedicated
  * CPUs: request = limit = vCPUs, +1 for an isolated emulator thread, memory limit =
  * request), 50M of ephemeral storage, limits when a namespace quota has `limits.cpu`
@@ -212,8 +309,11 @@ function supportContainerResources(
  * each init container with the sidecars before it; the larger wins), after the API
  * server's defaults and the namespace's LimitRange defaults.
  *
- * Not modelled: hook sidecars, network-binding plugin sidecars, virtiofs containers,
- * multus resource injection with `ExternalNetResourceInjection` disabled (it needs the
+ * A `virtiofs-<volume>` container is added per volume shared with virtiofs. Where
+ * KubeVirt would refuse the VM (virt-api's validation, the default interface),
+ * `refusals` says why in KubeVirt's words.
+ *
+ * Not modelled: hook sidecars, network-binding plugin sidecars, multus resource injection with `ExternalNetResourceInjection` disabled (it needs the
  * NetworkAttachmentDefinitions), kernel-boot containers and DRA claims.
  *
  * @public
@@ -223,25 +323,53 @@ export function launcherPodResources(
   cluster: LauncherPodCluster = {},
 ): LauncherPodResources {
   const settings = resolveKubeVirtSettings(cluster.kubevirt);
+  // The VM controller's startVMI order: the preference's autoattach settings, the
+  // default interface, then the instancetype and the rest of the preference (so a
+  // preferred interface model applies to the default interface).
+  const refusals: string[] = [];
+  const source = structuredClone(input.vmi);
+  source.spec.domain ??= {};
+  const sourceDevices = (source.spec.domain.devices ??= {});
+  const autoattach = input.preference?.devices;
+  if (autoattach) {
+    for (const [from, to] of [
+      ['preferredAutoattachGraphicsDevice', 'autoattachGraphicsDevice'],
+      ['preferredAutoattachMemBalloon', 'autoattachMemBalloon'],
+      ['preferredAutoattachPodInterface', 'autoattachPodInterface'],
+      ['preferredAutoattachSerialConsole', 'autoattachSerialConsole'],
+      ['preferredAutoattachInputDevice', 'autoattachInputDevice'],
+    ] as const) {
+      if (autoattach[from] !== undefined && sourceDevices[to] === undefined)
+        sourceDevices[to] = autoattach[from];
+    }
+  }
+  setDefaultNetworkInterface(source.spec, settings, refusals);
   const applied = applyInstancetype(
-    input.vmi,
+    source,
     input.instancetype,
     input.preference,
   );
-  const vmi = defaultVirtualMachineInstance(applied, settings);
+  const vmi = defaultVirtualMachineInstance(applied, settings, refusals);
+  refusals.push(...virtApiRefusals(vmi, settings));
   const spec = vmi.spec;
   const domain = spec.domain;
   const devices = domain.devices ?? {};
   const namespace = vmi.metadata?.namespace ?? 'default';
   const quotas = cluster.namespaceQuotas ?? [];
-  const annotations = vmi.metadata?.annotations ?? {};
-  const vmiResources = domain.resources ?? {};
-
-  if ((devices.filesystems?.length ?? 0) > 0) {
-    throw new Error(
-      'virtiofs filesystems are not modelled by launcherPodResources',
-    );
+  let annotations = vmi.metadata?.annotations ?? {};
+  // ApplyNewVMIMutations: the even-parity annotation copied from the KubeVirt CR.
+  if (
+    domain.cpu?.isolateEmulatorThread &&
+    cluster.kubevirtAnnotations &&
+    Object.prototype.hasOwnProperty.call(
+      cluster.kubevirtAnnotations,
+      EMULATOR_THREAD_EVEN_PARITY,
+    ) &&
+    settings.featureGate('AlignCPUs')
+  ) {
+    annotations = { ...annotations, [EMULATOR_THREAD_EVEN_PARITY]: '' };
   }
+  const vmiResources = domain.resources ?? {};
 
   const memoryOverhead = kubevirtMemoryOverhead(vmi, settings);
   const dedicated = isCpuDedicated(vmi);
@@ -396,13 +524,17 @@ export function launcherPodResources(
   }
 
   // 4. WithAutoMemoryLimits
+  let ratioProblem: string | undefined;
   if (!hasLimitsKey('memory') && quotaHasLimit(quotas, namespace, 'memory')) {
     const ratio = memoryLimitsRatio(cluster.namespaceLabels);
     const request = vmRequests.memory ?? Quantity.ZERO;
-    renderer.calculatedLimits.memory = Quantity.fromUnits(
-      BigInt(Math.trunc(Number(request.value()) * ratio)),
-      request.format,
-    );
+    const limit = goInt64OfProduct(request.value(), ratio);
+    renderer.calculatedLimits.memory = Quantity.fromUnits(limit, request.format);
+    if (limit < 0n) {
+      ratioProblem = `the namespace label ${AUTO_MEMORY_LIMITS_RATIO_LABEL}=${
+        cluster.namespaceLabels?.[AUTO_MEMORY_LIMITS_RATIO_LABEL]
+      } makes KubeVirt's memory limit for the compute container overflow to a negative number, so the API server would refuse the pod; set the label to a number such as 2`;
+    }
   }
 
   // 5. Device plugins: GPUs, host devices, SEV, TDX, persistent reservation, IOMMUFD.
@@ -447,6 +579,12 @@ export function launcherPodResources(
       },
       guaranteed,
     );
+  // The kernel-boot container image is served like a containerDisk (volume
+  // kernel-boot-volume), as a container without ImageVolume, as an init container with it.
+  const kernelBoot = !!(
+    domain.firmware as { kernelBoot?: { container?: object } } | undefined
+  )?.kernelBoot?.container;
+  const kernelBootName = 'volumekernel-boot-volume';
   if (!imageVolume) {
     for (const volume of containerDiskVolumes) {
       containers.push({
@@ -455,6 +593,86 @@ export function launcherPodResources(
         ...diskContainer(),
       });
     }
+    if (kernelBoot) {
+      containers.push({
+        name: kernelBootName,
+        kind: 'container',
+        ...diskContainer(),
+      });
+    }
+  }
+
+  // generateVirtioFSContainers: one virtiofs-<volume> container per shared volume.
+  const sharedVolumes = new Set(
+    (devices.filesystems ?? []).map(filesystem => filesystem.name),
+  );
+  for (const volume of spec.volumes ?? []) {
+    if (!sharedVolumes.has(volume.name) || volume.containerPath) continue;
+    containers.push({
+      name: `virtiofs-${volume.name}`,
+      kind: 'container',
+      ...virtiofsContainerResources(
+        settings,
+        dedicated,
+        dedicated || wantsGuaranteedQos(vmi),
+      ),
+    });
+  }
+
+  // Hook sidecars (hooks.kubevirt.io/hookSidecars), then the network binding plugins'
+  // sidecars: hook-sidecar-<i>, sized by sidecarResources.
+  const unknowns: string[] = [];
+  const renderProblems: string[] = [];
+  const hookSidecars = parseHookSidecars(
+    annotations[HOOK_SIDECARS],
+    renderProblems,
+  );
+  const bindingPlugins = settings.config.network?.binding ?? {};
+  const pluginSidecars = new Set(
+    interfaces
+      .map(i => i.binding?.name)
+      .filter(
+        (name): name is string =>
+          !!name &&
+          Object.prototype.hasOwnProperty.call(bindingPlugins, name) &&
+          !!bindingPlugins[name]?.sidecarImage,
+      ),
+  );
+  const sidecarCount = hookSidecars + pluginSidecars.size;
+  for (let i = 0; i < sidecarCount; i++) {
+    containers.push({
+      name: `hook-sidecar-${i}`,
+      kind: 'container',
+      ...hookSidecarResources(settings, guaranteed),
+    });
+  }
+  if (sidecarCount > 0) {
+    unknowns.push(
+      `${sidecarCount} sidecar container${
+        sidecarCount > 1 ? 's' : ''
+      } (hook or network binding plugin) run images whose own CPU and memory needs are unknown here; counted only as KubeVirt sizes them (${
+        guaranteed
+          ? 'its limits'
+          : "nothing, unless the cluster's supportContainerResources set requests"
+      })`,
+    );
+  }
+
+  const runtimeClass = settings.config.defaultRuntimeClass;
+  if (typeof runtimeClass === 'string' && runtimeClass) {
+    unknowns.push(
+      `the pod runs with RuntimeClass ${runtimeClass}; its pod overhead, if it has one, is added to what the quota counts and is not included here`,
+    );
+  }
+  const claimed = [...(devices.gpus ?? []), ...(devices.hostDevices ?? [])]
+    .filter(d => d.claimRequest)
+    .map(d => d.name);
+  if (claimed.length > 0) {
+    unknowns.push(
+      `devices ${claimed.join(
+        ', ',
+      )} come from DRA ResourceClaims, which their own quotas count; not included here`,
+    );
   }
 
   const serialConsoleLog =
@@ -476,7 +694,7 @@ export function launcherPodResources(
       ),
     });
   }
-  if (!imageVolume && containerDiskVolumes.length > 0) {
+  if (!imageVolume && (containerDiskVolumes.length > 0 || kernelBoot)) {
     const requests: ResourceQuantities = {};
     const limits: ResourceQuantities = {};
     if (guaranteed) {
@@ -514,10 +732,24 @@ export function launcherPodResources(
         ...diskContainer(),
       });
     }
+    if (kernelBoot) {
+      containers.push({
+        name: `${kernelBootName}-init`,
+        kind: 'init',
+        ...diskContainer(),
+      });
+    }
   } else if (imageVolume) {
     for (const volume of containerDiskVolumes) {
       containers.push({
         name: `volume${volume.name}`,
+        kind: 'init',
+        ...diskContainer(),
+      });
+    }
+    if (kernelBoot) {
+      containers.push({
+        name: kernelBootName,
         kind: 'init',
         ...diskContainer(),
       });
@@ -529,6 +761,8 @@ export function launcherPodResources(
     defaulted,
     cluster.limitRanges,
   );
+  problems.unshift(...renderProblems);
+  if (ratioProblem) problems.push(ratioProblem);
   const pod = podResourceTotals(admittedContainers);
   return {
     kubevirtVersion: KUBEVIRT_VERSION,
@@ -540,5 +774,7 @@ export function launcherPodResources(
     pod,
     quotaUsage: podQuotaUsage(pod),
     problems,
+    refusals: [...new Set(refusals)],
+    unknowns,
   };
 }

@@ -1,5 +1,6 @@
 import { Quantity } from '../kube/Quantity';
 import type { VirtualMachineInstanceLike } from './kubevirtObjects';
+import { goParseFloat } from './goParseFloat';
 import type { ResolvedKubeVirtSettings } from './kubevirtSettings';
 
 const MI = 1024n * 1024n;
@@ -43,15 +44,6 @@ export function wantsGuaranteedQos(vmi: VirtualMachineInstanceLike): boolean {
     (!requestMemory.isZero() && requestMemory.equals(limitMemory));
   const cpuWantsIt = !requestCpu.isZero() && requestCpu.equals(limitCpu);
   return memoryWantsIt && cpuWantsIt;
-}
-
-function parseGoFloat(text: string): number | undefined {
-  const t = text.trim();
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
-  if (/^[+-]?(inf|infinity)$/i.test(t))
-    return t.startsWith('-') ? -Infinity : Infinity;
-  if (/^nan$/i.test(t)) return NaN;
-  return undefined;
 }
 
 /** ceil(bytes / 1000): Kubernetes' `ScaledValue(resource.Kilo)`. */
@@ -149,7 +141,7 @@ export function kubevirtMemoryOverhead(
 
   const ratioText = settings.additionalGuestMemoryOverheadRatio;
   if (ratioText) {
-    const ratio = parseGoFloat(ratioText);
+    const ratio = goParseFloat(ratioText);
     if (ratio !== undefined) {
       // MultiplyMemory: int64(float64(ScaledValue(Kilo)) * (ratio - 1)) kilobytes more.
       const addition = Number(kilo(overhead)) * (ratio - 1.0);
@@ -170,7 +162,7 @@ export function kubevirtMemoryOverhead(
   ) {
     overhead = overhead.add(mebibytes(250));
   }
-  const plugins = settings.config.networkConfiguration?.binding ?? {};
+  const plugins = settings.config.network?.binding ?? {};
   const seen = new Set<string>();
   for (const iface of interfaces) {
     const name = iface.binding?.name;

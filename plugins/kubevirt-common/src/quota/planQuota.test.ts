@@ -342,6 +342,33 @@ describe('planQuota', () => {
     ]);
   });
 
+  it("refuses, in virt-api's words, a bridge on the pod network that the KubeVirt CR forbids", () => {
+    const bridgeRequest = request({
+      size: { instancetype: { name: 'u1.medium' } },
+      disks: [],
+      networkInterfaces: [{ name: 'default', type: 'pod', binding: 'bridge' }],
+    });
+    const refused = planQuota({
+      request: bridgeRequest,
+      sizes,
+      quotas: [],
+      storageClasses,
+      // KubeVirt's field is `network`: its setting must be read from there.
+      kubevirt: { network: { permitBridgeInterfaceOnPodNetwork: false } },
+    });
+    expect(refused.fits).toBe(false);
+    expect(refused.problems).toEqual([
+      'KubeVirt would refuse the VM: Bridge on pod network configuration is not enabled under kubevirt-config.',
+    ]);
+    const permitted = planQuota({
+      request: bridgeRequest,
+      sizes,
+      quotas: [],
+      storageClasses,
+    });
+    expect(permitted.problems).toEqual([]);
+  });
+
   it('applies a scoped quota only to the pods it selects', () => {
     const scoped = (
       scopes: string[],

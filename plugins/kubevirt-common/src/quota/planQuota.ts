@@ -52,6 +52,8 @@ export interface PlanQuotaInput {
   cdiConfig?: CdiConfigLike;
   /** The KubeVirt CR's `spec.configuration`. */
   kubevirt?: KubeVirtConfigurationLike;
+  /** The KubeVirt CR's `metadata.annotations`. */
+  kubevirtAnnotations?: Record<string, string>;
   /** Labels of the request's namespace. */
   namespaceLabels?: Record<string, string>;
 }
@@ -91,6 +93,11 @@ export interface QuotaPlan {
   shortfalls: string[];
   /** Other reasons the VM would not be admitted or would not start (LimitRanges, unknown sizes). */
   problems: string[];
+  /**
+   * What the plan cannot count (a sidecar image's own needs, ...): said here rather
+   * than silently left out. Does not stop the plan.
+   */
+  unknowns: string[];
   /** The virt-launcher pod, when the size is known. */
   launcher?: LauncherPodResources;
   /** The claims each persistent disk makes. */
@@ -294,11 +301,15 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
   if (launcherInput) {
     launcher = launcherPodResources(launcherInput, {
       kubevirt: input.kubevirt,
+      kubevirtAnnotations: input.kubevirtAnnotations,
       namespaceQuotas: quotas,
       namespaceLabels: input.namespaceLabels,
       limitRanges,
     });
     addAll(running, launcher.quotaUsage);
+    problems.push(
+      ...launcher.refusals.map(r => `KubeVirt would refuse the VM: ${r}.`),
+    );
     problems.push(
       ...launcher.problems.map(p => `The VM's pod would be refused: ${p}.`),
     );
@@ -473,6 +484,7 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
     fits: shortfalls.length === 0 && problems.length === 0,
     shortfalls,
     problems,
+    unknowns: launcher?.unknowns ?? [],
     ...(launcher && { launcher }),
     disks,
   };

@@ -12,10 +12,14 @@ function quantityOf(text: string | undefined): Quantity {
   return text === undefined ? Quantity.ZERO : Quantity.parse(text);
 }
 
-/** Returns a defaulted copy of `vmi`. */
+/**
+ * Returns a defaulted copy of `vmi`. Where KubeVirt refuses to default (the VM
+ * controller's `SetDefaultNetworkInterface` errors), its words are added to `refusals`.
+ */
 export function defaultVirtualMachineInstance(
   vmi: VirtualMachineInstanceLike,
   settings: ResolvedKubeVirtSettings,
+  refusals: string[] = [],
 ): VirtualMachineInstanceLike {
   const result = structuredClone(vmi);
   const spec = result.spec;
@@ -66,29 +70,43 @@ export function defaultVirtualMachineInstance(
     domain.cpu = { ...cpu, sockets, cores: 1, threads: 1 };
   }
 
-  // SetDefaultNetworkInterface
-  const devices = (domain.devices ??= {});
+  setDefaultNetworkInterface(spec, settings, refusals);
+  return result;
+}
+
+/**
+ * KubeVirt's `SetDefaultNetworkInterface`, in place: the cluster's default interface on
+ * the pod network when the VMI names no interface or network. Where KubeVirt refuses,
+ * its words are added to `refusals`.
+ */
+export function setDefaultNetworkInterface(
+  spec: VirtualMachineInstanceLike['spec'],
+  settings: ResolvedKubeVirtSettings,
+  refusals: string[],
+): void {
+  spec.domain ??= {};
+  const devices = (spec.domain.devices ??= {});
   if (devices.autoattachPodInterface !== false) {
     if (!spec.networks?.length && !devices.interfaces?.length) {
+      let refused: string | undefined;
       switch (settings.defaultNetworkInterface) {
         case 'bridge':
           if (!settings.permitBridgeInterfaceOnPodNetwork) {
-            throw new Error(
-              'bridge interface is not enabled in kubevirt-config',
-            );
-          }
-          devices.interfaces = [{ name: 'default', bridge: {} }];
+            refused = 'bridge interface is not enabled in kubevirt-config';
+          } else devices.interfaces = [{ name: 'default', bridge: {} }];
           break;
         case 'masquerade':
           devices.interfaces = [{ name: 'default', masquerade: {} }];
           break;
+        case 'slirp':
+          refused = 'slirp interface is deprecated as of v1.3';
+          break;
         default:
-          throw new Error(
-            `default network interface ${settings.defaultNetworkInterface} is not supported`,
-          );
+          // KubeVirt adds the pod network with no interface (virt-operator refuses the setting).
+          break;
       }
-      spec.networks = [{ name: 'default', pod: {} }];
+      if (refused) refusals.push(refused);
+      else spec.networks = [{ name: 'default', pod: {} }];
     }
   }
-  return result;
 }

@@ -8,8 +8,8 @@ import {
 } from './virtualMachineRequestSchema';
 
 /**
- * The body of the kubevirt backend's quota plan route (`POST
- * /v1/clusters/:cluster/namespaces/:namespace/plan`), which the size picker sends
+ * The body of the kubevirt backend's quota plan route
+ * (`POST /v1/clusters/:cluster/namespaces/:namespace/plan`), which the size picker sends
  * while the form is filled in: the size and disk fields of
  * {@link virtualMachineRequestSchema}, flattened (the instancetype and preference by
  * name, `cpu` as the cores), with the same checks.

@@ -67,8 +67,8 @@ export class VirtualMachineActor {
   }
 
   /**
-   * Calls a KubeVirt power subresource: `PUT
-   * /apis/subresources.kubevirt.io/v1/namespaces/{ns}/virtualmachines/{name}/{start|stop|restart}`
+   * Calls a KubeVirt power subresource:
+   * `PUT /apis/subresources.kubevirt.io/v1/namespaces/{ns}/virtualmachines/{name}/{start|stop|restart}`
    * or `.../virtualmachineinstances/{name}/{pause|unpause}`. `body` is KubeVirt's
    * StartOptions, StopOptions or RestartOptions. KubeVirt's refusals (409 "VM is
    * already running", …) come back as `KubernetesApiError` with statusCode 409.

@@ -102,10 +102,17 @@ export interface KubeApiTransportOptions {
   credential: () => Promise<KubevirtCredential>;
 }
 
-/** Options of one request. */
-interface RequestOptions {
+/**
+ * Options of one {@link KubeApiTransport.request}.
+ *
+ * @public
+ */
+export interface KubeRequestOptions {
+  /** Query parameters; those unset or empty are left out. */
   query?: Record<string, string | undefined>;
+  /** The request body, sent as JSON. */
   body?: unknown;
+  /** The body's content type (e.g. `application/json-patch+json`). Default: `application/json`. */
   contentType?: string;
 }
 
@@ -173,7 +180,7 @@ export class KubeApiTransport {
     what: string,
     method: 'GET' | 'PUT' | 'PATCH' | 'POST',
     path: string,
-    options: RequestOptions = {},
+    options: KubeRequestOptions = {},
   ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const controller = new AbortController();
@@ -395,7 +402,7 @@ export class KubeApiTransport {
   private async send<T>(
     method: string,
     path: string,
-    options: RequestOptions,
+    options: KubeRequestOptions,
     signal: AbortSignal,
   ): Promise<T> {
     const response = await this.open(method, path, options, signal);
@@ -412,7 +419,7 @@ export class KubeApiTransport {
   private async open(
     method: string,
     path: string,
-    options: RequestOptions,
+    options: KubeRequestOptions,
     signal: AbortSignal,
   ): Promise<http.IncomingMessage> {
     const url = new URL(

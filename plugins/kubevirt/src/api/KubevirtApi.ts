@@ -26,8 +26,10 @@ export interface KubevirtCluster {
 /**
  * A value as it comes over JSON: every kubevirt-common `Quantity` as its canonical
  * text (`Quantity.toJSON`, e.g. `4Gi`, `1500m`).
+ *
+ * @public
  */
-type AsJson<T> = T extends Quantity
+export type AsJson<T> = T extends Quantity
   ? string
   : T extends ReadonlyArray<infer Item>
   ? Array<AsJson<Item>>

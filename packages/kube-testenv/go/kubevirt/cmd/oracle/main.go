@@ -1,8 +1,10 @@
 // Command oracle renders KubeVirt's own virt-launcher pod for a VMI, using
 // the same code path virt-api's mutating webhook and virt-controller use:
 //
-//	(optional) instancetype.apply.NewVMIApplier().ApplyToVMI(instancetype, preference)
+//	(optional) the preference's autoattach settings, then the default interface (the VM
+//	controller's startVMI order), then instancetype.apply.NewVMIApplier().ApplyToVMI
 //	mutators.ApplyNewVMIMutations   (virt-api defaults: defaults.SetDefaultVirtualMachineInstance, ...)
+//	admitters.VMICreateAdmitter      (virt-api validation: a refusal is reported in "refusals", with no pod)
 //	services.NewTemplateService(...) with the options virt-controller passes
 //	TemplateService.RenderLaunchManifest
 //
@@ -11,19 +13,22 @@
 //	oracle serve    JSON lines on stdin, one JSON line out per line in
 //	oracle render   one JSON request on stdin, one indented JSON answer on stdout
 //
-// Request:  {"id", "vmi", "kubevirt" (KubeVirt spec.configuration), "namespaceQuotas" ([]ResourceQuota),
+// Request:  {"id", "vmi", "kubevirt" (KubeVirt spec.configuration), "kubevirtAnnotations" (the
 //
+//	KubeVirt CR's), "architecture" (default amd64), "namespaceQuotas" ([]ResourceQuota),
 //	"namespaceLabels", "pvcs" ([]PersistentVolumeClaim), "instancetype", "preference"
 //	(a VirtualMachine(Cluster)Instancetype/Preference object or just its spec)}
 //
 // Answer:   {"id", "pod", "compute": {"requests","limits"}, "podRequests", "podLimits"
 //
 //	(pod totals as a ResourceQuota counts them), "memoryOverhead", "vmi" (defaulted),
-//	"warnings"} or {"id", "error"}
+//	"warnings"}, or {"id", "refusals" ([{"message","field"}]: virt-api's or the VM
+//	controller's reasons for refusing the VMI), or {"id", "error"}
 package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -34,8 +39,11 @@ import (
 	"strconv"
 	"strings"
 
+	admissionv1 "k8s.io/api/admission/v1"
+	authv1 "k8s.io/api/authentication/v1"
 	k8sv1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	k8sfield "k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/tools/cache"
 	resourcehelper "k8s.io/component-helpers/resource"
@@ -49,12 +57,17 @@ import (
 	"kubevirt.io/kubevirt/pkg/hooks"
 	"kubevirt.io/kubevirt/pkg/hypervisor"
 	"kubevirt.io/kubevirt/pkg/instancetype/apply"
+	preferenceapply "kubevirt.io/kubevirt/pkg/instancetype/preference/apply"
+	netadmitter "kubevirt.io/kubevirt/pkg/network/admitter"
 	"kubevirt.io/kubevirt/pkg/network/netbinding"
 	netannotations "kubevirt.io/kubevirt/pkg/network/pod/annotations"
 	netresources "kubevirt.io/kubevirt/pkg/network/resources"
+	netvmispec "kubevirt.io/kubevirt/pkg/network/vmispec"
 	storageannotations "kubevirt.io/kubevirt/pkg/storage/pod/annotations"
 	"kubevirt.io/kubevirt/pkg/testutils"
 	"kubevirt.io/kubevirt/pkg/virt-api/webhooks/mutating-webhook/mutators"
+	"kubevirt.io/kubevirt/pkg/virt-api/webhooks/validating-webhook/admitters"
+	virtconfig "kubevirt.io/kubevirt/pkg/virt-config"
 	"kubevirt.io/kubevirt/pkg/virt-controller/services"
 )
 
@@ -83,6 +96,19 @@ type request struct {
 	PVCs            []k8sv1.PersistentVolumeClaim `json:"pvcs,omitempty"`
 	Instancetype    json.RawMessage               `json:"instancetype,omitempty"`
 	Preference      json.RawMessage               `json:"preference,omitempty"`
+	// KubeVirtAnnotations are the KubeVirt CR's annotations (e.g. the even-parity
+	// emulator-thread alignment virt-api copies to VMIs).
+	KubeVirtAnnotations map[string]string `json:"kubevirtAnnotations,omitempty"`
+	// Architecture is the cluster's (the KubeVirt CR's status.defaultArchitecture and
+	// virt-controller's host architecture); amd64 when empty, whatever the oracle runs on.
+	Architecture string `json:"architecture,omitempty"`
+}
+
+// refusal is one reason virt-api (or the VM controller, for the default interface) gives for
+// refusing a VMI.
+type refusal struct {
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
 }
 
 type compute struct {
@@ -99,6 +125,7 @@ type response struct {
 	MemoryOverhead string                     `json:"memoryOverhead,omitempty"`
 	VMI            *v1.VirtualMachineInstance `json:"vmi,omitempty"`
 	Warnings       []string                   `json:"warnings,omitempty"`
+	Refusals       []refusal                  `json:"refusals,omitempty"`
 	Error          string                     `json:"error,omitempty"`
 }
 
@@ -287,7 +314,15 @@ func render(req *request) (response, error) {
 			return resp, err
 		}
 	}
-	clusterConfig, _, _ := testutils.NewFakeClusterConfigUsingKVConfig(kvConfig)
+	arch := req.Architecture
+	if arch == "" {
+		arch = "amd64"
+	}
+	clusterConfig, _, _ := testutils.NewFakeClusterConfigUsingKVWithCPUArch(&v1.KubeVirt{
+		ObjectMeta: metav1.ObjectMeta{Name: "kubevirt", Namespace: "kubevirt", Annotations: req.KubeVirtAnnotations},
+		Spec:       v1.KubeVirtSpec{Configuration: *kvConfig},
+		Status:     v1.KubeVirtStatus{DefaultArchitecture: arch},
+	}, arch)
 
 	// Instancetype / preference, as the VM controller applies them when it
 	// creates the VMI from a VM.
@@ -299,6 +334,17 @@ func render(req *request) (response, error) {
 	if err != nil {
 		return resp, err
 	}
+	// The VM controller's startVMI order: the preference's autoattach settings, then
+	// the default interface, then the instancetype and the rest of the preference (so
+	// a preferred interface model applies to the default interface too). For a plain
+	// VMI this is what virt-api's defaulting would do anyway.
+	if prefSpec != nil {
+		preferenceapply.ApplyAutoAttachPreferences(prefSpec, &vmi.Spec)
+	}
+	if err := netvmispec.SetDefaultNetworkInterface(clusterConfig, &vmi.Spec); err != nil {
+		resp.Refusals = []refusal{{Message: err.Error()}}
+		return resp, nil
+	}
 	if itSpec != nil || prefSpec != nil {
 		conflicts := apply.NewVMIApplier().ApplyToVMI(k8sfield.NewPath("spec"), itSpec, prefSpec, &vmi.Spec, &vmi.ObjectMeta)
 		if len(conflicts) > 0 {
@@ -306,9 +352,20 @@ func render(req *request) (response, error) {
 		}
 	}
 
-	// virt-api's mutating webhook on create.
+	// virt-api's mutating webhook on create. Its errors (the default interface the
+	// cluster does not permit) are the VM controller's refusal to create the VMI.
 	if err := mutators.ApplyNewVMIMutations(vmi, clusterConfig); err != nil {
-		return resp, fmt.Errorf("defaulting vmi: %w", err)
+		resp.Refusals = []refusal{{Message: err.Error()}}
+		return resp, nil
+	}
+
+	// virt-api's validating webhook on create (the VMI is created by virt-controller's
+	// service account).
+	if refusals, err := validate(vmi, clusterConfig); err != nil {
+		return resp, err
+	} else if len(refusals) > 0 {
+		resp.Refusals = refusals
+		return resp, nil
 	}
 
 	quotaStore := cache.NewStore(cache.MetaNamespaceKeyFunc)
@@ -393,6 +450,49 @@ func render(req *request) (response, error) {
 		return resp, fmt.Errorf("rendered pod has no compute container")
 	}
 	return resp, nil
+}
+
+const controllerServiceAccount = "system:serviceaccount:kubevirt:kubevirt-controller"
+
+func validate(vmi *v1.VirtualMachineInstance, clusterConfig *virtconfig.ClusterConfig) ([]refusal, error) {
+	obj := vmi.DeepCopy()
+	obj.APIVersion = v1.GroupVersion.String()
+	obj.Kind = "VirtualMachineInstance"
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	admitter := &admitters.VMICreateAdmitter{
+		ClusterConfig:           clusterConfig,
+		KubeVirtServiceAccounts: map[string]struct{}{controllerServiceAccount: {}},
+		// As virt-api registers it (pkg/virt-api/api.go registerValidatingWebhooks).
+		SpecValidators: []admitters.SpecValidator{
+			func(field *k8sfield.Path, spec *v1.VirtualMachineInstanceSpec, cfg *virtconfig.ClusterConfig) []metav1.StatusCause {
+				return netadmitter.Validate(field, spec, cfg)
+			},
+		},
+	}
+	answer := admitter.Admit(context.Background(), &admissionv1.AdmissionReview{
+		Request: &admissionv1.AdmissionRequest{
+			Operation: admissionv1.Create,
+			Resource:  metav1.GroupVersionResource{Group: v1.GroupVersion.Group, Version: v1.GroupVersion.Version, Resource: "virtualmachineinstances"},
+			Object:    runtime.RawExtension{Raw: raw},
+			UserInfo:  authv1.UserInfo{Username: controllerServiceAccount},
+		},
+	})
+	if answer.Allowed {
+		return nil, nil
+	}
+	var refusals []refusal
+	if answer.Result != nil && answer.Result.Details != nil {
+		for _, c := range answer.Result.Details.Causes {
+			refusals = append(refusals, refusal{Message: c.Message, Field: c.Field})
+		}
+	}
+	if len(refusals) == 0 && answer.Result != nil {
+		refusals = append(refusals, refusal{Message: answer.Result.Message})
+	}
+	return refusals, nil
 }
 
 // hasSpec tells whether a JSON object is a whole API object (has "spec").
