@@ -34,8 +34,8 @@ const ANNOTATION = {
 };
 const LOCATION_ANNOTATION = 'backstage.io/managed-by-location';
 const GUEST = 'user:default/guest';
-/** How Backstage names the subject of app-config.api-token.yaml's static token. */
-const SCRIPTS = 'external:vmportal-scripts';
+/** The subject of app-config.api-token.yaml's static token, as Backstage names it. */
+const SCRIPTS = 'vmportal-scripts';
 const TEMPLATE_REF = 'template:default/request-virtual-machine';
 const REPO = { owner: 'vmportal-demo', repo: 'vm-gitops' };
 const suffix = randomBytes(3).toString('hex');
@@ -431,8 +431,8 @@ interface Audit {
   actor: string;
   status: 'failed' | 'succeeded';
   severity?: 'low' | 'medium' | 'high' | 'critical';
-  /** Also a warning (not an audit event) from the plugin that names the actor. */
-  warn?: boolean;
+  /** The log level the audit line itself must have (issue 13: refusals at warn). */
+  level?: 'warn';
 }
 
 /** A field as the development log format (`key="v"`) or JSON (`"key":"v"`) writes it. */
@@ -445,7 +445,12 @@ function field(name: string, value: string | boolean): RegExp {
 }
 
 function auditLine(line: string, audit: Audit, keys: string[]): boolean {
+  const level =
+    !audit.level ||
+    new RegExp(`^\\S+ ${audit.plugin} ${audit.level} `).test(line) ||
+    field('level', audit.level).test(line);
   return (
+    level &&
     line.includes(`${audit.plugin}.${audit.eventId}`) &&
     field('isAuditEvent', true).test(line) &&
     field('eventId', audit.eventId).test(line) &&
@@ -453,18 +458,6 @@ function auditLine(line: string, audit: Audit, keys: string[]): boolean {
     (!audit.severity || field('severityLevel', audit.severity).test(line)) &&
     line.includes(`"${audit.actor}"`) &&
     keys.every(key => line.includes(key))
-  );
-}
-
-function warnLine(line: string, audit: Audit): boolean {
-  const level =
-    new RegExp(`^\\S+ ${audit.plugin} warn `).test(line) ||
-    (field('level', 'warn').test(line) &&
-      field('plugin', audit.plugin).test(line));
-  return (
-    Boolean(level) &&
-    !field('isAuditEvent', true).test(line) &&
-    line.includes(audit.actor)
   );
 }
 
@@ -476,33 +469,27 @@ async function missingAudit(
 ): Promise<string | undefined> {
   const describeAudit = `${audit.plugin}.${audit.eventId} ${audit.status}${
     audit.severity ? ` severity ${audit.severity}` : ''
-  } naming ${audit.actor}${keys.length ? ` and ${keys.join(', ')}` : ''}`;
+  }${audit.level ? ` at ${audit.level}` : ''} naming ${audit.actor}${
+    keys.length ? ` and ${keys.join(', ')}` : ''
+  }`;
   if (!process.env.E2E_BACKEND_LOG) {
     return `E2E_BACKEND_LOG is not set, so the audit line (${describeAudit}) cannot be checked`;
   }
   const deadline = Date.now() + 10_000;
   for (;;) {
     const lines = logSince(offset);
-    const audited = lines.some(line => auditLine(line, audit, keys));
-    const warned = !audit.warn || lines.some(line => warnLine(line, audit));
-    if (audited && warned) return undefined;
+    if (lines.some(line => auditLine(line, audit, keys))) return undefined;
     if (Date.now() > deadline) {
       const seen = lines
         .filter(line => line.includes(`${audit.plugin}.${audit.eventId}`))
         .map(line => line.slice(0, 400));
-      return [
-        !audited && `no audit line ${describeAudit}`,
-        !warned && `no ${audit.plugin} warning naming ${audit.actor}`,
-      ]
-        .filter(Boolean)
-        .join('; ')
-        .concat(
-          seen.length
-            ? ` (${audit.plugin}.${audit.eventId} lines seen: ${seen.join(
-                ' | ',
-              )})`
-            : ` (no ${audit.plugin}.${audit.eventId} line at all)`,
-        );
+      return `no audit line ${describeAudit}${
+        seen.length
+          ? ` (${audit.plugin}.${audit.eventId} lines seen: ${seen.join(
+              ' | ',
+            )})`
+          : ` (no ${audit.plugin}.${audit.eventId} line at all)`
+      }`;
     }
     await new Promise(resolve => setTimeout(resolve, 500));
   }
@@ -901,7 +888,7 @@ const refusedPower = (actor: string): Audit => ({
   actor,
   status: 'failed',
   severity: 'high',
-  warn: true,
+  level: 'warn',
 });
 
 const NO_AUDIT_401 = {
@@ -1141,19 +1128,19 @@ const probes: Probe[] = [
     },
     audit: { none: 'a read, not a change: not audited' },
   },
-
   {
     area: 'vm view',
-    identity: 'static token (service principal)',
+    identity:
+      'static token (service principal; kubevirt.vm.read by its access restrictions)',
     as: 'static',
     call: backend(
       'GET',
       c => `/api/kubevirt/v1/entities/${c.entityPath(VM.payments)}/vm`,
     ),
     expect: {
-      status: 403,
-      message:
-        /Access to target plugin 'catalog' is restricted and cannot be delegated/,
+      status: 200,
+      message: c => redacted(c.userData(VM.payments)),
+      absent: c => secretLines(c.userData(VM.payments)),
     },
     audit: { none: 'a read, not a change: not audited' },
   },
@@ -1326,7 +1313,7 @@ const probes: Probe[] = [
     call: task(request('kube-system', 'group:default/team-web')),
     expect: {
       status: 'task failed at plan',
-      message: /namespace: 'kube-system' is a protected namespace \(kube-\*\)/,
+      message: /namespace: is a system namespace; choose your team's namespace/,
     },
     audit: taskRefused(GUEST),
   },
@@ -1393,7 +1380,7 @@ const probes: Probe[] = [
     call: dryRun(request('kube-system', 'group:default/team-web')),
     expect: {
       status: 400,
-      message: /namespace: 'kube-system' is a protected namespace \(kube-\*\)/,
+      message: /namespace: is a system namespace; choose your team's namespace/,
     },
     audit: taskRefused(GUEST),
   },
@@ -1444,7 +1431,7 @@ const probes: Probe[] = [
     as: 'guest',
     call: dryRun(request('team-web', 'group:default/team-web')),
     expect: { status: 200, message: /fits every quota of namespace team-web/ },
-    audit: audited('scaffolder', 'task', GUEST, 'succeeded'),
+    audit: { none: 'a positive control: nothing refused' },
   },
   {
     area: 'scaffolder dry-run',
@@ -1553,7 +1540,9 @@ const probes: Probe[] = [
       status: 400,
       message: /Registered locations must be of an allowed type \["url"\]/,
     },
-    audit: audited('catalog', 'location-mutate', GUEST, 'failed'),
+    audit: {
+      none: "Backstage's catalog audits dry runs at severity low, which it logs at debug; nothing was stored",
+    },
   },
   {
     area: 'catalog',
@@ -1599,7 +1588,7 @@ const probes: Probe[] = [
     identity: 'guest (owner)',
     as: 'guest',
     call: power(VM.canary, 'start'),
-    expect: { status: 202, message: /"action":"start"/ },
+    expect: { status: 202, message: /"action":\s*"start"/ },
     audit: audited('kubevirt', 'vm-power-action', GUEST, 'succeeded'),
     changes: { vm: VM.canary, printableStatus: 'Running' },
   },
@@ -1608,7 +1597,7 @@ const probes: Probe[] = [
     identity: 'guest (owner)',
     as: 'guest',
     call: power(VM.canary, 'stop'),
-    expect: { status: 202, message: /"action":"stop"/ },
+    expect: { status: 202, message: /"action":\s*"stop"/ },
     audit: audited('kubevirt', 'vm-power-action', GUEST, 'succeeded'),
     changes: { vm: VM.canary, printableStatus: 'Stopped' },
   },
@@ -1645,9 +1634,7 @@ function expectedAudit(audit: Probe['audit']): string {
   if ('none' in audit) return `none (${audit.none})`;
   return `${audit.plugin}.${audit.eventId} ${audit.status}${
     audit.severity ? `, ${audit.severity}` : ''
-  }, actor ${audit.actor}${
-    audit.warn ? ', and a warning naming the actor' : ''
-  }`;
+  }${audit.level ? `, at ${audit.level}` : ''}, actor ${audit.actor}`;
 }
 
 function probeTable(c: Ctx): string {
@@ -1711,29 +1698,38 @@ async function ensureReady(c: Ctx): Promise<void> {
   );
 }
 
-/** The backend did not answer at all (it is restarting). */
+/** The backend did not answer at all (it is restarting), here or inside a wait. */
 function unreachable(error: unknown): boolean {
-  return error instanceof TypeError && error.message === 'fetch failed';
+  return error instanceof Error && /fetch failed/.test(error.message);
 }
 
-/** Sends the probe and checks everything it must show; problems go to `result`. */
+/**
+ * Sends the probe and checks everything it must show; problems go to `result`. When
+ * the backend restarts under a probe (a watched source file changed), the probe is
+ * run again from a fresh snapshot, and the table says so.
+ */
 async function runProbe(c: Ctx, probe: Probe, result: Result): Promise<void> {
-  const problems = result.problems;
-  let was: Snapshot;
-  let offset: number;
-  let outcome: Outcome;
   for (let attempt = 1; ; attempt++) {
     await ensureReady(c);
     try {
-      was = await snapshot(c);
-      offset = logSize();
-      outcome = await probe.call.send(c, probe.as);
-      break;
+      result.problems = await checkProbe(c, probe, result);
+      return;
     } catch (error) {
       if (!unreachable(error) || attempt === 3) throw error;
-      result.notes.push('sent again: the backend restarted meanwhile');
+      result.notes.push('run again: the backend restarted meanwhile');
     }
   }
+}
+
+async function checkProbe(
+  c: Ctx,
+  probe: Probe,
+  result: Result,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const was = await snapshot(c);
+  const offset = logSize();
+  const outcome = await probe.call.send(c, probe.as);
   result.outcome = outcome;
   if (outcome.status !== probe.expect.status) {
     problems.push(`status ${outcome.status}, expected ${probe.expect.status}`);
@@ -1782,6 +1778,7 @@ async function runProbe(c: Ctx, probe: Probe, result: Result): Promise<void> {
     ...differences('catalog', was.catalog, now.catalog),
     ...differences('git', was.git, now.git),
   );
+  return problems;
 }
 
 let ctx: Ctx | undefined;

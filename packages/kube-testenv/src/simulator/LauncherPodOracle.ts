@@ -20,6 +20,8 @@ export interface OracleRequest {
   kubevirtAnnotations?: Record<string, string>;
   /** The cluster's architecture (default amd64, whatever the host is). */
   architecture?: string;
+  /** NetworkAttachmentDefinitions virt-controller may look up. */
+  nads?: object[];
   namespaceQuotas?: V1ResourceQuota[];
   namespaceLabels?: Record<string, string>;
   pvcs?: V1PersistentVolumeClaim[];
@@ -100,7 +102,9 @@ export class LauncherPodOracle {
   }
 
   /** Renders the launcher pod for `request.vmi`, or says why KubeVirt refuses the VMI. */
-  renderOrRefuse(request: OracleRequest): Promise<OracleAnswer | OracleRefusal> {
+  renderOrRefuse(
+    request: OracleRequest,
+  ): Promise<OracleAnswer | OracleRefusal> {
     if (this.stopped)
       return Promise.reject(new Error('the oracle has been stopped'));
     const child = this.process();

@@ -61,9 +61,10 @@ export function goParseFloat(text: string): number | undefined {
   if (text.includes('_') && !underscoreOk(text)) return undefined;
   const s = text.replace(/_/g, '');
   let value: number;
-  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(
-    s,
-  );
+  const hex =
+    /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(
+      s,
+    );
   if (hex) {
     const [, sign, whole, fraction = '', exponent] = hex;
     const digits = whole + fraction;

@@ -20,6 +20,7 @@ const FEATURE_GATE_STATES: Record<string, 'Alpha' | 'Beta' | 'GA'> = {
   ReservedOverheadMemlock: 'Alpha',
   Sidecar: 'Alpha',
   AlignCPUs: 'Alpha',
+  VSOCK: 'Alpha',
 };
 
 /** KubeVirt's configuration with v1.9.0's defaults filled in. */

@@ -43,6 +43,13 @@ interface Shape {
   preference?: string;
   kubevirt?: KubeVirtConfigurationLike;
   kubevirtAnnotations?: Record<string, string>;
+  nads?: Array<{
+    metadata: {
+      name: string;
+      namespace?: string;
+      annotations?: Record<string, string>;
+    };
+  }>;
   namespaceQuotas?: ResourceQuotaLike[];
   namespaceLabels?: Record<string, string>;
   pvcs?: object[];
@@ -573,7 +580,8 @@ const shapes: Shape[] = [
     },
   },
   {
-    title: 'bridge on the pod network when the KubeVirt CR forbids it (refused)',
+    title:
+      'bridge on the pod network when the KubeVirt CR forbids it (refused)',
     vmi: vmi(
       custom({ cores: 1 }, '1Gi', {
         interfaces: [{ name: 'default', bridge: {} }],
@@ -600,7 +608,8 @@ const shapes: Shape[] = [
     },
   },
   {
-    title: 'bridge on a multus network when bridge on the pod network is forbidden',
+    title:
+      'bridge on a multus network when bridge on the pod network is forbidden',
     vmi: vmi(
       custom({ cores: 1 }, '1Gi', {
         interfaces: [
@@ -681,6 +690,50 @@ const shapes: Shape[] = [
       developerConfiguration: { disabledFeatureGates: ['ImageVolume'] },
     },
   },
+  // Class 9: more of virt-api's refusals.
+  {
+    title: 'VSOCK with the VSOCK gate',
+    vmi: vmi(custom({ cores: 1 }, '1Gi', { autoattachVSOCK: true })),
+    kubevirt: { developerConfiguration: { featureGates: ['VSOCK'] } },
+  },
+  {
+    title: 'VSOCK without the VSOCK gate (refused)',
+    vmi: vmi(custom({ cores: 1 }, '1Gi', { autoattachVSOCK: true })),
+    refused: true,
+  },
+  ...[true, false].map(
+    (enabled): Shape => ({
+      title: `LUN with a persistent reservation, ${
+        enabled ? 'enabled' : 'not enabled (refused)'
+      }`,
+      vmi: (() => {
+        const v = vmi(custom({ cores: 1 }, '1Gi'), {}, {}, 'dataVolume');
+        v.spec.domain.devices!.disks!.push({
+          name: 'shared',
+          lun: { reservation: true },
+        });
+        v.spec.volumes!.push({
+          name: 'shared',
+          persistentVolumeClaim: { claimName: 'shared-lun' },
+        });
+        return v;
+      })(),
+      pvcs: [
+        {
+          metadata: { name: 'shared-lun', namespace: NS },
+          spec: {
+            accessModes: ['ReadWriteMany'],
+            volumeMode: 'Block',
+            resources: { requests: { storage: '1Gi' } },
+          },
+        },
+      ],
+      ...(enabled && {
+        kubevirt: { persistentReservationConfiguration: { enabled: true } },
+      }),
+      refused: !enabled,
+    }),
+  ),
   // Class 2: hook sidecars, sized by supportContainerResources and QoS.
   {
     title: 'two hook sidecars with the Sidecar gate',
@@ -690,8 +743,14 @@ const shapes: Shape[] = [
       {
         annotations: {
           'hooks.kubevirt.io/hookSidecars': JSON.stringify([
-            { image: 'quay.io/example/smbios-hook:1', args: ['--version', 'v1alpha2'] },
-            { image: 'quay.io/example/other-hook:1', args: ['--version', 'v1alpha3'] },
+            {
+              image: 'quay.io/example/smbios-hook:1',
+              args: ['--version', 'v1alpha2'],
+            },
+            {
+              image: 'quay.io/example/other-hook:1',
+              args: ['--version', 'v1alpha3'],
+            },
           ]),
         },
       },
@@ -699,7 +758,8 @@ const shapes: Shape[] = [
     kubevirt: { developerConfiguration: { featureGates: ['Sidecar'] } },
   },
   {
-    title: 'a hook sidecar with dedicated CPUs and sidecar support container resources',
+    title:
+      'a hook sidecar with dedicated CPUs and sidecar support container resources',
     vmi: vmi(
       {
         cpu: { cores: 2, dedicatedCpuPlacement: true },
@@ -709,7 +769,10 @@ const shapes: Shape[] = [
       {
         annotations: {
           'hooks.kubevirt.io/hookSidecars': JSON.stringify([
-            { image: 'quay.io/example/smbios-hook:1', args: ['--version', 'v1alpha2'] },
+            {
+              image: 'quay.io/example/smbios-hook:1',
+              args: ['--version', 'v1alpha2'],
+            },
           ]),
         },
       },
@@ -741,7 +804,10 @@ const shapes: Shape[] = [
       {
         annotations: {
           'hooks.kubevirt.io/hookSidecars': JSON.stringify([
-            { image: 'quay.io/example/smbios-hook:1', args: ['--version', 'v1alpha2'] },
+            {
+              image: 'quay.io/example/smbios-hook:1',
+              args: ['--version', 'v1alpha2'],
+            },
           ]),
         },
       },
@@ -804,7 +870,8 @@ const shapes: Shape[] = [
   ),
   // Class 7: the default interface exists before the preference is applied.
   {
-    title: 'u1.medium, preference with an e1000e interface model on the default NIC',
+    title:
+      'u1.medium, preference with an e1000e interface model on the default NIC',
     vmi: vmi(),
     instancetype: 'u1.medium',
     preferenceObject: {
@@ -821,6 +888,66 @@ const shapes: Shape[] = [
       spec: { devices: { preferredAutoattachPodInterface: false } },
     },
   },
+  // Class 7: SR-IOV device pools named by NetworkAttachmentDefinitions.
+  ...[true, false].map(
+    (injectionOff): Shape => ({
+      title: `SR-IOV on two NADs of one pool and one of another, ExternalNetResourceInjection ${
+        injectionOff ? 'off' : 'on'
+      }`,
+      vmi: vmi(
+        custom({ cores: 2 }, '2Gi', {
+          interfaces: [
+            { name: 'default', masquerade: {} },
+            { name: 'fast1', sriov: {} },
+            { name: 'fast2', sriov: {} },
+            { name: 'other', sriov: {} },
+          ],
+        }),
+        {
+          networks: [
+            { name: 'default', pod: {} },
+            { name: 'fast1', multus: { networkName: 'sriov-a' } },
+            { name: 'fast2', multus: { networkName: 'infra/sriov-b' } },
+            { name: 'other', multus: { networkName: 'sriov-c' } },
+          ],
+        },
+      ),
+      nads: [
+        {
+          metadata: {
+            name: 'sriov-a',
+            annotations: {
+              'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_netdevice',
+            },
+          },
+        },
+        {
+          metadata: {
+            name: 'sriov-b',
+            namespace: 'infra',
+            annotations: {
+              'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_netdevice',
+            },
+          },
+        },
+        {
+          metadata: {
+            name: 'sriov-c',
+            annotations: {
+              'k8s.v1.cni.cncf.io/resourceName': 'mellanox.com/cx5',
+            },
+          },
+        },
+      ],
+      ...(injectionOff && {
+        kubevirt: {
+          developerConfiguration: {
+            disabledFeatureGates: ['ExternalNetResourceInjection'],
+          },
+        },
+      }),
+    }),
+  ),
   // Class 4: a preference's preferredLaunchSecurity is applied.
   {
     title: 'u1.medium with a preference for SEV (memory overhead and device)',
@@ -878,7 +1005,8 @@ const shapes: Shape[] = [
     },
   },
   {
-    title: 'virtiofs on a PVC without the EnableVirtioFsStorageVolumes gate (refused)',
+    title:
+      'virtiofs on a PVC without the EnableVirtioFsStorageVolumes gate (refused)',
     vmi: (() => {
       const v = vmi(
         custom({ cores: 1 }, '1Gi', {
@@ -1095,6 +1223,7 @@ describe('launcherPodResources against KubeVirt v1.9.0 (the oracle)', () => {
         vmi: shape.vmi as any,
         kubevirt: shape.kubevirt,
         kubevirtAnnotations: shape.kubevirtAnnotations,
+        nads: shape.nads,
         namespaceQuotas: shape.namespaceQuotas as any,
         namespaceLabels: shape.namespaceLabels,
         pvcs: [...(shape.pvcs ?? []), ...dataVolumeClaims(shape.vmi)] as any,
@@ -1111,6 +1240,7 @@ describe('launcherPodResources against KubeVirt v1.9.0 (the oracle)', () => {
         {
           kubevirt: shape.kubevirt,
           kubevirtAnnotations: shape.kubevirtAnnotations,
+          networkAttachmentDefinitions: shape.nads,
           namespaceQuotas: shape.namespaceQuotas,
           namespaceLabels: shape.namespaceLabels,
         },

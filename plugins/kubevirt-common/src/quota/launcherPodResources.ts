@@ -64,6 +64,19 @@ export interface LauncherPodCluster {
    * emulator thread.
    */
   kubevirtAnnotations?: Record<string, string>;
+  /**
+   * The NetworkAttachmentDefinitions the VM's multus networks name: with
+   * ExternalNetResourceInjection off, KubeVirt requests each one's
+   * `k8s.v1.cni.cncf.io/resourceName` (an SR-IOV device pool) itself. When not given
+   * and needed, `unknowns` says so.
+   */
+  networkAttachmentDefinitions?: Array<{
+    metadata: {
+      name: string;
+      namespace?: string;
+      annotations?: Record<string, string>;
+    };
+  }>;
   /** ResourceQuotas of the VM's namespace: `limits.cpu`/`limits.memory` make KubeVirt set limits. */
   namespaceQuotas?: ResourceQuotaLike[];
   /** Labels of the VM's namespace (`alpha.kubevirt.io/auto-memory-limits-ratio`). */
@@ -309,12 +322,18 @@ function virtiofsContainerResources(
  * each init container with the sidecars before it; the larger wins), after the API
  * server's defaults and the namespace's LimitRange defaults.
  *
- * A `virtiofs-<volume>` container is added per volume shared with virtiofs. Where
- * KubeVirt would refuse the VM (virt-api's validation, the default interface),
- * `refusals` says why in KubeVirt's words.
+ * The VM controller's order is followed (the preference's autoattach settings and the
+ * default interface before the instancetype and preference), and virt-api's copy of
+ * the KubeVirt CR's even-parity annotation. Also added: a `virtiofs-<volume>`
+ * container per volume shared with virtiofs, the kernel-boot container, and a
+ * `hook-sidecar-<i>` container per hook sidecar and per network binding plugin with a
+ * sidecar image. Where KubeVirt would refuse the VM (the common rules of virt-api's
+ * validation, the default interface), `refusals` says why in KubeVirt's words; what
+ * cannot be known here (sidecar images' own needs, RuntimeClass overhead, DRA claims)
+ * is in `unknowns`.
  *
- * Not modelled: hook sidecars, network-binding plugin sidecars, multus resource injection with `ExternalNetResourceInjection` disabled (it needs the
- * NetworkAttachmentDefinitions), kernel-boot containers and DRA claims.
+ * Not modelled: multus resource injection with `ExternalNetResourceInjection` disabled
+ * (it needs the NetworkAttachmentDefinitions).
  *
  * @public
  */
@@ -327,6 +346,8 @@ export function launcherPodResources(
   // default interface, then the instancetype and the rest of the preference (so a
   // preferred interface model applies to the default interface).
   const refusals: string[] = [];
+  const unknowns: string[] = [];
+  const renderProblems: string[] = [];
   const source = structuredClone(input.vmi);
   source.spec.domain ??= {};
   const sourceDevices = (source.spec.domain.devices ??= {});
@@ -529,11 +550,12 @@ export function launcherPodResources(
     const ratio = memoryLimitsRatio(cluster.namespaceLabels);
     const request = vmRequests.memory ?? Quantity.ZERO;
     const limit = goInt64OfProduct(request.value(), ratio);
-    renderer.calculatedLimits.memory = Quantity.fromUnits(limit, request.format);
+    renderer.calculatedLimits.memory = Quantity.fromUnits(
+      limit,
+      request.format,
+    );
     if (limit < 0n) {
-      ratioProblem = `the namespace label ${AUTO_MEMORY_LIMITS_RATIO_LABEL}=${
-        cluster.namespaceLabels?.[AUTO_MEMORY_LIMITS_RATIO_LABEL]
-      } makes KubeVirt's memory limit for the compute container overflow to a negative number, so the API server would refuse the pod; set the label to a number such as 2`;
+      ratioProblem = `the namespace label ${AUTO_MEMORY_LIMITS_RATIO_LABEL}=${cluster.namespaceLabels?.[AUTO_MEMORY_LIMITS_RATIO_LABEL]} makes KubeVirt's memory limit for the compute container overflow to a negative number, so the API server would refuse the pod; set the label to a number such as 2`;
     }
   }
 
@@ -545,6 +567,39 @@ export function launcherPodResources(
   for (const hostDevice of devices.hostDevices ?? []) {
     if (hostDevice.deviceName && !hostDevice.claimRequest) {
       renderer.requestDevice(hostDevice.deviceName);
+    }
+  }
+  // WithNetworkResources: with ExternalNetResourceInjection off, virt-controller reads
+  // each multus network's NetworkAttachmentDefinition (multus.NetworkToResource).
+  const multusNetworks = (spec.networks ?? []).filter(n => n.multus);
+  if (
+    multusNetworks.length > 0 &&
+    !settings.featureGate('ExternalNetResourceInjection')
+  ) {
+    const nads = cluster.networkAttachmentDefinitions;
+    if (!nads) {
+      unknowns.push(
+        "with ExternalNetResourceInjection off, KubeVirt requests the device pool named by each multus network's NetworkAttachmentDefinition, which was not read; those devices are not included here",
+      );
+    } else {
+      for (const network of multusNetworks) {
+        const full = network.multus!.networkName;
+        const [nadNamespace, nadName] = full.includes('/')
+          ? full.split('/', 2)
+          : [namespace, full];
+        const nad = nads.find(
+          n =>
+            n.metadata.name === nadName &&
+            (n.metadata.namespace ?? namespace) === nadNamespace,
+        );
+        const resourceName =
+          nad?.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName'];
+        if (!nad) {
+          renderProblems.push(
+            `virt-controller would not create the pod: failed to locate network attachment definition ${nadNamespace}/${nadName}`,
+          );
+        } else if (resourceName) renderer.requestDevice(resourceName);
+      }
     }
   }
   const launchSecurity = domain.launchSecurity;
@@ -621,8 +676,6 @@ export function launcherPodResources(
 
   // Hook sidecars (hooks.kubevirt.io/hookSidecars), then the network binding plugins'
   // sidecars: hook-sidecar-<i>, sized by sidecarResources.
-  const unknowns: string[] = [];
-  const renderProblems: string[] = [];
   const hookSidecars = parseHookSidecars(
     annotations[HOOK_SIDECARS],
     renderProblems,

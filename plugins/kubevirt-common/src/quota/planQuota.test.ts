@@ -369,6 +369,27 @@ describe('planQuota', () => {
     expect(permitted.problems).toEqual([]);
   });
 
+  it('says what it cannot count instead of being silently low', () => {
+    const plain = planQuota({
+      request: request({ size: { instancetype: { name: 'u1.medium' } } }),
+      sizes,
+      quotas: [],
+      storageClasses,
+    });
+    expect(plain.unknowns).toEqual([]);
+    const withRuntimeClass = planQuota({
+      request: request({ size: { instancetype: { name: 'u1.medium' } } }),
+      sizes,
+      quotas: [],
+      storageClasses,
+      kubevirt: { defaultRuntimeClass: 'kata' },
+    });
+    expect(withRuntimeClass.fits).toBe(true);
+    expect(withRuntimeClass.unknowns).toEqual([
+      'the pod runs with RuntimeClass kata; its pod overhead, if it has one, is added to what the quota counts and is not included here',
+    ]);
+  });
+
   it('applies a scoped quota only to the pods it selects', () => {
     const scoped = (
       scopes: string[],

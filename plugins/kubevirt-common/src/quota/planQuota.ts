@@ -95,9 +95,10 @@ export interface QuotaPlan {
   problems: string[];
   /**
    * What the plan cannot count (a sidecar image's own needs, ...): said here rather
-   * than silently left out. Does not stop the plan.
+   * than silently left out. Does not stop the plan. (Optional only for plans made
+   * before it existed; planQuota always sets it.)
    */
-  unknowns: string[];
+  unknowns?: string[];
   /** The virt-launcher pod, when the size is known. */
   launcher?: LauncherPodResources;
   /** The claims each persistent disk makes. */

@@ -49,6 +49,29 @@ export function virtApiRefusals(
     causes.push('Host Devices feature gate is not enabled in kubevirt-config');
   }
 
+  // validateVSOCK: autoattachVSOCK needs the VSOCK gate.
+  if (devices.autoattachVSOCK === true && !settings.featureGate('VSOCK')) {
+    causes.push('VSOCK feature gate is not enabled in kubevirt-config');
+  }
+
+  // validatePersistentReservation: a LUN with a reservation needs
+  // persistentReservationConfiguration.enabled (or the old gate named in featureGates).
+  const reservation = (devices.disks ?? []).some(
+    disk =>
+      (disk.lun as { reservation?: boolean } | undefined)?.reservation === true,
+  );
+  const prConfig = settings.config.persistentReservationConfiguration as
+    | { enabled?: boolean }
+    | undefined;
+  const prEnabled =
+    prConfig?.enabled ??
+    (settings.config.developerConfiguration?.featureGates ?? []).includes(
+      'PersistentReservation',
+    );
+  if (reservation && !prEnabled) {
+    causes.push('persistent reservation is not enabled in kubevirt config');
+  }
+
   // validateFilesystemsWithVirtIOFSEnabled: a storage volume (PVC or DataVolume)
   // shared with virtiofs needs the EnableVirtioFsStorageVolumes gate.
   const volumes = new Map((spec.volumes ?? []).map(v => [v.name, v]));

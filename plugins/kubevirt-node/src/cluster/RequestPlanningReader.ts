@@ -1,6 +1,5 @@
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
-  KubeVirtConfigurationLike,
   LimitRangeLike,
   PlanQuotaInput,
   ResourceQuotaLike,
@@ -95,11 +94,7 @@ export class RequestPlanningReader {
         this.listSizeObjects(namespace),
         this.listStorageClassInfo(),
         optional('CDIConfig', unreadable, this.getCdiConfig()),
-        optional(
-          'KubeVirt configuration',
-          unreadable,
-          this.getKubevirtConfiguration(),
-        ),
+        optional('KubeVirt configuration', unreadable, this.getKubevirt()),
       ]);
     return {
       namespaceLabels: ns.metadata.labels ?? {},
@@ -108,7 +103,13 @@ export class RequestPlanningReader {
       sizes: SizeCatalog.fromCluster(sizeObjects),
       storageClasses,
       ...(cdi && { cdiConfig: cdi }),
-      ...(kubevirt && { kubevirt }),
+      ...(kubevirt?.spec?.configuration && {
+        kubevirt: kubevirt.spec.configuration,
+      }),
+      // KubeVirt reads some settings from its CR's annotations (e.g. CPU alignment).
+      ...(kubevirt?.metadata.annotations && {
+        kubevirtAnnotations: kubevirt.metadata.annotations,
+      }),
       // In a fixed order, whichever read was refused first.
       unreadable: OPTIONAL_READS.filter(what => unreadable.includes(what)),
     };
@@ -190,20 +191,15 @@ export class RequestPlanningReader {
     );
   }
 
-  /**
-   * `spec.configuration` of the cluster's KubeVirt custom resource, or undefined when
-   * there is none (or KubeVirt is not installed).
-   */
-  async getKubevirtConfiguration(): Promise<
-    KubeVirtConfigurationLike | undefined
-  > {
+  /** The cluster's KubeVirt custom resource, or undefined when there is none. */
+  async getKubevirt(): Promise<KubevirtObject | undefined> {
     const items = await this.orEmpty(
       this.transport.listAll<KubevirtObject>(
         'list kubevirts',
         collectionPath('kubevirt.io/v1', 'kubevirts'),
       ),
     );
-    return items[0]?.spec?.configuration;
+    return items[0];
   }
 
   /**

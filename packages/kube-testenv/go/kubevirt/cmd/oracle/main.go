@@ -15,7 +15,8 @@
 //
 // Request:  {"id", "vmi", "kubevirt" (KubeVirt spec.configuration), "kubevirtAnnotations" (the
 //
-//	KubeVirt CR's), "architecture" (default amd64), "namespaceQuotas" ([]ResourceQuota),
+//	KubeVirt CR's), "architecture" (default amd64), "nads" ([]NetworkAttachmentDefinition),
+//	"namespaceQuotas" ([]ResourceQuota),
 //	"namespaceLabels", "pvcs" ([]PersistentVolumeClaim), "instancetype", "preference"
 //	(a VirtualMachine(Cluster)Instancetype/Preference object or just its spec)}
 //
@@ -39,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 
+	netv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	admissionv1 "k8s.io/api/admission/v1"
 	authv1 "k8s.io/api/authentication/v1"
 	k8sv1 "k8s.io/api/core/v1"
@@ -51,7 +53,10 @@ import (
 
 	v1 "kubevirt.io/api/core/v1"
 	instancetypev1beta1 "kubevirt.io/api/instancetype/v1beta1"
+	"kubevirt.io/client-go/kubecli"
 	"kubevirt.io/client-go/log"
+	networkattachmentdefinitionclient "kubevirt.io/client-go/networkattachmentdefinitionclient"
+	fakenetclient "kubevirt.io/client-go/networkattachmentdefinitionclient/fake"
 
 	containerdisk "kubevirt.io/kubevirt/pkg/container-disk"
 	"kubevirt.io/kubevirt/pkg/hooks"
@@ -102,7 +107,19 @@ type request struct {
 	// Architecture is the cluster's (the KubeVirt CR's status.defaultArchitecture and
 	// virt-controller's host architecture); amd64 when empty, whatever the oracle runs on.
 	Architecture string `json:"architecture,omitempty"`
+	// NADs are the NetworkAttachmentDefinitions virt-controller may look up (for the
+	// SR-IOV resource name when ExternalNetResourceInjection is off).
+	NADs []netv1.NetworkAttachmentDefinition `json:"nads,omitempty"`
 }
+
+// oracleClient answers the lookups RenderLaunchManifest makes from the request
+// (NetworkAttachmentDefinitions); any other call panics, which handle reports.
+type oracleClient struct {
+	kubecli.KubevirtClient
+	nets networkattachmentdefinitionclient.Interface
+}
+
+func (c oracleClient) NetworkClient() networkattachmentdefinitionclient.Interface { return c.nets }
 
 // refusal is one reason virt-api (or the VM controller, for the default interface) gives for
 // refusing a VMI.
@@ -396,6 +413,20 @@ func render(req *request) (response, error) {
 		}
 	}
 
+	nets := fakenetclient.NewSimpleClientset()
+	// The plural is network-attachment-definitions, which the tracker cannot guess from the kind.
+	nadResource := netv1.SchemeGroupVersion.WithResource("network-attachment-definitions")
+	for i := range req.NADs {
+		n := req.NADs[i].DeepCopy()
+		if n.Namespace == "" {
+			n.Namespace = vmi.Namespace
+		}
+		if err := nets.Tracker().Create(nadResource, n, n.Namespace); err != nil {
+			return resp, err
+		}
+	}
+	client := oracleClient{nets: nets}
+
 	netAnnotationsGenerator := netannotations.NewGenerator(clusterConfig)
 	svc := services.NewTemplateService(launcherImage,
 		launcherQemuTimeout,
@@ -405,7 +436,7 @@ func render(req *request) (response, error) {
 		hotplugDiskDir,
 		imagePullSecret,
 		pvcStore,
-		nil, // no API client: multus networks and hook-sidecar ConfigMaps are not supported
+		client, // answers NetworkAttachmentDefinitions; hook-sidecar ConfigMaps are not supported
 		clusterConfig,
 		launcherSubGid,
 		exporterImage,
