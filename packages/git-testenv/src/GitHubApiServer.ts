@@ -20,6 +20,7 @@ import { ApiUser, HostedRepository } from './github/HostedRepository';
 import { pullRequestRoutes } from './github/pullRequestRoutes';
 import { repositoryRoutes } from './github/repositoryRoutes';
 import { ApiResponse, Router } from './github/Router';
+import { PAGE_HEADERS, ReviewSite, WebResponse } from './web/ReviewSite';
 
 const REST_PREFIX = '/api/v3';
 const GRAPHQL_PATH = '/api/graphql';
@@ -56,6 +57,11 @@ export interface GitHubApiServerOptions {
   repos: GitHubApiServerRepository[];
   /** The account the token belongs to; commits without an author are attributed to it. */
   user?: { login: string; name?: string; email?: string };
+  /**
+   * Who the review pages act as: they merge and close pull requests as this account,
+   * with no token in the browser. Defaults to `demo-approver`.
+   */
+  approver?: { login: string; name?: string; email?: string };
   /** Called after each merge, before the merge request is answered. */
   onMerge?: (event: MergeEvent) => Promise<void>;
   /** Defaults to errors on standard error and nothing else. */
@@ -193,6 +199,18 @@ export class GitHubApiServer {
       repositories,
       onMerge: options.onMerge,
     });
+    const approverLogin = options.approver?.login ?? 'demo-approver';
+    const site = new ReviewSite({
+      context,
+      url,
+      approver: {
+        login: approverLogin,
+        name: options.approver?.name ?? 'Demo approver',
+        email:
+          options.approver?.email ??
+          `${approverLogin}@users.noreply.localhost`,
+      },
+    });
     const router = new Router([
       ...repositoryRoutes(context),
       ...gitDatabaseRoutes(context),
@@ -201,6 +219,25 @@ export class GitHubApiServer {
     server.on(
       'request',
       (request: IncomingMessage, response: ServerResponse) => {
+        const pathname = new URL(request.url ?? '/', 'http://localhost')
+          .pathname;
+        if (!isApiPath(pathname)) {
+          site.handle(request, pathname).then(
+            reply => sendPage(request, response, reply),
+            error => {
+              logger.error('Page failed', {
+                method: request.method,
+                path: pathname,
+                error: String(error),
+              });
+              sendPage(request, response, {
+                status: 500,
+                html: 'Server error; see the server log.',
+              });
+            },
+          );
+          return;
+        }
         handle(context, router, expectedToken, request).then(
           reply => send(request, response, reply),
           error => {
@@ -237,6 +274,31 @@ export class GitHubApiServer {
       this.server.closeAllConnections();
     });
   }
+}
+
+/** The API lives under /api; everything else is the review pages. */
+function isApiPath(pathname: string) {
+  return pathname === '/api' || pathname.startsWith('/api/');
+}
+
+function sendPage(
+  request: IncomingMessage,
+  response: ServerResponse,
+  reply: WebResponse,
+) {
+  const headers = { ...PAGE_HEADERS, ...reply.headers };
+  if (reply.html === undefined) {
+    response.writeHead(reply.status, headers).end();
+    return;
+  }
+  const payload = Buffer.from(reply.html);
+  response
+    .writeHead(reply.status, {
+      ...headers,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': String(payload.length),
+    })
+    .end(request.method === 'HEAD' ? undefined : payload);
 }
 
 async function handle(

@@ -457,6 +457,23 @@ export class GitRepository {
       : { clean: false, conflicts: conflicts.filter(Boolean) };
   }
 
+  /** The unified diff of one file between two commits, as `git diff` prints it. */
+  async fileDiff(from: string, to: string, path: string): Promise<string> {
+    const { stdout } = await this.run([
+      '--literal-pathspecs',
+      'diff-tree',
+      '-p',
+      '-r',
+      '--no-renames',
+      '--no-color',
+      from,
+      to,
+      '--',
+      path,
+    ]);
+    return stdout.toString('utf8');
+  }
+
   /** Files that differ between two commits, without rename detection. */
   async diff(from: string, to: string): Promise<GitFileChange[]> {
     const raw = splitNul(

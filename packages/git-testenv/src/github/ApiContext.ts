@@ -67,6 +67,11 @@ export class ApiContext {
     );
   }
 
+  /** Every hosted repository, in the order they were configured. */
+  listRepositories(): HostedRepository[] {
+    return [...this.repositories.values()];
+  }
+
   /** The hosted repository, or undefined; owner and name match case-insensitively. */
   findRepository(owner: string, repo: string): HostedRepository | undefined {
     return this.repositories.get(`${owner}/${repo}`.toLowerCase());

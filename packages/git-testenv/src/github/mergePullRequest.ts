@@ -5,7 +5,7 @@
  */
 import { ApiContext, MergeEvent } from './ApiContext';
 import { GitHubHttpError } from './GitHubHttpError';
-import { HostedRepository } from './HostedRepository';
+import { ApiUser, HostedRepository } from './HostedRepository';
 import { JsonBody, optionalString } from './requestBody';
 import { ApiResponse } from './Router';
 
@@ -28,7 +28,8 @@ async function squashMessage(
 
 /**
  * Merges a pull request. Returns the API response and, on success, the event for the
- * merge hook, which the caller runs after the repository lock is released.
+ * merge hook, which the caller runs after the repository lock is released (see
+ * {@link runMergeHook}). `actor` merges: the API's user, or the review page's approver.
  *
  * @internal
  */
@@ -37,6 +38,7 @@ export async function mergePullRequest(
   repository: HostedRepository,
   number: number,
   input: JsonBody,
+  actor: ApiUser = context.user,
 ): Promise<{ response: ApiResponse; event?: MergeEvent }> {
   const method = optionalString(input, 'merge_method') ?? 'merge';
   if (!['merge', 'squash', 'rebase'].includes(method)) {
@@ -97,8 +99,8 @@ export async function mergePullRequest(
         : pr.title);
     const now = new Date().toISOString();
     const identity = {
-      name: context.user.name,
-      email: context.user.email,
+      name: actor.name,
+      email: actor.email,
       date: now,
     };
     const sha = await repository.git.writeCommit({
@@ -114,7 +116,7 @@ export async function mergePullRequest(
       closedAt: now,
       mergedAt: now,
       mergeCommitSha: sha,
-      mergedBy: context.user.login,
+      mergedBy: actor.login,
       headSha,
       baseSha,
     });
@@ -145,4 +147,25 @@ export async function mergePullRequest(
       },
     };
   });
+}
+
+/**
+ * Runs the merge hook for a merge that happened. The merge stands whatever the hook
+ * does, as on GitHub; a failing hook is reported, not turned into a failed merge.
+ *
+ * @internal
+ */
+export async function runMergeHook(context: ApiContext, event: MergeEvent) {
+  if (!context.onMerge) {
+    return;
+  }
+  try {
+    await context.onMerge(event);
+  } catch (error) {
+    context.logger.error('Merge hook failed', {
+      repository: `${event.owner}/${event.repo}`,
+      pullNumber: event.pullNumber,
+      error: String(error),
+    });
+  }
 }

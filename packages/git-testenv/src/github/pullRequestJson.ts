@@ -30,6 +30,25 @@ export async function pullRequestCommits(
   return { headSha: pr.headSha, baseSha: pr.baseSha ?? pr.headSha };
 }
 
+/**
+ * What closing an open pull request stores: its state, and the commits it compared,
+ * frozen so that its files and diff stay as they were.
+ *
+ * @internal
+ */
+export async function closingPatch(
+  repository: HostedRepository,
+  pr: StoredPullRequest,
+): Promise<Partial<StoredPullRequest>> {
+  const { headSha, baseSha } = await pullRequestCommits(repository, pr);
+  return {
+    state: 'closed',
+    closedAt: new Date().toISOString(),
+    headSha,
+    baseSha,
+  };
+}
+
 /** Files a pull request changes: head against its merge base with the base. @internal */
 export async function pullRequestFiles(
   repository: HostedRepository,

@@ -4,8 +4,9 @@
 import { ApiContext } from './ApiContext';
 import { GitHubHttpError } from './GitHubHttpError';
 import { HostedRepository } from './HostedRepository';
-import { mergePullRequest } from './mergePullRequest';
+import { mergePullRequest, runMergeHook } from './mergePullRequest';
 import {
+  closingPatch,
   pullRequestCommits,
   pullRequestFiles,
   pullRequestJson,
@@ -243,16 +244,7 @@ export function pullRequestRoutes(context: ApiContext): Route[] {
           }
           const state = optionalString(input, 'state');
           if (state === 'closed' && pr.state === 'open') {
-            const { headSha, baseSha } = await pullRequestCommits(
-              repository,
-              pr,
-            );
-            Object.assign(patch, {
-              state: 'closed',
-              closedAt: new Date().toISOString(),
-              headSha,
-              baseSha,
-            });
+            Object.assign(patch, await closingPatch(repository, pr));
           } else if (state === 'open' && pr.state === 'closed') {
             if (pr.mergedAt) {
               throw GitHubHttpError.unprocessable(
@@ -407,18 +399,8 @@ export function pullRequestRoutes(context: ApiContext): Route[] {
           numberParam(params.number),
           objectBody(body),
         );
-        if (event && context.onMerge) {
-          // The merge has happened whatever the hook does, as on GitHub; a failing hook
-          // is reported, not turned into a failed merge.
-          try {
-            await context.onMerge(event);
-          } catch (error) {
-            context.logger.error('Merge hook failed', {
-              repository: repository.fullName,
-              pullNumber: event.pullNumber,
-              error: String(error),
-            });
-          }
+        if (event) {
+          await runMergeHook(context, event);
         }
         return response;
       },

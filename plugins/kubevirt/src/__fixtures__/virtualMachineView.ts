@@ -92,7 +92,8 @@ export function vmView(
         bus: 'virtio',
         type: 'dataVolume',
         source: 'web-frontend-1-root',
-        size: '30Gi',
+        // As a claim reports it: bytes.
+        size: '32212254720',
         storageClass: 'standard',
         phase: 'Succeeded',
         progress: '100.0%',

@@ -97,6 +97,9 @@ describe('VirtualMachineContent', () => {
       within(fact('IP addresses')).getByText('10.244.1.17'),
     ).toBeInTheDocument();
     expect(screen.getAllByText('Ubuntu 24.04 LTS').length).toBeGreaterThan(0);
+    // A disk's size reads as people write it, not as the claim's bytes.
+    expect(screen.getByText('30 GiB')).toBeInTheDocument();
+    expect(screen.queryByText('32212254720')).not.toBeInTheDocument();
     // Disks, NICs, conditions and events are tables with their rows.
     expect(screen.getByText('web-frontend-1-root')).toBeInTheDocument();
     expect(screen.getByText('cloudInitNoCloud')).toBeInTheDocument();

@@ -54,7 +54,12 @@ const diskColumns: TableColumn<ViewDisk>[] = [
   { title: 'Name', field: 'name', highlight: true },
   { title: 'Type', field: 'type' },
   { title: 'Source', field: 'source', emptyValue: '—' },
-  { title: 'Size', field: 'size', emptyValue: '—' },
+  {
+    title: 'Size',
+    // Claims report bytes (68289980007); people read 63.6 GiB.
+    render: disk =>
+      disk.size ? formatQuantity(disk.size, 'requests.storage') : '—',
+  },
   { title: 'Storage class', field: 'storageClass', emptyValue: '—' },
   { title: 'Bus', field: 'bus', emptyValue: '—' },
   {
