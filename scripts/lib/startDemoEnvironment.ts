@@ -84,7 +84,7 @@ export async function startDemoEnvironment(options: {
   });
   group.onStop(() => git.stop());
   log(
-    `demo git server at ${git.apiBaseUrl} (repo ${DEMO_GITOPS_REPO.owner}/${DEMO_GITOPS_REPO.repo})`,
+    `demo git server at ${git.apiBaseUrl} (repo ${DEMO_GITOPS_REPO.owner}/${DEMO_GITOPS_REPO.repo}); review its pull requests at ${git.url}/${DEMO_GITOPS_REPO.owner}/${DEMO_GITOPS_REPO.repo}/pulls`,
   );
 
   // Tokens stay out of files: the config names environment variables. Each cluster

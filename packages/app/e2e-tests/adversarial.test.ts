@@ -748,6 +748,7 @@ function registerCopyAndPower(): Call {
         ...(auth && { Authorization: auth }),
         'Content-Type': 'application/json',
       };
+      const since = logSize();
       const registered = await fetch(`${c.backendUrl}/api/catalog/locations`, {
         method: 'POST',
         headers,
@@ -758,7 +759,8 @@ function registerCopyAndPower(): Call {
         location: { id: string };
       };
       try {
-        // The copy appears, or the catalog reports on the Location why it did not.
+        // The copy appears, or the catalog logs why it could not make it (a Location
+        // whose processing fails is never stitched, so only its warning tells).
         const made = await waitFor(
           `the catalog to make ${name} from the registered file, or say why not`,
           90_000,
@@ -768,25 +770,13 @@ function registerCopyAndPower(): Call {
               { headers },
             );
             if (copy.status === 200) return { copied: true as const };
-            const { items } = (await (
-              await fetch(
-                `${
-                  c.backendUrl
-                }/api/catalog/entities/by-query?filter=${encodeURIComponent(
-                  `kind=location,spec.target=${c.attackerFileUrl}`,
-                )}`,
-                { headers },
-              )
-            ).json()) as {
-              items: Array<{
-                status?: { items?: Array<{ error?: { message?: string } }> };
-              }>;
-            };
-            const errors = (items[0]?.status?.items ?? [])
-              .map(item => item.error?.message)
-              .filter(Boolean);
-            return errors.length > 0
-              ? { copied: false as const, why: errors.join('; ') }
+            const warning = logSince(since).find(
+              line =>
+                /^\S+ catalog warn /.test(line) &&
+                line.includes(`url:${c.attackerFileUrl}`),
+            );
+            return warning
+              ? { copied: false as const, why: warning.slice(0, 400) }
               : undefined;
           },
         );
@@ -1056,7 +1046,7 @@ const probes: Probe[] = [
     expect: {
       status: 403,
       message:
-        /Service principal 'external:vmportal-scripts' may not change virtual machines/,
+        /Service principal 'vmportal-scripts' may not change virtual machines; a platform admin can allow it by adding 'vmportal-scripts' to kubevirt\.permissions\.servicePrincipalsAllowedToAct/,
     },
     audit: refusedPower(SCRIPTS),
   },
@@ -1068,7 +1058,7 @@ const probes: Probe[] = [
     expect: {
       status: 403,
       message:
-        /Service principal 'external:vmportal-scripts' may not change virtual machines/,
+        /Service principal 'vmportal-scripts' may not change virtual machines; a platform admin can allow it by adding 'vmportal-scripts' to kubevirt\.permissions\.servicePrincipalsAllowedToAct/,
     },
     audit: refusedPower(SCRIPTS),
   },
@@ -1540,9 +1530,7 @@ const probes: Probe[] = [
       status: 400,
       message: /Registered locations must be of an allowed type \["url"\]/,
     },
-    audit: {
-      none: "Backstage's catalog audits dry runs at severity low, which it logs at debug; nothing was stored",
-    },
+    audit: audited('catalog', 'location-mutate', GUEST, 'failed'),
   },
   {
     area: 'catalog',
@@ -1579,7 +1567,9 @@ const probes: Probe[] = [
       message:
         /Reading from 'http:\/\/169\.254\.169\.254\/latest\/catalog-info\.yaml' is not allowed/,
     },
-    audit: audited('catalog', 'location-mutate', GUEST, 'failed'),
+    audit: {
+      none: "Backstage's catalog audits dry runs at severity low, which it logs at debug; nothing was stored",
+    },
   },
 
   // --- Positive controls last: an owner may power their own VM ---------------------

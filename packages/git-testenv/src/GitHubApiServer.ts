@@ -207,8 +207,7 @@ export class GitHubApiServer {
         login: approverLogin,
         name: options.approver?.name ?? 'Demo approver',
         email:
-          options.approver?.email ??
-          `${approverLogin}@users.noreply.localhost`,
+          options.approver?.email ?? `${approverLogin}@users.noreply.localhost`,
       },
     });
     const router = new Router([

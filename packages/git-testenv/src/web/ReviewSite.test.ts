@@ -17,9 +17,9 @@ spec:
 
 const BODY = `### Quota of team-web on demo-east
 
-| quota | resource | hard | used | this VM | after | fits |
-| --- | --- | --- | --- | --- | --- | --- |
-| compute | requests.memory | 16 GiB | 4 GiB | 2.2 GiB | 6.2 GiB | yes |
+| Quota | Resource | Hard | Used | This VM | After | Fits |
+| --- | --- | ---: | ---: | ---: | ---: | :---: |
+| compute | requests.memory | 16 GiB | 4 GiB | 2.2 GiB | 6.2 GiB | ✅ |
 
 Merging this pull request approves the request.
 `;
@@ -29,7 +29,10 @@ function page(
   server: GitHubApiServer,
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; form?: Record<string, string> } = {},
+  options: {
+    headers?: Record<string, string>;
+    form?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; headers: Record<string, any>; text: string }> {
   const body = options.form
     ? new URLSearchParams(options.form).toString()
@@ -123,9 +126,9 @@ describe('the review pages', () => {
       '<h1>Request VM web-01 in demo-east/team-web <span class="muted">#1</span></h1>',
     );
     // The quota table is a table, not Markdown source.
-    expect(view.text).toContain('<th>this VM</th>');
+    expect(view.text).toContain('<th style="text-align:right">This VM</th>');
     expect(view.text).toMatch(
-      /<td>requests\.memory<\/td>\s*<td>16 GiB<\/td>\s*<td>4 GiB<\/td>/,
+      /<td>requests\.memory<\/td>\s*<td style="text-align:right">16 GiB<\/td>\s*<td style="text-align:right">4 GiB<\/td>/,
     );
     expect(view.text).not.toContain('| --- |');
     expect(view.text).toContain(
@@ -134,7 +137,9 @@ describe('the review pages', () => {
     expect(view.text).toContain(
       '<h3>clusters/demo-east/team-web/web-01.yaml <span class="muted">added +7 −0</span></h3>',
     );
-    expect(view.text).toContain('<span class="add">+kind: VirtualMachine</span>');
+    expect(view.text).toContain(
+      '<span class="add">+kind: VirtualMachine</span>',
+    );
     expect(view.text).toContain('>Merge pull request</button>');
     expect(view.text).toContain('>Close pull request</button>');
   });
@@ -174,7 +179,9 @@ describe('the review pages', () => {
     ]);
 
     const after = await page(server, 'GET', path);
-    expect(after.text).toContain('<span class="state state-merged">Merged</span>');
+    expect(after.text).toContain(
+      '<span class="state state-merged">Merged</span>',
+    );
     expect(after.text).toContain('Merged by <strong>demo-approver</strong>');
     expect(after.text).not.toContain('>Merge pull request</button>');
   });
@@ -196,10 +203,14 @@ describe('the review pages', () => {
     expect(git(repo, 'rev-parse', 'refs/heads/main')).toBe(mainBefore);
     expect(merges).toEqual([]);
     const after = await page(server, 'GET', path);
-    expect(after.text).toContain('<span class="state state-closed">Closed</span>');
+    expect(after.text).toContain(
+      '<span class="state state-closed">Closed</span>',
+    );
     expect(after.text).toContain('nothing was applied');
     // The changed files stay readable after closing.
-    expect(after.text).toContain('<span class="add">+kind: VirtualMachine</span>');
+    expect(after.text).toContain(
+      '<span class="add">+kind: VirtualMachine</span>',
+    );
   });
 
   it('refuses a form without this server’s token or from another origin, and changes nothing', async () => {
@@ -208,16 +219,25 @@ describe('the review pages', () => {
     const path = new URL(prUrl).pathname;
     const token = formToken((await page(server, 'GET', path)).text);
 
-    const attempts = [
+    const attempts: {
+      form: Record<string, string>;
+      headers?: Record<string, string>;
+    }[] = [
       { form: { token: 'guessed' } },
       { form: {} },
       { form: { token }, headers: { Origin: 'http://evil.example' } },
+      { form: { token }, headers: { Origin: 'null' } },
       { form: { token }, headers: { 'Sec-Fetch-Site': 'cross-site' } },
       { form: { token }, headers: { Host: 'evil.example' } },
     ];
     for (const attempt of attempts) {
       for (const action of ['merge', 'close']) {
-        const refused = await page(server, 'POST', `${path}/${action}`, attempt);
+        const refused = await page(
+          server,
+          'POST',
+          `${path}/${action}`,
+          attempt,
+        );
         expect(refused.status).toBe(403);
       }
     }
@@ -243,9 +263,13 @@ describe('the review pages', () => {
     const view = await page(server, 'GET', new URL(prUrl).pathname);
     expect(view.status).toBe(200);
     expect(view.text).not.toMatch(/<script|<img|<b |href="javascript:/i);
-    expect(view.text).toContain('&lt;script&gt;alert(&quot;body&quot;)&lt;/script&gt;');
+    expect(view.text).toContain(
+      '&lt;script&gt;alert(&quot;body&quot;)&lt;/script&gt;',
+    );
     expect(view.text).toContain('web-01 &lt;img src=x onerror=alert(1)&gt;');
-    expect(view.text).toContain('<td>&lt;script&gt;alert(4)&lt;/script&gt;</td>');
+    expect(view.text).toContain(
+      '<td>&lt;script&gt;alert(4)&lt;/script&gt;</td>',
+    );
     expect(view.headers['content-security-policy']).toMatch(
       /default-src 'none'.*frame-ancestors 'none'/,
     );

@@ -77,7 +77,11 @@ export class ReviewSite {
    * @param url - where the server listens, e.g. http://localhost:1234; the pages
    *   answer to its host, and to the loopback addresses when it is localhost.
    */
-  constructor(options: { context: ApiContext; approver: ApiUser; url: string }) {
+  constructor(options: {
+    context: ApiContext;
+    approver: ApiUser;
+    url: string;
+  }) {
     this.context = options.context;
     this.approver = options.approver;
     const { host, hostname, port } = new URL(options.url);
@@ -90,7 +94,10 @@ export class ReviewSite {
   }
 
   /** Answers a request for a path outside the API. */
-  async handle(request: IncomingMessage, pathname: string): Promise<WebResponse> {
+  async handle(
+    request: IncomingMessage,
+    pathname: string,
+  ): Promise<WebResponse> {
     const host = (request.headers.host ?? '').toLowerCase();
     if (!this.allowedHosts.has(host)) {
       return this.page(
@@ -113,7 +120,10 @@ export class ReviewSite {
     const read = method === 'GET' || method === 'HEAD';
     try {
       if (segments.length === 0 && read) {
-        return this.page(200, repositoriesPage(this.context.listRepositories()));
+        return this.page(
+          200,
+          repositoriesPage(this.context.listRepositories()),
+        );
       }
       const [owner, repo, kind, number, action, ...rest] = segments;
       const repository =
@@ -163,7 +173,10 @@ export class ReviewSite {
   private notFound() {
     return this.page(
       404,
-      messagePage('Not found', 'There is no such repository or pull request here.'),
+      messagePage(
+        'Not found',
+        'There is no such repository or pull request here.',
+      ),
     );
   }
 
@@ -187,7 +200,7 @@ export class ReviewSite {
     }
     const sent = Buffer.from((await readForm(request)).get('token') ?? '');
     const expected = Buffer.from(this.formToken);
-    if (sent.length < 0 && !timingSafeEqual(sent, expected)) {
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
       return refused();
     }
     return undefined;
@@ -310,6 +323,8 @@ export const PAGE_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: with it, browsers send `Origin: null` on the page's own forms,
+  // which the origin check refuses.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };

@@ -7,7 +7,7 @@ import MarkdownIt from 'markdown-it';
 
 const markdown = new MarkdownIt('default', {
   // Raw HTML in the source is escaped, not rendered: this is what keeps script out.
-  html: true,
+  html: false,
   linkify: false,
   typographer: false,
 });
@@ -16,7 +16,9 @@ const markdown = new MarkdownIt('default', {
 // a review page needs fewer: only web and mail links, and relative ones.
 markdown.validateLink = url => {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim());
-  return !scheme || ['http', 'https', 'mailto'].includes(scheme[1].toLowerCase());
+  return (
+    !scheme || ['http', 'https', 'mailto'].includes(scheme[1].toLowerCase())
+  );
 };
 
 /** Renders GitHub-flavoured Markdown (tables included) to HTML that carries no markup from the source. @internal */

@@ -88,9 +88,9 @@ export function pullRequestListPage(repository: HostedRepository): string {
     .map(
       pr => `<tr>
 <td>#${pr.number}</td>
-<td><a href="${escapeHtml(pullRequestPath(repository, pr.number))}">${escapeHtml(
-        pr.title,
-      )}</a></td>
+<td><a href="${escapeHtml(
+        pullRequestPath(repository, pr.number),
+      )}">${escapeHtml(pr.title)}</a></td>
 <td>${stateBadge(pr)}</td>
 <td>${escapeHtml(pr.headRef)} → ${escapeHtml(pr.baseRef)}</td>
 <td>${escapeHtml(pr.user)}</td>
@@ -125,7 +125,9 @@ function diffHtml(file: ReviewFile) {
       if (line.startsWith('@@')) kind = 'hunk';
       else if (line.startsWith('+')) kind = 'add';
       else if (line.startsWith('-')) kind = 'del';
-      return `<span${kind ? ` class="${kind}"` : ''}>${escapeHtml(line)}</span>`;
+      return `<span${kind ? ` class="${kind}"` : ''}>${escapeHtml(
+        line,
+      )}</span>`;
     })
     .join('');
   const note = file.truncated
@@ -154,9 +156,9 @@ function actionsHtml(data: PullRequestPageData) {
   if (state === 'merged') {
     return `<p>Merged by <strong>${escapeHtml(
       pr.mergedBy ?? '',
-    )}</strong> at ${escapeHtml(pr.mergedAt ?? '')} as commit <code>${escapeHtml(
-      pr.mergeCommitSha ?? '',
-    )}</code>.</p>`;
+    )}</strong> at ${escapeHtml(
+      pr.mergedAt ?? '',
+    )} as commit <code>${escapeHtml(pr.mergeCommitSha ?? '')}</code>.</p>`;
   }
   if (state === 'closed') {
     return `<p>Closed without merging at ${escapeHtml(
@@ -170,18 +172,24 @@ function actionsHtml(data: PullRequestPageData) {
   )}">`;
   let merge: string;
   if (pr.draft) {
-    merge = '<p class="notice">This pull request is a draft and cannot be merged.</p>';
+    merge =
+      '<p class="notice">This pull request is a draft and cannot be merged.</p>';
   } else if (mergeable === false) {
-    merge = '<p class="notice">This branch conflicts with the base branch and cannot be merged.</p>';
+    merge =
+      '<p class="notice">This branch conflicts with the base branch and cannot be merged.</p>';
   } else {
-    merge = `<form method="post" action="${action('merge')}">${token}<button class="merge" type="submit">Merge pull request</button></form>`;
+    merge = `<form method="post" action="${action(
+      'merge',
+    )}">${token}<button class="merge" type="submit">Merge pull request</button></form>`;
   }
   return `<p class="muted">You act as <strong>${escapeHtml(
     approver,
   )}</strong>. Merging approves the request: the merge applies the manifests to the cluster.</p>
 <div class="actions">
 ${merge}
-<form method="post" action="${action('close')}">${token}<button type="submit">Close pull request</button></form>
+<form method="post" action="${action(
+    'close',
+  )}">${token}<button type="submit">Close pull request</button></form>
 </div>`;
 }
 
@@ -196,9 +204,9 @@ export function pullRequestPage(data: PullRequestPageData): string {
   const fileSections = files
     .map(
       file => `<section class="file">
-<h3>${escapeHtml(file.path)} <span class="muted">${escapeHtml(
-        file.status,
-      )} +${file.additions} −${file.deletions}</span></h3>
+<h3>${escapeHtml(file.path)} <span class="muted">${escapeHtml(file.status)} +${
+        file.additions
+      } −${file.deletions}</span></h3>
 ${diffHtml(file)}
 </section>`,
     )
@@ -212,13 +220,13 @@ ${diffHtml(file)}
       pullsPath(repository),
     )}">${escapeHtml(repository.fullName)}</a></p>
 <h1>${escapeHtml(pr.title)} <span class="muted">#${pr.number}</span></h1>
-<p>${stateBadge(pr)} <strong>${escapeHtml(
-      pr.user,
-    )}</strong> wants to merge <code>${escapeHtml(
-      pr.headRef,
-    )}</code> into <code>${escapeHtml(pr.baseRef)}</code>, opened ${escapeHtml(
-      pr.createdAt,
-    )}</p>
+<p>${stateBadge(pr)} <strong>${escapeHtml(pr.user)}</strong> ${
+      { open: 'wants to merge', merged: 'merged', closed: 'wanted to merge' }[
+        stateOf(pr)
+      ]
+    } <code>${escapeHtml(pr.headRef)}</code> into <code>${escapeHtml(
+      pr.baseRef,
+    )}</code>, opened ${escapeHtml(pr.createdAt)}</p>
 <div class="body">
 ${body}
 </div>
@@ -227,7 +235,9 @@ ${reviewersHtml(repository, pr)}
 <h2>Review</h2>
 ${problem}
 ${actionsHtml(data)}
-<h2>Files changed <span class="muted">(${files.length}, +${additions} −${deletions})</span></h2>
+<h2>Files changed <span class="muted">(${
+      files.length
+    }, +${additions} −${deletions})</span></h2>
 ${fileSections}`,
   );
 }
