@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
@@ -131,4 +132,40 @@ export function watchForSecrets(page: Page): { check(): Promise<number> } {
       return seen.length;
     },
   };
+}
+
+/** A variable `npm test` sets for the end-to-end tests; fails naming it when missing. */
+export function env(name: string): string {
+  const value = process.env[name];
+  assert.ok(
+    value,
+    `${name} is not set: run the end-to-end tests through npm test, which starts the demo portal and passes it`,
+  );
+  return value;
+}
+
+/** Polls `check` until it returns a value, for at most `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}${
+          last ? `: ${last instanceof Error ? last.message : String(last)}` : ''
+        }`,
+      );
+    }
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
 }

@@ -8,47 +8,13 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { guestToken } from './portal';
+import { env, guestToken, waitFor } from './portal';
 
 const TEMPLATE_REF = 'template:default/request-virtual-machine';
 const REPO = { owner: 'vmportal-demo', repo: 'vm-gitops' };
 const SSH_KEY =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEbD1Cl+FejnOfTOogjPOPrDhG4DaPCUBgJp4mKIkxDn e2e@vmportal';
 
-function env(name: string): string {
-  const value = process.env[name];
-  assert.ok(
-    value,
-    `${name} is not set: run the end-to-end tests through npm test, which starts the demo portal and passes it`,
-  );
-  return value;
-}
-
-/** Polls `check` until it returns a value, for at most `timeoutMs`. */
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs / 1000}s waiting for ${what}${
-          last ? `: ${last instanceof Error ? last.message : String(last)}` : ''
-        }`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
-}
 
 /** The guest's Backstage token, fetched once. */
 let userToken: Promise<string> | undefined;
