@@ -24,7 +24,7 @@ import {
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { guestToken, portalUrls } from './portal';
+import { env, guestToken, portalUrls, waitFor } from './portal';
 
 const ANNOTATION = {
   cluster: 'kubevirt.vmportal.io/cluster',
@@ -53,41 +53,6 @@ const VM = {
   /** The guest's team's halted VM: the positive control starts and stops it. */
   canary: 'demo-west/team-web/web-canary',
 } as const;
-
-function env(name: string): string {
-  const value = process.env[name];
-  assert.ok(
-    value,
-    `${name} is not set: run the end-to-end tests through npm test, which starts the demo portal and passes it`,
-  );
-  return value;
-}
-
-/** Polls `check` until it returns a value, for at most `timeoutMs`. */
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs / 1000}s waiting for ${what}${
-          last ? `: ${last instanceof Error ? last.message : String(last)}` : ''
-        }`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
-}
 
 // ---------------------------------------------------------------------------------
 // Identities
@@ -268,8 +233,11 @@ function entityRef(entity: CatalogEntity): string {
   }/${entity.metadata.name}`;
 }
 
+/** What a call to the backend as the guest needs. */
+type AsGuest = Pick<Ctx, 'backendUrl' | 'guestToken'>;
+
 async function backendJson<T>(
-  c: Ctx,
+  c: AsGuest,
   path: string,
   init: RequestInit = {},
 ): Promise<T> {
@@ -290,7 +258,7 @@ async function backendJson<T>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-async function virtualMachineEntities(c: Ctx): Promise<CatalogEntity[]> {
+async function virtualMachineEntities(c: AsGuest): Promise<CatalogEntity[]> {
   const { items } = await backendJson<{ items: CatalogEntity[] }>(
     c,
     `/api/catalog/entities/by-query?filter=${encodeURIComponent(
@@ -909,6 +877,16 @@ const request = (
 
 const taskRefused = (actor: string) => audited('scaffolder', 'task', actor);
 
+/** The request actions' own audit of a refused request (dry runs included). */
+const requestRefused = (actor: string): Audit => ({
+  plugin: 'scaffolder',
+  eventId: 'vm-request',
+  actor,
+  status: 'failed',
+  severity: 'high',
+  level: 'warn',
+});
+
 const NEW_VM = {
   apiVersion: 'kubevirt.io/v1',
   kind: 'VirtualMachine',
@@ -1350,7 +1328,7 @@ const probes: Probe[] = [
       message:
         /namespace: 'team-payments' on cluster demo-east belongs to group:default\/team-payments, not to the owner group:default\/team-web/,
     },
-    audit: taskRefused(GUEST),
+    audit: requestRefused(GUEST),
   },
   {
     area: 'scaffolder dry-run',
@@ -1361,7 +1339,7 @@ const probes: Probe[] = [
       status: 400,
       message: /namespace: 'vmportal-system' is a protected namespace/,
     },
-    audit: taskRefused(GUEST),
+    audit: requestRefused(GUEST),
   },
   {
     area: 'scaffolder dry-run',
@@ -1372,7 +1350,7 @@ const probes: Probe[] = [
       status: 400,
       message: /namespace: is a system namespace; choose your team's namespace/,
     },
-    audit: taskRefused(GUEST),
+    audit: requestRefused(GUEST),
   },
   {
     area: 'scaffolder dry-run',
@@ -1384,7 +1362,7 @@ const probes: Probe[] = [
       message:
         /owner: 'group:default\/no-such-team' is not a Group in the catalog/,
     },
-    audit: taskRefused(GUEST),
+    audit: requestRefused(GUEST),
   },
   {
     area: 'scaffolder dry-run',
@@ -1399,7 +1377,7 @@ const probes: Probe[] = [
       message:
         /image\.http\.url: points at 169\.254\.169\.254, a link-local address/,
     },
-    audit: taskRefused(GUEST),
+    audit: requestRefused(GUEST),
   },
   {
     area: 'scaffolder dry-run',
@@ -1413,7 +1391,7 @@ const probes: Probe[] = [
       status: 400,
       message: /image\.http\.url: points at 127\.0\.0\.1, a loopback address/,
     },
-    audit: taskRefused(GUEST),
+    audit: requestRefused(GUEST),
   },
   {
     area: 'scaffolder dry-run',
@@ -1784,14 +1762,7 @@ before(async () => {
   const token = await waitFor('the guest sign-in', 120_000, () =>
     guestToken(backendUrl),
   );
-  const base: Ctx = {
-    backendUrl,
-    guestToken: token,
-    entityPath: () => '',
-    userData: () => '',
-    template: undefined as unknown as TemplateEntity,
-    attackerFileUrl: '',
-  };
+  const base: AsGuest = { backendUrl, guestToken: token };
 
   // The provider's entities for the VMs aimed at (the catalog may still be filling).
   const keys = Object.values(VM);
@@ -1853,7 +1824,8 @@ before(async () => {
   }
 
   // The attacker's Component file, on a branch of the one repository the portal reads.
-  const payments = entities.get(VM.payments)!;
+  const payments = entities.get(VM.payments);
+  assert.ok(payments, `no entity for ${VM.payments}`);
   const a = payments.metadata.annotations ?? {};
   attackerBranch = `e2e-attacker-${suffix}`;
   const copy = [

@@ -341,6 +341,7 @@ async function handle(
       params: route.params,
       query: url.searchParams,
       body,
+      accept: request.headers.accept,
     });
   } catch (error) {
     if (error instanceof GitHubHttpError) {
@@ -366,11 +367,14 @@ function send(
     response.writeHead(reply.status, headers).end();
     return;
   }
-  const payload = Buffer.from(JSON.stringify(reply.body));
+  const raw = Buffer.isBuffer(reply.body);
+  const payload = raw
+    ? (reply.body as Buffer)
+    : Buffer.from(JSON.stringify(reply.body));
   response
     .writeHead(reply.status, {
-      ...headers,
       'Content-Type': 'application/json; charset=utf-8',
+      ...headers,
       'Content-Length': String(payload.length),
     })
     .end(request.method === 'HEAD' ? undefined : payload);

@@ -28,6 +28,7 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
         catalog: catalogServiceRef,
         userInfo: coreServices.userInfo,
         permissions: coreServices.permissions,
+        auditor: coreServices.auditor,
       },
       async init({
         scaffolder,
@@ -37,6 +38,7 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
         catalog,
         userInfo,
         permissions,
+        auditor,
       }) {
         const gitops = readKubevirtGitopsConfig(config);
         const admission = VirtualMachineRequestAdmission.fromConfig(config, {
@@ -45,8 +47,13 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
           permissions,
         });
         scaffolder.addActions(
-          createPlanVirtualMachineAction({ clusters, admission }),
-          createRenderVirtualMachineAction({ clusters, admission, gitops }),
+          createPlanVirtualMachineAction({ clusters, admission, auditor }),
+          createRenderVirtualMachineAction({
+            clusters,
+            admission,
+            gitops,
+            auditor,
+          }),
         );
         logger.info(
           `kubevirt:vm:plan and kubevirt:vm:render for clusters: ${

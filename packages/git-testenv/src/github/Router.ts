@@ -9,9 +9,14 @@ export interface ApiRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** The Accept header: `application/vnd.github.raw` asks for a file's bytes. */
+  accept?: string;
 }
 
-/** What a route handler answers; `body` undefined means no body. @internal */
+/**
+ * What a route handler answers; `body` undefined means no body, a Buffer is sent as
+ * it is (a raw file), anything else as JSON. @internal
+ */
 export interface ApiResponse {
   status: number;
   body?: unknown;

@@ -1,4 +1,4 @@
-import { api, git, useTestEnv } from '../__testUtils__/testEnv';
+import { api, git, TOKEN, useTestEnv } from '../__testUtils__/testEnv';
 
 describe('git database routes', () => {
   const env = useTestEnv();
@@ -154,6 +154,19 @@ describe('git database routes', () => {
       encoding: 'base64',
     });
     expect(Buffer.from(file.body.content, 'base64').toString()).toBe('a: 1\n');
+    // Backstage's GitHub URL reader (catalog locations) asks for the bytes.
+    const raw = await fetch(
+      `${server.apiBaseUrl}/repos/acme/gitops/contents/clusters%2Fdev%2Fa.yaml?ref=${main}`,
+      {
+        headers: {
+          Authorization: `token ${TOKEN}`,
+          Accept: 'application/vnd.github.v3.raw',
+        },
+      },
+    );
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get('content-type')).toBe('application/vnd.github.raw');
+    expect(await raw.text()).toBe('a: 1\n');
     const dir = await api(
       server,
       'GET',

@@ -118,7 +118,7 @@ export function repositoryRoutes(context: ApiContext): Route[] {
       (path): Route => ({
         method: 'GET',
         path,
-        handler: async ({ params, query }) => {
+        handler: async ({ params, query, accept }) => {
           const repository = context.repository(params);
           const ref = query.get('ref') ?? repository.defaultBranch;
           const commit = await repository.git.resolveCommit(ref);
@@ -161,6 +161,17 @@ export function repositoryRoutes(context: ApiContext): Route[] {
             return { status: 200, body: json };
           }
           const content = await repository.git.readBlob(entry.sha);
+          // Backstage's GitHub URL reader asks for the file itself.
+          if (
+            entry.mode !== '120000' &&
+            /application\/vnd\.github(\.v3)?\.raw/.test(accept ?? '')
+          ) {
+            return {
+              status: 200,
+              body: content,
+              headers: { 'Content-Type': 'application/vnd.github.raw' },
+            };
+          }
           if (entry.mode === '120000') {
             return {
               status: 200,

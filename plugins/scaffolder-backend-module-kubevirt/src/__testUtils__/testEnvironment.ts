@@ -1,3 +1,4 @@
+import type { AuditorService } from '@backstage/backend-plugin-api';
 import type { JsonObject } from '@backstage/types';
 import type { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
@@ -332,4 +333,36 @@ export async function runAction(
     }
   }
   return run;
+}
+
+/** An audited event, as {@link testAuditor} keeps it. */
+export interface TestAuditEvent {
+  eventId: string;
+  severityLevel?: string;
+  meta?: JsonObject;
+  status: 'succeeded' | 'failed';
+  error?: Error;
+}
+
+/** An auditor that keeps what it is told, for tests to read. */
+export function testAuditor(): AuditorService & { events: TestAuditEvent[] } {
+  const events: TestAuditEvent[] = [];
+  return {
+    events,
+    async createEvent(options) {
+      const base = {
+        eventId: options.eventId,
+        severityLevel: options.severityLevel,
+        meta: options.meta,
+      };
+      return {
+        async success() {
+          events.push({ ...base, status: 'succeeded' });
+        },
+        async fail({ error }) {
+          events.push({ ...base, status: 'failed', error });
+        },
+      };
+    },
+  };
 }

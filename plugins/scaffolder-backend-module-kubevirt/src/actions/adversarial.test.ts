@@ -13,6 +13,7 @@ import {
   createQuotaNamespace,
   runAction,
   testAdmission,
+  testAuditor,
   testClustersService,
   testConfig,
 } from '../__testUtils__/testEnvironment';
@@ -296,6 +297,7 @@ const planAction = () =>
   createPlanVirtualMachineAction({
     clusters: testClustersService(),
     admission: testAdmission(),
+    auditor: testAuditor(),
   });
 const renderAction = () => {
   const config = testConfig();
@@ -303,6 +305,7 @@ const renderAction = () => {
     clusters: testClustersService(config),
     admission: testAdmission({ config }),
     gitops: readKubevirtGitopsConfig(config),
+    auditor: testAuditor(),
   });
 };
 

@@ -12,6 +12,7 @@ import {
   limitedReaderToken,
   runAction,
   testAdmission,
+  testAuditor,
   testClustersService,
   testConfig,
   waitForQuotaStatus,
@@ -42,6 +43,7 @@ function planAction(
   return createPlanVirtualMachineAction({
     clusters: testClustersService(config),
     admission,
+    auditor: testAuditor(),
   });
 }
 

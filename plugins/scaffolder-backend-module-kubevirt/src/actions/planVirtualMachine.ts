@@ -1,3 +1,4 @@
+import type { AuditorService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -13,6 +14,7 @@ import {
   quotaPlanRows,
   quotaPlanTable,
 } from '../lib/quotaPlanReport';
+import { auditRequestRefusals } from '../lib/auditRequestRefusals';
 import { examples } from './planVirtualMachine.examples';
 import {
   checkRequest,
@@ -31,6 +33,8 @@ export interface PlanVirtualMachineActionOptions {
   clusters: KubevirtClustersService;
   /** Who may request a VM where (`kubevirt.requests`). */
   admission: VirtualMachineRequestAdmission;
+  /** Where refused requests are audited (the scaffolder's auditor). */
+  auditor: AuditorService;
 }
 
 /**
@@ -45,7 +49,7 @@ export interface PlanVirtualMachineActionOptions {
 export function createPlanVirtualMachineAction(
   options: PlanVirtualMachineActionOptions,
 ) {
-  const { clusters, admission } = options;
+  const { clusters, admission, auditor } = options;
   return createTemplateAction({
     id: 'kubevirt:vm:plan',
     description:
@@ -100,77 +104,81 @@ export function createPlanVirtualMachineAction(
       },
     },
     async handler(ctx) {
-      const problems: VirtualMachineRequestProblem[] = [];
-      if (
-        ctx.input.allowOverQuota !== undefined &&
-        typeof ctx.input.allowOverQuota !== 'boolean'
-      ) {
-        problems.push({
-          field: 'allowOverQuota',
-          message: 'must be true or false',
-        });
-      }
-      const checked = checkRequest(ctx.input, ACTION_FIELDS);
-      problems.unshift(...checked.problems);
-      if (checked.request) {
-        problems.push(...admission.requestProblems(checked.request));
-      }
-      if (!checked.request || problems.length > 0) {
-        throw new VirtualMachineRequestError(problems);
-      }
-      const request = checked.request;
-      const cluster = requestCluster(clusters, request.cluster);
-      const started = Date.now();
-      const state = await cluster.planning.readPlanningState(request.namespace);
-      await admission.admit({
-        request,
-        namespaceLabels: state.namespaceLabels,
-        credentials: await ctx.getInitiatorCredentials(),
-        logger: ctx.logger,
-      });
-      const plan = planQuota({ request, ...state });
-      const where = `namespace ${request.namespace} on cluster ${request.cluster}`;
-
-      ctx.logger.info(
-        plan.rows.length > 0
-          ? `Quota plan for VM ${request.name} in ${where}:\n${quotaPlanTable(
-              plan,
-            )}`
-          : `No ResourceQuota in ${where} counts anything VM ${request.name} uses`,
-      );
-      if (state.unreadable.length > 0) {
-        ctx.logger.info(
-          `Planned without ${state.unreadable.join(
-            ' and ',
-          )}: the portal's service account may not read it (defaults assumed; see the module README)`,
+      return auditRequestRefusals(auditor, ctx, async () => {
+        const problems: VirtualMachineRequestProblem[] = [];
+        if (
+          ctx.input.allowOverQuota !== undefined &&
+          typeof ctx.input.allowOverQuota !== 'boolean'
+        ) {
+          problems.push({
+            field: 'allowOverQuota',
+            message: 'must be true or false',
+          });
+        }
+        const checked = checkRequest(ctx.input, ACTION_FIELDS);
+        problems.unshift(...checked.problems);
+        if (checked.request) {
+          problems.push(...admission.requestProblems(checked.request));
+        }
+        if (!checked.request || problems.length > 0) {
+          throw new VirtualMachineRequestError(problems);
+        }
+        const request = checked.request;
+        const cluster = requestCluster(clusters, request.cluster);
+        const started = Date.now();
+        const state = await cluster.planning.readPlanningState(
+          request.namespace,
         );
-      }
-      ctx.logger.debug('Quota plan read the cluster', {
-        durationMs: Date.now() - started,
-        quotas: state.quotas.length,
-        limitRanges: state.limitRanges?.length ?? 0,
-        sizes: state.sizes.source,
+        await admission.admit({
+          request,
+          namespaceLabels: state.namespaceLabels,
+          credentials: await ctx.getInitiatorCredentials(),
+          logger: ctx.logger,
+        });
+        const plan = planQuota({ request, ...state });
+        const where = `namespace ${request.namespace} on cluster ${request.cluster}`;
+
+        ctx.logger.info(
+          plan.rows.length > 0
+            ? `Quota plan for VM ${request.name} in ${where}:\n${quotaPlanTable(
+                plan,
+              )}`
+            : `No ResourceQuota in ${where} counts anything VM ${request.name} uses`,
+        );
+        if (state.unreadable.length > 0) {
+          ctx.logger.info(
+            `Planned without ${state.unreadable.join(
+              ' and ',
+            )}: the portal's service account may not read it (defaults assumed; see the module README)`,
+          );
+        }
+        ctx.logger.debug('Quota plan read the cluster', {
+          durationMs: Date.now() - started,
+          quotas: state.quotas.length,
+          limitRanges: state.limitRanges?.length ?? 0,
+          sizes: state.sizes.source,
+        });
+
+        ctx.output('fits', plan.fits);
+        ctx.output('rows', quotaPlanRows(plan));
+        ctx.output('shortfalls', plan.shortfalls);
+        ctx.output('problems', plan.problems);
+        ctx.output('summaryMarkdown', quotaPlanMarkdown(request, plan));
+
+        if (plan.fits) {
+          ctx.logger.info(`VM ${request.name} fits every quota of ${where}`);
+          return;
+        }
+        const reasons = [...plan.shortfalls, ...plan.problems];
+        const message = `VM ${request.name} does not fit ${where}:\n${reasons
+          .map(r => `- ${r}`)
+          .join('\n')}`;
+        if (ctx.input.allowOverQuota === true) {
+          ctx.logger.warn(`${message}\n(allowOverQuota is set: continuing)`);
+          return;
+        }
+        throw new InputError(message);
       });
-
-      ctx.output('fits', plan.fits);
-      ctx.output('rows', quotaPlanRows(plan));
-      ctx.output('shortfalls', plan.shortfalls);
-      ctx.output('problems', plan.problems);
-      ctx.output('summaryMarkdown', quotaPlanMarkdown(request, plan));
-
-      if (plan.fits) {
-        ctx.logger.info(`VM ${request.name} fits every quota of ${where}`);
-        return;
-      }
-      const reasons = [...plan.shortfalls, ...plan.problems];
-      const message = `VM ${request.name} does not fit ${where}:\n${reasons
-        .map(r => `- ${r}`)
-        .join('\n')}`;
-      if (ctx.input.allowOverQuota === true) {
-        ctx.logger.warn(`${message}\n(allowOverQuota is set: continuing)`);
-        return;
-      }
-      throw new InputError(message);
     },
   });
 }

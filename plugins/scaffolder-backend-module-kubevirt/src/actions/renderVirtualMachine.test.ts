@@ -13,10 +13,11 @@ import yaml from 'yaml';
 import {
   createQuotaNamespace,
   runAction,
+  TEST_REPO_URL,
   testAdmission,
+  testAuditor,
   testClustersService,
   testConfig,
-  TEST_REPO_URL,
 } from '../__testUtils__/testEnvironment';
 import { readKubevirtGitopsConfig } from '../lib/KubevirtGitopsConfig';
 import { createRenderVirtualMachineAction } from './renderVirtualMachine';
@@ -38,6 +39,7 @@ function renderAction(
     clusters: testClustersService(config),
     admission,
     gitops: readKubevirtGitopsConfig(config),
+    auditor: testAuditor(),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { AuditorService } from '@backstage/backend-plugin-api';
 import {
   InputError,
   NotAllowedError,
@@ -30,6 +31,7 @@ import {
   relativeFolderProblem,
   writeWorkspaceFiles,
 } from '../lib/writeWorkspaceFiles';
+import { auditRequestRefusals } from '../lib/auditRequestRefusals';
 import { examples } from './renderVirtualMachine.examples';
 import {
   checkRequest,
@@ -54,6 +56,8 @@ export interface RenderVirtualMachineActionOptions {
   clusters: KubevirtClustersService;
   /** Who may request a VM where, and who reviews it (`kubevirt.requests`). */
   admission: VirtualMachineRequestAdmission;
+  /** Where refused requests are audited (the scaffolder's auditor). */
+  auditor: AuditorService;
   /** The GitOps repository and its layout (`kubevirt.gitops`). */
   gitops: KubevirtGitopsConfig;
 }
@@ -209,7 +213,7 @@ function renderOptionsOf(
 export function createRenderVirtualMachineAction(
   options: RenderVirtualMachineActionOptions,
 ) {
-  const { clusters, admission, gitops } = options;
+  const { clusters, admission, gitops, auditor } = options;
   return createTemplateAction({
     id: 'kubevirt:vm:render',
     description:
@@ -298,103 +302,109 @@ export function createRenderVirtualMachineAction(
       },
     },
     async handler(ctx) {
-      const input = ctx.input;
-      const { options: render, problems } = renderOptionsOf(input, gitops);
-      const checked = checkRequest(input, ACTION_FIELDS);
-      problems.unshift(...checked.problems);
-      if (checked.request) {
-        problems.push(...admission.requestProblems(checked.request));
-      }
-      if (!checked.request || !render || problems.length > 0) {
-        throw new VirtualMachineRequestError(problems);
-      }
-      const request = checked.request;
-      const { pathTemplate, targetPath, repoUrl } = render;
-      const cluster = requestCluster(clusters, request.cluster);
-
-      const rendered = renderVirtualMachine(request, {
-        pathTemplate,
-        dataVolumes: render.dataVolumes,
-        ...(ctx.user?.ref && { requestedBy: ctx.user.ref }),
-      });
-      const manifests = rendered.objects;
-
-      // Who owns the namespace (its labels). A missing namespace is said as the dry run
-      // would say it, an unreachable cluster as the dry run below says it.
-      let unreachable: ServiceUnavailableError | undefined;
-      let namespaceLabels: Record<string, string> | undefined;
-      try {
-        const namespace = await cluster.planning.getNamespace(
-          request.namespace,
-        );
-        namespaceLabels = namespace.metadata.labels ?? {};
-      } catch (error) {
-        if (error instanceof NotFoundError) {
-          throw dryRunError(error, manifests[0], request);
+      return auditRequestRefusals(auditor, ctx, async () => {
+        const input = ctx.input;
+        const { options: render, problems } = renderOptionsOf(input, gitops);
+        const checked = checkRequest(input, ACTION_FIELDS);
+        problems.unshift(...checked.problems);
+        if (checked.request) {
+          problems.push(...admission.requestProblems(checked.request));
         }
-        if (!(error instanceof ServiceUnavailableError)) throw error;
-        unreachable = error;
-      }
-      if (unreachable && !render.allowOffline) {
-        throw new ServiceUnavailableError(
-          `Cluster ${request.cluster} is unreachable, so the manifests could not be checked (${unreachable.message}); try again later, or set allowOffline: true to open the pull request unchecked`,
-        );
-      }
-      const { teamReviewers, reviewers } = await admission.admit({
-        request,
-        namespaceLabels,
-        credentials: await ctx.getInitiatorCredentials(),
-        logger: ctx.logger,
-      });
+        if (!checked.request || !render || problems.length > 0) {
+          throw new VirtualMachineRequestError(problems);
+        }
+        const request = checked.request;
+        const { pathTemplate, targetPath, repoUrl } = render;
+        const cluster = requestCluster(clusters, request.cluster);
 
-      let validated = true;
-      const refusal = unreachable
-        ? { error: unreachable, object: manifests[0] }
-        : await dryRunAll(cluster.actor(), manifests);
-      if (!refusal) {
+        const rendered = renderVirtualMachine(request, {
+          pathTemplate,
+          dataVolumes: render.dataVolumes,
+          ...(ctx.user?.ref && { requestedBy: ctx.user.ref }),
+        });
+        const manifests = rendered.objects;
+
+        // Who owns the namespace (its labels). A missing namespace is said as the dry run
+        // would say it, an unreachable cluster as the dry run below says it.
+        let unreachable: ServiceUnavailableError | undefined;
+        let namespaceLabels: Record<string, string> | undefined;
+        try {
+          const namespace = await cluster.planning.getNamespace(
+            request.namespace,
+          );
+          namespaceLabels = namespace.metadata.labels ?? {};
+        } catch (error) {
+          if (error instanceof NotFoundError) {
+            throw dryRunError(error, manifests[0], request);
+          }
+          if (!(error instanceof ServiceUnavailableError)) throw error;
+          unreachable = error;
+        }
+        if (unreachable && !render.allowOffline) {
+          throw new ServiceUnavailableError(
+            `Cluster ${request.cluster} is unreachable, so the manifests could not be checked (${unreachable.message}); try again later, or set allowOffline: true to open the pull request unchecked`,
+          );
+        }
+        const { teamReviewers, reviewers } = await admission.admit({
+          request,
+          namespaceLabels,
+          credentials: await ctx.getInitiatorCredentials(),
+          logger: ctx.logger,
+        });
+
+        let validated = true;
+        const refusal = unreachable
+          ? { error: unreachable, object: manifests[0] }
+          : await dryRunAll(cluster.actor(), manifests);
+        if (!refusal) {
+          ctx.logger.info(
+            `Cluster ${request.cluster} accepts ${manifests
+              .map(m => `${m.kind} ${m.metadata.name}`)
+              .join(', ')} (server-side dry run, strict field validation)`,
+          );
+        } else if (!(refusal.error instanceof ServiceUnavailableError)) {
+          throw dryRunError(refusal.error, refusal.object, request);
+        } else if (!render.allowOffline) {
+          throw new ServiceUnavailableError(
+            `Cluster ${request.cluster} is unreachable, so the manifests could not be checked (${refusal.error.message}); try again later, or set allowOffline: true to open the pull request unchecked`,
+          );
+        } else {
+          validated = false;
+          ctx.logger.warn(
+            `Cluster ${request.cluster} is unreachable; the manifests are NOT checked (allowOffline): ${refusal.error.message}`,
+          );
+        }
+
+        const targetRoot = path.resolve(ctx.workspacePath, targetPath);
+        await writeWorkspaceFiles(
+          ctx.workspacePath,
+          targetRoot,
+          rendered.files,
+        );
+        const files = Object.keys(rendered.files);
+        const manifestPath = rendered.directory.replace(/\/$/, '');
+        const sourcePath = path.posix.normalize(
+          path.posix.join(targetPath, manifestPath),
+        );
         ctx.logger.info(
-          `Cluster ${request.cluster} accepts ${manifests
-            .map(m => `${m.kind} ${m.metadata.name}`)
-            .join(', ')} (server-side dry run, strict field validation)`,
+          `Wrote ${files.length} files to ${rendered.directory}: ${files
+            .map(f => path.posix.basename(f))
+            .join(', ')}`,
         );
-      } else if (!(refusal.error instanceof ServiceUnavailableError)) {
-        throw dryRunError(refusal.error, refusal.object, request);
-      } else if (!render.allowOffline) {
-        throw new ServiceUnavailableError(
-          `Cluster ${request.cluster} is unreachable, so the manifests could not be checked (${refusal.error.message}); try again later, or set allowOffline: true to open the pull request unchecked`,
-        );
-      } else {
-        validated = false;
-        ctx.logger.warn(
-          `Cluster ${request.cluster} is unreachable; the manifests are NOT checked (allowOffline): ${refusal.error.message}`,
-        );
-      }
 
-      const targetRoot = path.resolve(ctx.workspacePath, targetPath);
-      await writeWorkspaceFiles(ctx.workspacePath, targetRoot, rendered.files);
-      const files = Object.keys(rendered.files);
-      const manifestPath = rendered.directory.replace(/\/$/, '');
-      const sourcePath = path.posix.normalize(
-        path.posix.join(targetPath, manifestPath),
-      );
-      ctx.logger.info(
-        `Wrote ${files.length} files to ${rendered.directory}: ${files
-          .map(f => path.posix.basename(f))
-          .join(', ')}`,
-      );
-
-      ctx.output('files', files);
-      ctx.output('manifestPath', manifestPath);
-      ctx.output('sourcePath', sourcePath);
-      ctx.output('repoUrl', repoUrl);
-      ctx.output(
-        'branchName',
-        `vm-request/${request.cluster}-${request.namespace}-${request.name}`,
-      );
-      ctx.output('targetBranchName', gitops.defaultBranch);
-      ctx.output('teamReviewers', teamReviewers);
-      ctx.output('reviewers', reviewers);
-      ctx.output('validated', validated);
+        ctx.output('files', files);
+        ctx.output('manifestPath', manifestPath);
+        ctx.output('sourcePath', sourcePath);
+        ctx.output('repoUrl', repoUrl);
+        ctx.output(
+          'branchName',
+          `vm-request/${request.cluster}-${request.namespace}-${request.name}`,
+        );
+        ctx.output('targetBranchName', gitops.defaultBranch);
+        ctx.output('teamReviewers', teamReviewers);
+        ctx.output('reviewers', reviewers);
+        ctx.output('validated', validated);
+      });
     },
   });
 }

@@ -11,6 +11,7 @@ import {
   createQuotaNamespace,
   runAction,
   testAdmission,
+  testAuditor,
   testClustersService,
   testConfig,
 } from '../__testUtils__/testEnvironment';
@@ -30,12 +31,15 @@ function actions(
   const config = testConfig(undefined, undefined, options.requests);
   const admission = testAdmission({ config, ...options });
   const clusters = testClustersService(config);
+  const auditor = testAuditor();
   return {
-    plan: createPlanVirtualMachineAction({ clusters, admission }),
+    auditor,
+    plan: createPlanVirtualMachineAction({ clusters, admission, auditor }),
     render: createRenderVirtualMachineAction({
       clusters,
       admission,
       gitops: readKubevirtGitopsConfig(config),
+      auditor,
     }),
   };
 }
@@ -125,6 +129,39 @@ describe('who may request a VM where', () => {
     );
   });
 
+  it('audits a refused request as vm-request failed, severity high, naming who asked and where', async () => {
+    const { plan, render, auditor } = actions();
+    const input = { ...web(), namespace: payNamespace };
+    const user = { ref: 'user:default/guest', entity: undefined };
+    await expect(runAction(plan, input, { user })).rejects.toThrow(
+      /belongs to group:default\/team-pay/,
+    );
+    await expect(
+      runAction(render, { ...web(), namespace: 'kube-system' }, { user }),
+    ).rejects.toThrow(/namespace/);
+    expect(auditor.events).toEqual([
+      expect.objectContaining({
+        eventId: 'vm-request',
+        severityLevel: 'high',
+        status: 'failed',
+        meta: expect.objectContaining({
+          requestedBy: 'user:default/guest',
+          cluster: 'demo-east',
+          namespace: payNamespace,
+          owner: 'group:default/team-web',
+        }),
+      }),
+      expect.objectContaining({
+        eventId: 'vm-request',
+        status: 'failed',
+        meta: expect.objectContaining({ namespace: 'kube-system' }),
+      }),
+    ]);
+    // An admitted request is not a refusal: nothing more is audited.
+    await runAction(plan, web(), { user });
+    expect(auditor.events).toHaveLength(2);
+  });
+
   it('refuses a namespace nobody owns', async () => {
     const message = await refusal(
       { ...web(), namespace: unownedNamespace },
@@ -198,6 +235,7 @@ describe('who may request a VM where', () => {
       const plan = createPlanVirtualMachineAction({
         clusters: testClustersService(config),
         admission,
+        auditor: testAuditor(),
       });
       const { outputs, logs } = await runAction(plan, web());
       expect(outputs.fits).toBe(true);
@@ -218,6 +256,7 @@ describe('who may request a VM where', () => {
           ...notMember,
           permission: AuthorizeResult.DENY,
         }),
+        auditor: testAuditor(),
       });
       await expect(runAction(plan, web())).rejects.toThrow(
         'owner: user:default/mock is not a member of group:default/team-web',
@@ -369,6 +408,7 @@ describe('who may request a VM where', () => {
       clusters: testClustersService(config),
       admission: testAdmission({ config }),
       gitops: readKubevirtGitopsConfig(config),
+      auditor: testAuditor(),
     });
     const workspacePath = fs.mkdtempSync(path.join(os.tmpdir(), 'admit-'));
     await expect(
