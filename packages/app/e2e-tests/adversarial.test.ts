@@ -1823,6 +1823,25 @@ before(async () => {
     );
   }
 
+  // Demo VMs that are still starting change on their own (the simulator plays
+  // virt-controller): wait until none is in transition, so that "nothing changed"
+  // measures what a probe did and nothing else.
+  const transitional = new Set([
+    'Provisioning',
+    'WaitingForVolumeBinding',
+    'Starting',
+    'Stopping',
+    'Terminating',
+    'Migrating',
+    'WaitingForReceiver',
+  ]);
+  await waitFor('every demo VM to settle', 180_000, async () => {
+    const moving = [...(await vmStates()).entries()].filter(([, state]) =>
+      transitional.has(JSON.parse(state).status),
+    );
+    return moving.length === 0 ? true : undefined;
+  });
+
   // The attacker's Component file, on a branch of the one repository the portal reads.
   const payments = entities.get(VM.payments);
   assert.ok(payments, `no entity for ${VM.payments}`);
