@@ -5,7 +5,10 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import {
   KubernetesManifest,
   renderVirtualMachine,
@@ -212,7 +215,11 @@ function renderOptionsOf(
  */
 export function createRenderVirtualMachineAction(
   options: RenderVirtualMachineActionOptions,
-) {
+  // The inferred input and output types are generated from the request schema, and
+  // their member order is not stable from one compilation to the next (the API report
+  // flapped); the schema itself documents the action where it is listed.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): TemplateAction<any, any, any> {
   const { clusters, admission, gitops, auditor } = options;
   return createTemplateAction({
     id: 'kubevirt:vm:render',
