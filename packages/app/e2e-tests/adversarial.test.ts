@@ -10,7 +10,6 @@
 // the kind of hole this suite looks for. So the guest on another team's VM is that
 // other user, and a forged token claiming to be bob is probed like no token at all.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -24,7 +23,7 @@ import {
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { env, guestToken, portalUrls, waitFor } from './portal';
+import { env, git, gitApi, guestToken, portalUrls, waitFor } from './portal';
 
 const ANNOTATION = {
   cluster: 'kubevirt.vmportal.io/cluster',
@@ -295,31 +294,6 @@ async function catalogState(c: Ctx): Promise<Map<string, string>> {
     state.set(`location ${data.type}:${data.target}`, 'registered');
   }
   return state;
-}
-
-function git(...args: string[]): string {
-  return execFileSync('git', ['--git-dir', env('E2E_GIT_REPO_PATH'), ...args], {
-    encoding: 'utf8',
-  });
-}
-
-async function gitApi<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${env('E2E_GIT_API_URL')}${path}`, {
-    ...init,
-    headers: {
-      Authorization: `token ${env('E2E_GIT_TOKEN')}`,
-      Accept: 'application/vnd.github+json',
-      'Content-Type': 'application/json',
-      ...init.headers,
-    },
-  });
-  const text = await response.text();
-  if (!response.ok) {
-    throw new Error(
-      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
-    );
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 async function gitState(): Promise<Map<string, string>> {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -168,4 +169,34 @@ export async function waitFor<T>(
     }
     await new Promise(resolve => setTimeout(resolve, 500));
   }
+}
+
+/** The demo git server's GitHub REST API. */
+export async function gitApi<T>(
+  path: string,
+  init: RequestInit = {},
+): Promise<T> {
+  const response = await fetch(`${env('E2E_GIT_API_URL')}${path}`, {
+    ...init,
+    headers: {
+      Authorization: `token ${env('E2E_GIT_TOKEN')}`,
+      Accept: 'application/vnd.github+json',
+      'Content-Type': 'application/json',
+      ...init.headers,
+    },
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(
+      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
+    );
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** `git` on the demo's bare GitOps repository. */
+export function git(...args: string[]): string {
+  return execFileSync('git', ['--git-dir', env('E2E_GIT_REPO_PATH'), ...args], {
+    encoding: 'utf8',
+  });
 }

@@ -2,19 +2,17 @@
 // scaffolder task (through the backend's API, as a script would call it), the pull
 // request in the demo git server, and the VM that merging it creates on the cluster.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { env, guestToken, waitFor } from './portal';
+import { env, git, gitApi, guestToken, waitFor } from './portal';
 
 const TEMPLATE_REF = 'template:default/request-virtual-machine';
 const REPO = { owner: 'vmportal-demo', repo: 'vm-gitops' };
 const SSH_KEY =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEbD1Cl+FejnOfTOogjPOPrDhG4DaPCUBgJp4mKIkxDn e2e@vmportal';
-
 
 /** The guest's Backstage token, fetched once. */
 let userToken: Promise<string> | undefined;
@@ -40,33 +38,6 @@ async function backend<T>(path: string, init: RequestInit = {}): Promise<T> {
     );
   }
   return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** The demo git server's GitHub REST API. */
-async function gitApi<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${env('E2E_GIT_API_URL')}${path}`, {
-    ...init,
-    headers: {
-      Authorization: `token ${env('E2E_GIT_TOKEN')}`,
-      Accept: 'application/vnd.github+json',
-      'Content-Type': 'application/json',
-      ...init.headers,
-    },
-  });
-  const text = await response.text();
-  if (!response.ok) {
-    throw new Error(
-      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
-    );
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** `git` on the demo's bare GitOps repository. */
-function git(...args: string[]): string {
-  return execFileSync('git', ['--git-dir', env('E2E_GIT_REPO_PATH'), ...args], {
-    encoding: 'utf8',
-  });
 }
 
 function branchExists(branch: string): boolean {
