@@ -89,6 +89,16 @@ export {
 } from './request/validateVirtualMachineRequest';
 export { virtualMachineRequestSchema } from './request/virtualMachineRequestSchema';
 export { quotaPlanRequestSchema } from './request/quotaPlanRequestSchema';
+export {
+  VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION,
+  VIRTUAL_MACHINE_REQUEST_STAGES,
+} from './request/trackedRequest';
+export type {
+  TrackedVirtualMachineRequest,
+  VirtualMachineRequestRecord,
+  VirtualMachineRequestStage,
+  VirtualMachineRequestVmState,
+} from './request/trackedRequest';
 export { VirtualMachineRequestError } from './request/VirtualMachineRequestError';
 export type { VirtualMachineRequestProblem } from './request/VirtualMachineRequestError';
 export { parseSshPublicKey } from './request/sshPublicKey';

@@ -1,0 +1,92 @@
+/**
+ * The stages of a VM request, in order. `declined` ends a request whose pull request
+ * was closed without merging; every other request goes `pr-open` → `merged` →
+ * `applied` → `running` → `in-catalog`.
+ *
+ * @public
+ */
+export const VIRTUAL_MACHINE_REQUEST_STAGES = [
+  'pr-open',
+  'merged',
+  'declined',
+  'applied',
+  'running',
+  'in-catalog',
+] as const;
+
+/**
+ * One stage of a VM request.
+ *
+ * @public
+ */
+export type VirtualMachineRequestStage =
+  (typeof VIRTUAL_MACHINE_REQUEST_STAGES)[number];
+
+/**
+ * The annotation the rendered VirtualMachine carries with the id of the request that
+ * created it (the scaffolder task's id), so the VM page can link back to the request.
+ *
+ * @public
+ */
+export const VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION = 'vmportal.io/request-id';
+
+/**
+ * What the scaffolder module records when a request's pull request opens (the body
+ * of `POST /api/kubevirt/requests`). The requester is the caller, never a field.
+ *
+ * @public
+ */
+export interface VirtualMachineRequestRecord {
+  /** The scaffolder task's id; also in the VM's `vmportal.io/request-id` annotation. */
+  id: string;
+  /** The owning group's entity ref, e.g. `group:default/team-web`. */
+  owner: string;
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** The size as a person reads it, e.g. `u1.medium: 1 vCPU, 4 GiB`. */
+  size: string;
+  /** The plan's summary (Markdown, the quota table the PR body carries). */
+  planSummary: string;
+  /** The pull request's web URL, as `publish:github:pull-request` returned it. */
+  pullRequestUrl: string;
+  /** Users and teams asked to review, as entity refs or GitHub logins. */
+  reviewers: string[];
+}
+
+/**
+ * Why a VM that was applied is not running: its status and the first condition that
+ * is not as it should be (e.g. the launcher pod refused by quota).
+ *
+ * @public
+ */
+export interface VirtualMachineRequestVmState {
+  uid: string;
+  printableStatus?: string;
+  failingCondition?: { type: string; reason?: string; message?: string };
+}
+
+/**
+ * A tracked VM request as the portal shows it.
+ *
+ * @public
+ */
+export interface TrackedVirtualMachineRequest
+  extends Omit<VirtualMachineRequestRecord, 'pullRequestUrl'> {
+  /** The requester's user entity ref. */
+  requestedBy: string;
+  /** When the PR opened (ISO 8601). */
+  requestedAt: string;
+  pullRequest: { url: string; number?: number };
+  stage: VirtualMachineRequestStage;
+  /** When each stage reached so far was first seen (ISO 8601), in order. */
+  history: Array<{ stage: VirtualMachineRequestStage; at: string }>;
+  /** The VirtualMachine, once it exists in the cluster. */
+  vm?: VirtualMachineRequestVmState;
+  /** The VM's Component, once it is in the catalog. */
+  entityRef?: string;
+  /** The last time the tracker read the request's sources (ISO 8601). */
+  checkedAt?: string;
+  /** Why the last read of a source failed, if it did (nothing secret). */
+  lastError?: string;
+}
