@@ -17,6 +17,8 @@ export interface PortalOptions {
   backendEnv?: Record<string, string>;
   backendPort?: number;
   appPort?: number;
+  /** Start the app's dev server too (default true; benchmarks need only the backend). */
+  withApp?: boolean;
   /** Print the backend's and app's output instead of writing it to log files. */
   verbose?: boolean;
   log: (line: string) => void;
@@ -38,7 +40,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const backendUrl = `http://localhost:${backendPort}`;
   const appUrl = `http://localhost:${appPort}`;
 
-  for (const port of [backendPort, appPort]) {
+  const withApp = options.withApp ?? true;
+  for (const port of withApp ? [backendPort, appPort] : [backendPort]) {
     if (!(await isPortFree(port))) {
       throw new Error(
         `port ${port} is in use (another npm start?); stop what uses it and run again`,
@@ -79,7 +82,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     FORCE_COLOR: '0',
   };
 
-  options.log(`starting backend on ${backendUrl} and app on ${appUrl}`);
+  options.log(
+    withApp
+      ? `starting backend on ${backendUrl} and app on ${appUrl}`
+      : `starting backend on ${backendUrl}`,
+  );
   const t = Date.now();
   options.group.start(cli, ['package', 'start', ...configArgs], {
     name: 'backend',
@@ -89,14 +96,16 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       ? undefined
       : join(options.stateDir, 'logs', 'backend.log'),
   });
-  options.group.start(cli, ['package', 'start', ...configArgs], {
-    name: 'app',
+  if (withApp) {
+    options.group.start(cli, ['package', 'start', ...configArgs], {
+      name: 'app',
     cwd: join(repoRoot, 'packages', 'app'),
-    env: { ...env, BROWSER: 'none' },
-    logFile: options.verbose
-      ? undefined
-      : join(options.stateDir, 'logs', 'app.log'),
-  });
+      env: { ...env, BROWSER: 'none' },
+      logFile: options.verbose
+        ? undefined
+        : join(options.stateDir, 'logs', 'app.log'),
+    });
+  }
   await Promise.all([
     waitForHttp(`${backendUrl}/.backstage/health/v1/readiness`, 300_000).then(
       () =>
@@ -104,9 +113,10 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
           `backend ready in ${((Date.now() - t) / 1000).toFixed(1)}s`,
         ),
     ),
-    waitForHttp(appUrl, 600_000).then(() =>
-      options.log(`app ready in ${((Date.now() - t) / 1000).toFixed(1)}s`),
-    ),
+    withApp &&
+      waitForHttp(appUrl, 600_000).then(() =>
+        options.log(`app ready in ${((Date.now() - t) / 1000).toFixed(1)}s`),
+      ),
   ]);
   return { appUrl, backendUrl };
 }

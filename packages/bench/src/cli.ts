@@ -1,11 +1,20 @@
 import { BenchUsageError } from './lib/args';
 import { catalogUsage, runCatalogBenchmark } from './catalog/catalogBenchmark';
+import {
+  DemoPortalLauncher,
+  firstVmUsage,
+  runFirstVmBenchmark,
+} from './firstVm/firstVmBenchmark';
 import { pageUsage, runPageBenchmark } from './page/pageBenchmark';
 import { planUsage, runPlanBenchmark } from './plan/planBenchmark';
 
 const commands: Record<
   string,
-  { run: (argv: string[]) => Promise<number>; usage: string; summary: string }
+  {
+    run: (argv: string[], context: BenchContext) => Promise<number>;
+    usage: string;
+    summary: string;
+  }
 > = {
   catalog: {
     run: runCatalogBenchmark,
@@ -24,24 +33,43 @@ const commands: Record<
     summary:
       'the VM page API at a fixed request rate, against direct apiserver GETs',
   },
+  'first-vm': {
+    run: (argv, context) => runFirstVmBenchmark(argv, context.demoPortal),
+    usage: firstVmUsage,
+    summary:
+      'a person\'s path from the request form to a Running VM page: the time of each stage',
+  },
 };
+
+/**
+ * What the caller of {@link runBench} provides to the benchmarks that need it.
+ *
+ * @public
+ */
+export interface BenchContext {
+  /** Starts the README's demo portal (`first-vm`). */
+  demoPortal?: DemoPortalLauncher;
+}
 
 /** `npm run bench` usage: the commands. */
 export const benchUsage = `Usage: npm run bench -- <command> [flags]   (--help after a command lists its flags)
 
 ${Object.entries(commands)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`)
   .join('\n')}
 
 Every run prints one JSON object as its last line of standard output and writes it to
 bench/results/<name>-<date>.json; progress goes to standard error.`;
 
 /**
- * Runs one benchmark command (`catalog`, `plan`, `page`) with its flags; resolves
+ * Runs one benchmark command (`catalog`, `plan`, `page`, `first-vm`) with its flags; resolves
  * with the exit code: 0 when the figures were produced and sane, 1 when not, 64 for a
  * command-line mistake (after printing what is wrong and the usage).
  */
-export async function runBench(argv: string[]): Promise<number> {
+export async function runBench(
+  argv: string[],
+  context: BenchContext = {},
+): Promise<number> {
   const [command, ...rest] = argv;
   const entry = command ? commands[command] : undefined;
   if (!command || command === '--help' || command === 'help') {
@@ -59,7 +87,7 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await entry.run(rest);
+    return await entry.run(rest, context);
   } catch (error) {
     if (error instanceof BenchUsageError) {
       process.stderr.write(

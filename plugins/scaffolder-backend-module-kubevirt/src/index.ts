@@ -1,7 +1,8 @@
 /**
  * Scaffolder actions that plan a KubeVirt VM against its team's quota
- * (`kubevirt:vm:plan`) and render its manifests for a GitOps pull request
- * (`kubevirt:vm:render`).
+ * (`kubevirt:vm:plan`), render its manifests for a GitOps pull request
+ * (`kubevirt:vm:render`) and record the request so the portal follows it
+ * (`kubevirt:vm:record-request`).
  *
  * @packageDocumentation
  */
@@ -9,6 +10,8 @@
 export { scaffolderModuleKubevirtActions as default } from './module';
 export { createPlanVirtualMachineAction } from './actions/planVirtualMachine';
 export type { PlanVirtualMachineActionOptions } from './actions/planVirtualMachine';
+export { createRecordVirtualMachineRequestAction } from './actions/recordVirtualMachineRequest';
+export type { RecordVirtualMachineRequestActionOptions } from './actions/recordVirtualMachineRequest';
 export { createRenderVirtualMachineAction } from './actions/renderVirtualMachine';
 export type { RenderVirtualMachineActionOptions } from './actions/renderVirtualMachine';
 export { readKubevirtGitopsConfig } from './lib/KubevirtGitopsConfig';

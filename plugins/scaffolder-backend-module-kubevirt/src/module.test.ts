@@ -25,7 +25,7 @@ const TEMPLATE = path.resolve(
 );
 
 describe('scaffolderModuleKubevirtActions', () => {
-  it('adds kubevirt:vm:plan and kubevirt:vm:render, with schemas and examples', async () => {
+  it('adds kubevirt:vm:plan, kubevirt:vm:render and kubevirt:vm:record-request', async () => {
     const addActions = jest.fn();
     const backend = await startTestBackend({
       extensionPoints: [[scaffolderActionsExtensionPoint, { addActions }]],
@@ -38,6 +38,7 @@ describe('scaffolderModuleKubevirtActions', () => {
     expect(actions.map(a => a.id)).toEqual([
       'kubevirt:vm:plan',
       'kubevirt:vm:render',
+      'kubevirt:vm:record-request',
     ]);
     await backend.stop();
   });
@@ -117,16 +118,18 @@ describe('in the scaffolder', () => {
     }
   });
 
-  it('lists both actions with their input and output schemas and examples (/create/actions)', async () => {
+  it('lists the actions with their input and output schemas and examples (/create/actions)', async () => {
     const response = await request(server).get('/api/scaffolder/v2/actions');
     expect(response.status).toBe(200);
-    const ours = (response.body as any[]).filter(a =>
+    const all = (response.body as any[]).filter(a =>
       a.id.startsWith('kubevirt:'),
     );
-    expect(ours.map(a => a.id)).toEqual([
+    expect(all.map(a => a.id)).toEqual([
       'kubevirt:vm:plan',
       'kubevirt:vm:render',
+      'kubevirt:vm:record-request',
     ]);
+    const ours = all.slice(0, 2);
     for (const action of ours) {
       expect(action.description).toMatch(/.{40}/);
       expect(action.examples.length).toBeGreaterThanOrEqual(3);
@@ -149,6 +152,7 @@ describe('in the scaffolder', () => {
       'shortfalls',
       'problems',
       'summaryMarkdown',
+      'size',
     ]);
     expect(Object.keys(ours[1].schema.output.properties)).toEqual(
       expect.arrayContaining([
@@ -160,6 +164,15 @@ describe('in the scaffolder', () => {
         'teamReviewers',
       ]),
     );
+    const record = all[2];
+    expect(record.description).toMatch(/VM requests page/);
+    expect(record.schema.input.required).toEqual(
+      expect.arrayContaining(['pullRequestUrl', 'owner', 'cluster', 'name']),
+    );
+    expect(Object.keys(record.schema.output.properties)).toEqual([
+      'requestId',
+      'requestUrl',
+    ]);
   });
 
   async function dryRun(values: Record<string, unknown>) {
@@ -215,6 +228,14 @@ describe('in the scaffolder', () => {
       containerDisk: { image: 'quay.io/containerdisks/ubuntu:24.04' },
     });
     expect(vm.spec.dataVolumeTemplates).toBeUndefined();
+    // The VM names its request (the task), and the task's output links to the request's page.
+    const requestId = vm.metadata.annotations['vmportal.io/request-id'];
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.body.output.links[0]).toEqual({
+      title: 'Follow the request',
+      url: `http://localhost:3000/vm-requests/${requestId}`,
+    });
+    expect(log).toContain(`Dry run: would record request ${requestId}`);
     expect(response.body.output.text[0].content).toContain(
       '| Quota | Resource | Hard | Used | This VM | After | Fits |',
     );

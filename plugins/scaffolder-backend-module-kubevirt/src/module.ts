@@ -6,12 +6,14 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { kubevirtClustersServiceRef } from '@vmportal/plugin-kubevirt-node';
 import { createPlanVirtualMachineAction } from './actions/planVirtualMachine';
+import { createRecordVirtualMachineRequestAction } from './actions/recordVirtualMachineRequest';
 import { createRenderVirtualMachineAction } from './actions/renderVirtualMachine';
 import { readKubevirtGitopsConfig } from './lib/KubevirtGitopsConfig';
 import { VirtualMachineRequestAdmission } from './lib/VirtualMachineRequestAdmission';
 
 /**
- * Adds the `kubevirt:vm:plan` and `kubevirt:vm:render` actions to the scaffolder.
+ * Adds the `kubevirt:vm:plan`, `kubevirt:vm:render` and `kubevirt:vm:record-request`
+ * actions to the scaffolder.
  *
  * @public
  */
@@ -29,6 +31,8 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
         userInfo: coreServices.userInfo,
         permissions: coreServices.permissions,
         auditor: coreServices.auditor,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
       },
       async init({
         scaffolder,
@@ -39,6 +43,8 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
         userInfo,
         permissions,
         auditor,
+        auth,
+        discovery,
       }) {
         const gitops = readKubevirtGitopsConfig(config);
         const admission = VirtualMachineRequestAdmission.fromConfig(config, {
@@ -54,9 +60,14 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
             gitops,
             auditor,
           }),
+          createRecordVirtualMachineRequestAction({
+            auth,
+            discovery,
+            appBaseUrl: config.getString('app.baseUrl'),
+          }),
         );
         logger.info(
-          `kubevirt:vm:plan and kubevirt:vm:render for clusters: ${
+          `kubevirt:vm:plan, kubevirt:vm:render and kubevirt:vm:record-request for clusters: ${
             clusters
               .list()
               .map(c => c.name)

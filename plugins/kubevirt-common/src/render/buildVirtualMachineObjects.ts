@@ -3,6 +3,7 @@ import type {
   OsImageRequest,
   VirtualMachineRequest,
 } from '../request/VirtualMachineRequest';
+import { VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION } from '../request/trackedRequest';
 import { cloudInitUserData } from './cloudInitUserData';
 
 /** Label and annotation keys the portal writes on the VMs it renders. */
@@ -40,6 +41,11 @@ export interface BuildVirtualMachineOptions {
   /** Entity ref of the person who asked (`user:default/jane`), put in an annotation. */
   requestedBy?: string;
   /**
+   * The id of the request (the scaffolder task's id), put in the
+   * `vmportal.io/request-id` annotation so the VM page links back to the request.
+   */
+  requestId?: string;
+  /**
    * `templates` (default): persistent disks as the VM's `dataVolumeTemplates`, created and
    * deleted with it; `standalone`: separate DataVolume objects the VM refers to.
    */
@@ -48,6 +54,8 @@ export interface BuildVirtualMachineOptions {
 
 const REQUESTED_BY =
   /^[a-z][a-z0-9-]{0,62}:([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+const REQUEST_ID = /^[A-Za-z0-9][-A-Za-z0-9]{0,62}$/;
 
 function dataVolumeSpec(
   source: Record<string, unknown>,
@@ -107,6 +115,14 @@ export function buildVirtualMachineObjects(
       )}' is not an entity ref such as user:default/jane`,
     );
   }
+  if (options.requestId !== undefined && !REQUEST_ID.test(options.requestId)) {
+    throw new Error(
+      `requestId '${String(options.requestId).slice(
+        0,
+        80,
+      )}' is not a request id (1 to 63 letters, digits and dashes)`,
+    );
+  }
   const standalone = options.dataVolumes === 'standalone';
   const { name, namespace } = request;
   const ownerRef = /^group:([^/]+)\/(.+)$/.exec(request.owner);
@@ -126,6 +142,8 @@ export function buildVirtualMachineObjects(
   };
   if (options.requestedBy)
     annotations[PORTAL_KEYS.requestedBy] = options.requestedBy;
+  if (options.requestId)
+    annotations[VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION] = options.requestId;
   if (request.description !== undefined) {
     annotations[PORTAL_KEYS.description] = request.description;
   }

@@ -72,6 +72,7 @@ export function testConfig(
     actor: { authProvider: 'serviceAccount', serviceAccountToken: token },
   });
   return new ConfigReader({
+    app: { baseUrl: 'http://localhost:3000' },
     kubernetes: {
       clusterLocatorMethods: [
         {

@@ -14,6 +14,7 @@ import { requestCluster } from '../lib/requestCluster';
 import type { VirtualMachineRequestAdmission } from '../lib/VirtualMachineRequestAdmission';
 import {
   quotaPlanMarkdown,
+  quotaPlanSizeText,
   quotaPlanRows,
   quotaPlanTable,
 } from '../lib/quotaPlanReport';
@@ -108,6 +109,12 @@ export function createPlanVirtualMachineAction(
             .describe(
               'The request and the quota table in Markdown, for the pull request body',
             ),
+        size: z =>
+          z
+            .string()
+            .describe(
+              'The size in plain text (instancetype or cores and memory, vCPUs, preference)',
+            ),
       },
     },
     async handler(ctx) {
@@ -171,6 +178,7 @@ export function createPlanVirtualMachineAction(
         ctx.output('shortfalls', plan.shortfalls);
         ctx.output('problems', plan.problems);
         ctx.output('summaryMarkdown', quotaPlanMarkdown(request, plan));
+        ctx.output('size', quotaPlanSizeText(request, plan));
 
         if (plan.fits) {
           ctx.logger.info(`VM ${request.name} fits every quota of ${where}`);

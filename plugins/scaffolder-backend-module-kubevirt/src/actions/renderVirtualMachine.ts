@@ -328,6 +328,7 @@ export function createRenderVirtualMachineAction(
           pathTemplate,
           dataVolumes: render.dataVolumes,
           ...(ctx.user?.ref && { requestedBy: ctx.user.ref }),
+          requestId: ctx.task.id,
         });
         const manifests = rendered.objects;
 

@@ -105,16 +105,31 @@ function code(text: string): string {
   return `\`${text.replace(/[`\u0000-\u001f]/g, '')}\``;
 }
 
-function sizeText(request: VirtualMachineRequest, plan: QuotaPlan): string {
+function sizeText(
+  request: VirtualMachineRequest,
+  plan: QuotaPlan,
+  quote: (text: string) => string = code,
+): string {
   const size = request.size;
   const vcpus = plan.launcher ? `${plan.launcher.vcpus} vCPU` : undefined;
   const base =
     'instancetype' in size
-      ? `${code(size.instancetype.name)}${vcpus ? ` (${vcpus})` : ''}`
-      : `${vcpus ?? `${size.cpu.cores} cores`}, ${code(size.memory)} memory`;
+      ? `${quote(size.instancetype.name)}${vcpus ? ` (${vcpus})` : ''}`
+      : `${vcpus ?? `${size.cpu.cores} cores`}, ${quote(size.memory)} memory`;
   return size.preference
-    ? `${base}, preference ${code(size.preference.name)}`
+    ? `${base}, preference ${quote(size.preference.name)}`
     : base;
+}
+
+/**
+ * The VM's size as a person reads it, in plain text (`u1.medium (1 vCPU), preference
+ * fedora`), for the request's record.
+ */
+export function quotaPlanSizeText(
+  request: VirtualMachineRequest,
+  plan: QuotaPlan,
+): string {
+  return sizeText(request, plan, text => text);
 }
 
 function imageText(request: VirtualMachineRequest): string {
