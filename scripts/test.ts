@@ -10,6 +10,7 @@ import { ensureChromium } from './lib/ensureChromium';
 import { ProcessGroup } from './lib/ProcessGroup';
 import { repoRoot, startPortal } from './lib/startPortal';
 import { startDemoEnvironment } from './lib/startDemoEnvironment';
+import { startInstalledApp } from './install-test/startInstalledApp';
 
 const startedAt = Date.now();
 const results: Array<{ name: string; seconds: number; ok: boolean }> = [];
@@ -157,6 +158,63 @@ async function endToEnd(stateDir: string): Promise<boolean> {
 }
 
 /**
+ * The install test: our six plugins packed with `npm pack`, installed into a fresh app of
+ * `@backstage/create-app` (our Backstage line) by the READMEs' own steps, that app
+ * started against the local clusters, then checked from outside
+ * (scripts/install-test/installedApp.test.ts). Its total time is printed and listed.
+ */
+async function installTest(stateDir: string): Promise<boolean> {
+  const group = new ProcessGroup();
+  const t = Date.now();
+  let ok = false;
+  try {
+    const app = await startInstalledApp({ stateDir, group, log });
+    log(
+      `install test: the app is up after ${((Date.now() - t) / 1000).toFixed(
+        1,
+      )}s`,
+    );
+    ok = await stepRun(
+      'install test: checks of the installed app',
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        'scripts/install-test/installedApp.test.ts',
+      ],
+      {
+        E2E_APP_URL: app.appUrl,
+        E2E_BACKEND_URL: app.backendUrl,
+        E2E_OUTPUT_DIR: join(stateDir, 'output'),
+        E2E_GIT_API_URL: app.demo.git.apiBaseUrl,
+        E2E_GIT_TOKEN: app.demo.git.token,
+        E2E_GIT_REPO_PATH: app.demo.git.repoPath,
+        E2E_KUBE_DIR: app.demo.kubeDir,
+      },
+    );
+    // A failed run leaves the app for a look (its folder is in the log above).
+    if (ok) app.remove();
+  } catch (error) {
+    log(`install test: ${error instanceof Error ? error.message : error}`);
+  } finally {
+    await group.stop();
+  }
+  results.push({
+    name: 'install test (all)',
+    seconds: (Date.now() - t) / 1000,
+    ok,
+  });
+  log(
+    `install test: ${ok ? 'ok' : 'FAILED'} in ${(
+      (Date.now() - t) /
+      1000
+    ).toFixed(1)}s`,
+  );
+  return ok;
+}
+
+/**
  * The API reports' options, as package.json's `build:api-reports` gives them: the six
  * published plugins, release tags checked per entry point, members' missing TSDoc not
  * listed (as in backstage/community-plugins).
@@ -169,7 +227,7 @@ const API_REPORT_OPTIONS = [
 ];
 
 /** The step groups; `npm test -- --only e2e,unit` runs some of them (for development). */
-const GROUPS = ['static', 'unit', 'bench', 'e2e'] as const;
+const GROUPS = ['static', 'unit', 'bench', 'e2e', 'install'] as const;
 
 function selectedGroups(argv: string[]): Set<string> {
   const at = argv.indexOf('--only');
@@ -219,6 +277,8 @@ async function main() {
   if (only.has('unit')) ok = (await unitAndIntegration(stateDir)) && ok;
   if (only.has('bench')) ok = benchmarks(join(stateDir, 'bench')) && ok;
   if (only.has('e2e')) ok = (await endToEnd(join(stateDir, 'demo'))) && ok;
+  if (only.has('install'))
+    ok = (await installTest(join(stateDir, 'install'))) && ok;
 
   log('summary:');
   for (const r of results) {

@@ -1,12 +1,31 @@
+import type { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+import type { HumanDuration } from '@backstage/types';
+
 export interface Config {
   kubevirt?: {
+    /** How the portal follows VM requests from their pull request to the catalog. */
+    requestTracking?: {
+      /**
+       * How often the tracker reads the sources of unfinished requests (once across
+       * replicas). Default: { frequency: { seconds: 3 }, timeout: { minutes: 1 } }.
+       */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /**
+       * Requests older than this are read only every `slowFrequency`.
+       * Default: 7 days.
+       */
+      slowDownAfter?: HumanDuration | string;
+      /** How often an old unfinished request is read. Default: 1 minute. */
+      slowFrequency?: HumanDuration | string;
+    };
     permissions?: {
       /**
        * Service principals that may change VMs (power actions), by their subject as
        * Backstage names it: a static token's configured `subject` (e.g.
        * `vmportal-scripts`), a JWKS token's `external:<sub>`, another plugin's
        * `plugin:<pluginId>`. Everyone else but signed-in users is refused with 403.
-       * Default: none.
+       * The same list may read every VM request (`GET /requests`); other service
+       * principals may not. Default: none.
        */
       servicePrincipalsAllowedToAct?: string[];
     };

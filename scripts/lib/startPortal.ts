@@ -9,6 +9,8 @@ export const repoRoot = resolve(__dirname, '..', '..');
 /** How to start the portal's backend and app. */
 export interface PortalOptions {
   group: ProcessGroup;
+  /** The Backstage app to start: this repository's unless given (the install test's fresh app). */
+  appRoot?: string;
   /** Where generated config and logs go. */
   stateDir: string;
   /** Extra config files (absolute paths), after app-config.yaml. */
@@ -65,17 +67,18 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       2,
     ),
   );
+  const appRoot = options.appRoot ?? repoRoot;
   const configFiles = [
-    join(repoRoot, 'app-config.yaml'),
+    join(appRoot, 'app-config.yaml'),
     ...(options.configFiles ?? []),
     portsConfig,
   ];
-  if (process.env.VMPORTAL_API_TOKEN) {
+  if (process.env.VMPORTAL_API_TOKEN && appRoot === repoRoot) {
     // The file names the variable, never the token itself.
     configFiles.push(join(repoRoot, 'app-config.api-token.yaml'));
   }
   const configArgs = configFiles.flatMap(file => ['--config', file]);
-  const cli = join(repoRoot, 'node_modules', '.bin', 'backstage-cli');
+  const cli = join(appRoot, 'node_modules', '.bin', 'backstage-cli');
   const env = {
     ...process.env,
     NODE_OPTIONS: '--no-node-snapshot',
@@ -90,7 +93,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const t = Date.now();
   options.group.start(cli, ['package', 'start', ...configArgs], {
     name: 'backend',
-    cwd: join(repoRoot, 'packages', 'backend'),
+    cwd: join(appRoot, 'packages', 'backend'),
     env: { ...env, ...options.backendEnv },
     logFile: options.verbose
       ? undefined
@@ -99,7 +102,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   if (withApp) {
     options.group.start(cli, ['package', 'start', ...configArgs], {
       name: 'app',
-    cwd: join(repoRoot, 'packages', 'app'),
+    cwd: join(appRoot, 'packages', 'app'),
       env: { ...env, BROWSER: 'none' },
       logFile: options.verbose
         ? undefined

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 
@@ -200,3 +201,81 @@ export function git(...args: string[]): string {
     encoding: 'utf8',
   });
 }
+
+/** The demo's GitOps repository. */
+export const DEMO_REPO = { owner: 'vmportal-demo', repo: 'vm-gitops' };
+
+export interface Cluster {
+  name: string;
+  url: string;
+  token: string;
+  caData: string;
+}
+
+/** A demo cluster with cluster-admin access, from the control plane's clusters.json. */
+export function cluster(name: string): Cluster {
+  const clusters = JSON.parse(
+    readFileSync(join(env('E2E_KUBE_DIR'), 'clusters.json'), 'utf8'),
+  ) as Cluster[];
+  const found = clusters.find(c => c.name === name);
+  assert.ok(found, `no cluster ${name} in E2E_KUBE_DIR`);
+  return found;
+}
+
+export function kube<T>(c: Cluster, method: string, path: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      new URL(path, c.url),
+      {
+        method,
+        ca: Buffer.from(c.caData, 'base64'),
+        headers: {
+          Authorization: `Bearer ${c.token}`,
+          Accept: 'application/json',
+        },
+      },
+      response => {
+        const chunks: Buffer[] = [];
+        response.on('data', chunk => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((response.statusCode ?? 0) >= 300) {
+            reject(
+              new Error(`${method} ${path}: ${response.statusCode} ${text}`),
+            );
+          } else resolve(JSON.parse(text) as T);
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** Takes the test's files off main again (a commit straight to main, as an admin would). */
+export async function removeFromMain(paths: string[]) {
+  const base = `/repos/${DEMO_REPO.owner}/${DEMO_REPO.repo}`;
+  const head = await gitApi<{ object: { sha: string } }>(
+    `${base}/git/ref/heads/main`,
+  );
+  const tree = await gitApi<{ sha: string }>(`${base}/git/trees`, {
+    method: 'POST',
+    body: JSON.stringify({
+      base_tree: head.object.sha,
+      tree: paths.map(path => ({ path, mode: '100644', sha: null })),
+    }),
+  });
+  const commit = await gitApi<{ sha: string }>(`${base}/git/commits`, {
+    method: 'POST',
+    body: JSON.stringify({
+      message: 'e2e: remove the test VM',
+      tree: tree.sha,
+      parents: [head.object.sha],
+    }),
+  });
+  await gitApi(`${base}/git/refs/heads/main`, {
+    method: 'PATCH',
+    body: JSON.stringify({ sha: commit.sha }),
+  });
+}
+

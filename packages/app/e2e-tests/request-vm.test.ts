@@ -3,14 +3,21 @@
 // request in the demo git server, and the VM that merging it creates on the cluster.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import https from 'node:https';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { env, git, gitApi, guestToken, waitFor } from './portal';
+import {
+  cluster,
+  DEMO_REPO,
+  env,
+  git,
+  gitApi,
+  guestToken,
+  kube,
+  removeFromMain,
+  waitFor,
+} from './portal';
 
 const TEMPLATE_REF = 'template:default/request-virtual-machine';
-const REPO = { owner: 'vmportal-demo', repo: 'vm-gitops' };
+const REPO = DEMO_REPO;
 const SSH_KEY =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEbD1Cl+FejnOfTOogjPOPrDhG4DaPCUBgJp4mKIkxDn e2e@vmportal';
 
@@ -42,53 +49,6 @@ async function backend<T>(path: string, init: RequestInit = {}): Promise<T> {
 
 function branchExists(branch: string): boolean {
   return git('branch', '--list', branch).trim() !== '';
-}
-
-interface Cluster {
-  name: string;
-  url: string;
-  token: string;
-  caData: string;
-}
-
-/** A demo cluster with cluster-admin access, from the control plane's clusters.json. */
-function cluster(name: string): Cluster {
-  const clusters = JSON.parse(
-    readFileSync(join(env('E2E_KUBE_DIR'), 'clusters.json'), 'utf8'),
-  ) as Cluster[];
-  const found = clusters.find(c => c.name === name);
-  assert.ok(found, `no cluster ${name} in E2E_KUBE_DIR`);
-  return found;
-}
-
-function kube<T>(c: Cluster, method: string, path: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(
-      new URL(path, c.url),
-      {
-        method,
-        ca: Buffer.from(c.caData, 'base64'),
-        headers: {
-          Authorization: `Bearer ${c.token}`,
-          Accept: 'application/json',
-        },
-      },
-      response => {
-        const chunks: Buffer[] = [];
-        response.on('data', chunk => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if ((response.statusCode ?? 0) >= 300) {
-            reject(
-              new Error(`${method} ${path}: ${response.statusCode} ${text}`),
-            );
-          } else resolve(JSON.parse(text) as T);
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end();
-  });
 }
 
 interface TaskEvent {
@@ -148,33 +108,6 @@ async function pullRequestsFor(branch: string): Promise<PullRequest[]> {
       REPO.owner
     }:${encodeURIComponent(branch)}`,
   );
-}
-
-/** Takes the test's files off main again (a commit straight to main, as an admin would). */
-async function removeFromMain(paths: string[]) {
-  const base = `/repos/${REPO.owner}/${REPO.repo}`;
-  const head = await gitApi<{ object: { sha: string } }>(
-    `${base}/git/ref/heads/main`,
-  );
-  const tree = await gitApi<{ sha: string }>(`${base}/git/trees`, {
-    method: 'POST',
-    body: JSON.stringify({
-      base_tree: head.object.sha,
-      tree: paths.map(path => ({ path, mode: '100644', sha: null })),
-    }),
-  });
-  const commit = await gitApi<{ sha: string }>(`${base}/git/commits`, {
-    method: 'POST',
-    body: JSON.stringify({
-      message: 'e2e: remove the test VM',
-      tree: tree.sha,
-      parents: [head.object.sha],
-    }),
-  });
-  await gitApi(`${base}/git/refs/heads/main`, {
-    method: 'PATCH',
-    body: JSON.stringify({ sha: commit.sha }),
-  });
 }
 
 const suffix = randomBytes(3).toString('hex');

@@ -26,6 +26,8 @@ backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
 backend.add(import('@backstage/plugin-signals-backend'));
+// The kubevirt backend tells requesters and teams where their VM requests are.
+backend.add(import('@backstage/plugin-notifications-backend'));
 
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 backend.add(import('@vmportal/plugin-kubevirt-backend'));

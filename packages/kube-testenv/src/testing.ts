@@ -25,6 +25,8 @@ export type {
   OracleRefusal,
   OracleRequest,
 } from './simulator/LauncherPodOracle';
+export { startTestPostgres } from './postgres/startTestPostgres';
+export type { TestPostgres } from './postgres/startTestPostgres';
 
 /**
  * The clusters of the control plane the jest global setup provides

@@ -3,16 +3,24 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { kubevirtPermissions } from '@vmportal/plugin-kubevirt-common';
 import { kubevirtClustersServiceRef } from '@vmportal/plugin-kubevirt-node';
 import { QuotaService } from './service/QuotaService';
 import { readKubevirtPermissionsConfig } from './service/readKubevirtPermissionsConfig';
+import { PullRequestReader } from './requests/PullRequestReader';
+import { readRequestsConfig } from './requests/readRequestsConfig';
+import { RequestNotifier } from './requests/RequestNotifier';
+import { createRequestsRouter } from './requests/requestsRouter';
+import { VirtualMachineRequestStore } from './requests/VirtualMachineRequestStore';
+import { VirtualMachineRequestTracker } from './requests/VirtualMachineRequestTracker';
 import { createRouter } from './service/router';
 import { VirtualMachineService } from './service/VirtualMachineService';
 
 /**
  * The KubeVirt backend plugin: the VM page's live view, power actions and quota
- * summaries, served under `/api/kubevirt`.
+ * summaries, and the tracked VM requests, served under `/api/kubevirt`.
  *
  * @public
  */
@@ -29,8 +37,13 @@ export const kubevirtPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        userInfo: coreServices.userInfo,
         catalog: catalogServiceRef,
         clusters: kubevirtClustersServiceRef,
+        notifications: notificationService,
+        signals: signalsServiceRef,
       },
       async init({
         config,
@@ -41,12 +54,49 @@ export const kubevirtPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         auditor,
+        database,
+        scheduler,
+        userInfo,
         catalog,
         clusters,
+        notifications,
+        signals,
       }) {
         const { servicePrincipalsAllowedToAct } =
           readKubevirtPermissionsConfig(config);
+        const requestsConfig = readRequestsConfig(config);
         permissionsRegistry.addPermissions(kubevirtPermissions);
+
+        const store = await VirtualMachineRequestStore.create({ database });
+        const pullRequests = PullRequestReader.fromConfig(config);
+        const notifier = new RequestNotifier({
+          notifications,
+          signals,
+          logger,
+        });
+        const tracker = new VirtualMachineRequestTracker({
+          store,
+          pullRequests,
+          clusters,
+          catalog,
+          auth,
+          notifier,
+          logger,
+          slowDownAfterMs: requestsConfig.slowDownAfterMs,
+          slowFrequencyMs: requestsConfig.slowFrequencyMs,
+        });
+        await scheduler.scheduleTask({
+          id: 'kubevirt-vm-request-tracker',
+          scope: 'global',
+          ...requestsConfig.schedule,
+          fn: async () => {
+            try {
+              await tracker.runOnce();
+            } catch (error) {
+              logger.error(`Following VM requests failed: ${error}`);
+            }
+          },
+        });
         httpRouter.use(
           createRouter({
             httpAuth,
@@ -62,6 +112,18 @@ export const kubevirtPlugin = createBackendPlugin({
               servicePrincipalsAllowedToAct,
             }),
             quotas: QuotaService.create({ clusters, catalog, logger }),
+            requests: createRequestsRouter({
+              httpAuth,
+              auth,
+              userInfo,
+              permissions,
+              store,
+              pullRequests,
+              notifier,
+              logger,
+              servicePrincipalsAllowedToAct,
+              policyMayWaiveMembership: requestsConfig.policyMayWaiveMembership,
+            }),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -25,12 +25,6 @@ export {
   virtualMachineRunStrategy,
   volumeSourceType,
 } from './virtualMachine';
-export type {
-  KubeObjectMeta,
-  VirtualMachine,
-  VirtualMachineInstancetype,
-  VirtualMachineVolume,
-} from './virtualMachine';
 export { availablePowerActions, POWER_ACTIONS } from './vmView';
 export type {
   NamespaceQuotaSummary,
@@ -51,17 +45,53 @@ export type {
 export { Quantity } from './kube/Quantity';
 export type { QuantityFormat } from './kube/Quantity';
 export type {
+  JsonPatchOperation,
+  KubeEventObject,
+  KubeObject,
+  KubeObjectMeta,
+  KubeOwnerReference,
   LabelSelectorLike,
   LimitRangeItemLike,
   LimitRangeLike,
+  PersistentVolumeClaimObject,
+  PersistentVolumeClaimSpecLike,
+  PodContainerResourcesLike,
+  PodObject,
+  PodSpecResourcesLike,
   ResourceListLike,
   ResourceQuotaLike,
+  StorageClassObject,
 } from './kube/kubernetesObjects';
+export type {
+  CdiConfigLike,
+  CdiConfigObject,
+  DataVolumeObject,
+  DataVolumeSpec,
+  DataVolumeTemplate,
+  InstancetypeObject,
+  InstancetypeSpecLike,
+  KubevirtCondition,
+  KubevirtInterface,
+  KubevirtNetwork,
+  KubevirtObject,
+  KubeVirtConfigurationLike,
+  PreferenceObject,
+  PreferenceSpecLike,
+  StorageProfileObject,
+  VirtualMachine,
+  VirtualMachineInstanceLike,
+  VirtualMachineInstanceObject,
+  VirtualMachineInstancePhase,
+  VirtualMachineInstanceSpecLike,
+  VirtualMachineInstanceStatus,
+  VirtualMachineInstancetype,
+  VirtualMachineStateChangeRequest,
+  VirtualMachineStatus,
+  VirtualMachineVolume,
+} from './kube/kubevirtObjects';
 export type {
   ContainerResources,
   LimitRangeOutcome,
-  PodContainerResourcesLike,
-  PodSpecResourcesLike,
   ResourceQuantities,
 } from './kube/podResources';
 export {
@@ -111,17 +141,6 @@ export type {
   SkippedSizeObject,
 } from './sizes/SizeCatalog';
 export { commonInstancetypes } from './sizes/commonInstancetypes';
-export type {
-  InstancetypeObject,
-  PreferenceObject,
-} from './sizes/instancetypeObjects';
-export type {
-  InstancetypeSpecLike,
-  KubeVirtConfigurationLike,
-  PreferenceSpecLike,
-  VirtualMachineInstanceLike,
-  VirtualMachineInstanceSpecLike,
-} from './quota/kubevirtObjects';
 export { launcherPodResources } from './quota/launcherPodResources';
 export { KUBEVIRT_VERSION } from './quota/kubevirtSettings';
 export { InstancetypeConflictError } from './quota/applyInstancetype';
@@ -137,7 +156,6 @@ export type {
   QuotaPlanRow,
 } from './quota/planQuota';
 export type {
-  CdiConfigLike,
   DiskClaimPlan,
   StorageClassInfo,
 } from './quota/dataVolumeStorage';

@@ -1,6 +1,6 @@
+import type { VirtualMachine } from './kube/kubevirtObjects';
 import {
   CONFIG_VOLUME_SOURCES,
-  VirtualMachine,
   virtualMachineRunStrategy,
   volumeSourceType,
 } from './virtualMachine';

@@ -1,40 +1,7 @@
-/**
- * The parts of a Kubernetes object's metadata the VM Portal reads.
- *
- * @public
- */
-export interface KubeObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-/**
- * A volume of a VirtualMachine's template, as KubeVirt's API has it (the sources the
- * portal looks at; others pass through untyped).
- *
- * @public
- */
-export interface VirtualMachineVolume {
-  name: string;
-  containerDisk?: { image: string };
-  dataVolume?: { name: string };
-  persistentVolumeClaim?: { claimName: string };
-  cloudInitNoCloud?: unknown;
-  cloudInitConfigDrive?: unknown;
-  configMap?: unknown;
-  secret?: unknown;
-  serviceAccount?: unknown;
-  downwardAPI?: unknown;
-  downwardMetrics?: unknown;
-  sysprep?: unknown;
-  [source: string]: unknown;
-}
+import type {
+  VirtualMachine,
+  VirtualMachineVolume,
+} from './kube/kubevirtObjects';
 
 /**
  * Volume sources that carry configuration for the guest (cloud-init, secrets, config
@@ -80,69 +47,6 @@ export function volumeSourceType(volume: VirtualMachineVolume): string {
 }
 
 /**
- * A KubeVirt `VirtualMachine` (kubevirt.io/v1), reduced to the fields the portal reads.
- *
- * @public
- */
-export interface VirtualMachine {
-  apiVersion?: string;
-  kind?: string;
-  metadata: KubeObjectMeta;
-  spec: {
-    runStrategy?: string;
-    /** Deprecated by KubeVirt in favour of `runStrategy`: true is Always, false is Halted. */
-    running?: boolean;
-    instancetype?: { kind?: string; name: string };
-    preference?: { kind?: string; name: string };
-    dataVolumeTemplates?: Array<{
-      metadata?: { name?: string };
-      spec?: {
-        source?: {
-          registry?: { url?: string };
-          http?: { url?: string };
-          pvc?: { name?: string; namespace?: string };
-        };
-        sourceRef?: { kind?: string; name?: string; namespace?: string };
-      };
-    }>;
-    template?: {
-      metadata?: {
-        labels?: Record<string, string>;
-        annotations?: Record<string, string>;
-      };
-      spec?: {
-        hostname?: string;
-        domain?: {
-          cpu?: { cores?: number; sockets?: number; threads?: number };
-          memory?: { guest?: string };
-          resources?: {
-            requests?: Record<string, string>;
-            limits?: Record<string, string>;
-          };
-          devices?: {
-            disks?: Array<{ name: string; bootOrder?: number }>;
-            interfaces?: Array<{ name: string }>;
-          };
-        };
-        volumes?: VirtualMachineVolume[];
-        networks?: Array<{ name: string }>;
-      };
-    };
-  };
-  status?: {
-    printableStatus?: string;
-    ready?: boolean;
-    created?: boolean;
-    conditions?: Array<{
-      type: string;
-      status: string;
-      reason?: string;
-      message?: string;
-    }>;
-  };
-}
-
-/**
  * The run strategies KubeVirt knows.
  *
  * @public
@@ -166,21 +70,4 @@ export function virtualMachineRunStrategy(vm: VirtualMachine): string {
   if (vm.spec.runStrategy) return vm.spec.runStrategy;
   if (vm.spec.running === true) return 'Always';
   return 'Halted';
-}
-
-/**
- * A KubeVirt instancetype (`VirtualMachineClusterInstancetype` or the namespaced
- * `VirtualMachineInstancetype`, instancetype.kubevirt.io/v1beta1), reduced to the size
- * it gives a VM.
- *
- * @public
- */
-export interface VirtualMachineInstancetype {
-  apiVersion?: string;
-  kind?: string;
-  metadata: KubeObjectMeta;
-  spec: {
-    cpu?: { guest?: number };
-    memory?: { guest?: string; overcommitPercent?: number };
-  };
 }

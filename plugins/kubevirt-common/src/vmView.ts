@@ -154,6 +154,11 @@ export interface VirtualMachineView {
   events: ViewEvent[];
   /** The VirtualMachine as YAML, managed fields and status stripped. */
   manifest: string;
+  /**
+   * The id of the portal request that created the VM (its `vmportal.io/request-id`
+   * annotation), when it came from one.
+   */
+  requestId?: string;
   /** Which power actions the signed-in user may take now, and why not. */
   power: {
     allowed: boolean;

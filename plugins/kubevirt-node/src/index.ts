@@ -43,21 +43,3 @@ export { RequestPlanningReader } from './cluster/RequestPlanningReader';
 export type { PlanningState } from './cluster/RequestPlanningReader';
 export { VirtualMachineActor } from './cluster/VirtualMachineActor';
 export { KubernetesApiError, ResourceVersionExpiredError } from './errors';
-export type {
-  DataVolumeObject,
-  JsonPatchOperation,
-  KubeEventObject,
-  KubeObject,
-  KubeObjectMetadata,
-  KubevirtPowerSubresource,
-  PersistentVolumeClaimObject,
-  PodContainerObject,
-  PodObject,
-  StorageClassObject,
-  VirtualMachineInstanceObject,
-} from './vmPageObjects';
-export type {
-  CdiConfigObject,
-  KubevirtObject,
-  StorageProfileObject,
-} from './requestPlanningObjects';

@@ -1,25 +1,34 @@
 import {
   createExtensionTester,
   renderInTestApp,
+  renderTestApp,
 } from '@backstage/frontend-test-utils';
 import {
   ApiBlueprint,
   coreExtensionData,
 } from '@backstage/frontend-plugin-api';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
-import { screen } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import kubevirtPlugin, {
+  entityTeamVirtualMachineRequestsCard,
   entityTeamVirtualMachinesCard,
+  entityUserVirtualMachineRequestsCard,
   entityVirtualMachineContent,
   entityVirtualMachineOverviewCard,
   kubevirtApi,
+  virtualMachineRequestsPage,
   virtualMachineSizePickerFormField,
 } from './alpha';
+import { trackedRequest } from './__fixtures__/trackedRequest';
+import { requestsRouteRef } from './routes';
 import { kubevirtApiRef } from './api/KubevirtApi';
 import {
   mockKubevirtApi,
@@ -62,6 +71,47 @@ describe('the new frontend system plugin', () => {
         EntityCardBlueprint.dataRefs.filterExpression,
       ),
     ).toBe('kind:group');
+  });
+
+  it('adds the VM requests cards to Users and Groups', () => {
+    expect(
+      createExtensionTester(entityUserVirtualMachineRequestsCard).get(
+        EntityCardBlueprint.dataRefs.filterExpression,
+      ),
+    ).toBe('kind:user');
+    expect(
+      createExtensionTester(entityTeamVirtualMachineRequestsCard).get(
+        EntityCardBlueprint.dataRefs.filterExpression,
+      ),
+    ).toBe('kind:group');
+  });
+
+  it('mounts the VM requests page at /vm-requests with a sidebar item', async () => {
+    const page = createExtensionTester(virtualMachineRequestsPage);
+    expect(page.get(coreExtensionData.routePath)).toBe('/vm-requests');
+    expect(page.get(coreExtensionData.routeRef)).toBe(requestsRouteRef);
+    expect(page.get(coreExtensionData.title)).toBe('VM requests');
+
+    const api = mockKubevirtApi();
+    api.listRequests.mockResolvedValue([trackedRequest('running')]);
+    renderTestApp({
+      features: [kubevirtPlugin],
+      apis: [[kubevirtApiRef, api]],
+      initialRouteEntries: ['/vm-requests'],
+      // The catalog plugin's entity pages, which the rows link owners to.
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+    });
+    const row = (
+      await screen.findByRole('link', { name: 'web-frontend-2' })
+    ).closest('tr') as HTMLElement;
+    expect(within(row).getByText('Running')).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: 'web-frontend-2' }),
+    ).toHaveAttribute('href', '/vm-requests/task-0001');
+    const navItem = screen
+      .getAllByRole('link', { name: /VM requests/ })
+      .find(link => link.closest('nav'));
+    expect(navItem).toHaveAttribute('href', '/vm-requests');
   });
 
   it('offers the size picker to the scaffolder and its API to the app', async () => {

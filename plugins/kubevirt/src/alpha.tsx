@@ -3,14 +3,17 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+import PlaylistAddCheckIcon from '@material-ui/icons/PlaylistAddCheck';
 import { kubevirtApiRef } from './api/KubevirtApi';
 import { KubevirtBackendClient } from './api/KubevirtBackendClient';
+import { requestRouteRef, requestsRouteRef } from './routes';
 
 const VIRTUAL_MACHINE_FILTER = 'kind:component,spec.type:virtual-machine';
 
@@ -82,6 +85,60 @@ export const entityTeamVirtualMachinesCard = EntityCardBlueprint.make({
 });
 
 /**
+ * The "VM requests" page (`page:kubevirt/vm-requests`, in the sidebar): the requests
+ * the user may see at `/vm-requests`, and each request's live page at
+ * `/vm-requests/:id`.
+ *
+ * @alpha
+ */
+export const virtualMachineRequestsPage = PageBlueprint.make({
+  name: 'vm-requests',
+  params: {
+    path: '/vm-requests',
+    title: 'VM requests',
+    icon: <PlaylistAddCheckIcon fontSize="inherit" />,
+    routeRef: requestsRouteRef,
+    loader: () =>
+      import('./components/VirtualMachineRequestsPage').then(m => (
+        <m.VirtualMachineRequestsPage />
+      )),
+  },
+});
+
+/**
+ * The requests a person made, on Users' pages
+ * (`entity-card:kubevirt/user-vm-requests`).
+ *
+ * @alpha
+ */
+export const entityUserVirtualMachineRequestsCard = EntityCardBlueprint.make({
+  name: 'user-vm-requests',
+  params: {
+    filter: 'kind:user',
+    loader: () =>
+      import('./components/VirtualMachineRequestsCard').then(m => (
+        <m.VirtualMachineRequestsCard />
+      )),
+  },
+});
+
+/**
+ * A team's requests, on Groups' pages (`entity-card:kubevirt/team-vm-requests`).
+ *
+ * @alpha
+ */
+export const entityTeamVirtualMachineRequestsCard = EntityCardBlueprint.make({
+  name: 'team-vm-requests',
+  params: {
+    filter: 'kind:group',
+    loader: () =>
+      import('./components/VirtualMachineRequestsCard').then(m => (
+        <m.VirtualMachineRequestsCard />
+      )),
+  },
+});
+
+/**
  * The `VirtualMachineSizePicker` scaffolder field
  * (`scaffolder-form-field:kubevirt/virtual-machine-size-picker`).
  *
@@ -99,18 +156,25 @@ export const virtualMachineSizePickerFormField = FormFieldBlueprint.make({
 
 /**
  * The KubeVirt frontend plugin for the new frontend system: the VM tab and Overview
- * card of `virtual-machine` Components, the team card of Groups and the scaffolder's
- * size picker.
+ * card of `virtual-machine` Components, the team card of Groups, the "VM requests"
+ * page with its cards on Users and Groups, and the scaffolder's size picker.
  *
  * @alpha
  */
 export default createFrontendPlugin({
   pluginId: 'kubevirt',
+  routes: {
+    requests: requestsRouteRef,
+    request: requestRouteRef,
+  },
   extensions: [
     kubevirtApi,
     entityVirtualMachineContent,
     entityVirtualMachineOverviewCard,
     entityTeamVirtualMachinesCard,
+    virtualMachineRequestsPage,
+    entityUserVirtualMachineRequestsCard,
+    entityTeamVirtualMachineRequestsCard,
     virtualMachineSizePickerFormField,
   ],
 });

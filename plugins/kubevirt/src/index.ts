@@ -9,6 +9,8 @@ export {
   EntityTeamVirtualMachinesCard,
   EntityVirtualMachineContent,
   EntityVirtualMachineOverviewCard,
+  EntityVirtualMachineRequestsCard,
+  VirtualMachineRequestsPage,
   VirtualMachineSizePickerFieldExtension,
   kubevirtPlugin,
 } from './plugin';
@@ -18,9 +20,11 @@ export type {
   KubevirtApi,
   KubevirtCluster,
   QuotaPlan,
+  VirtualMachineRequestFilter,
 } from './api/KubevirtApi';
 export type {
   QuotaPlanRequest,
+  TrackedVirtualMachineRequest,
   VirtualMachineSize,
 } from '@vmportal/plugin-kubevirt-common';
 export { KubevirtBackendClient } from './api/KubevirtBackendClient';

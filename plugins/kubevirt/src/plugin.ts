@@ -14,7 +14,7 @@ import { VIRTUAL_MACHINE_SIZE_PICKER } from './components/VirtualMachineSizePick
 import { validateVirtualMachineSize } from './components/VirtualMachineSizePicker/validation';
 import { VirtualMachineSizePicker } from './components/VirtualMachineSizePicker/VirtualMachineSizePicker';
 import type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';
-import { rootRouteRef } from './routes';
+import { requestRouteRef, requestsRouteRef, rootRouteRef } from './routes';
 
 /**
  * The KubeVirt frontend plugin for the legacy frontend system.
@@ -33,6 +33,8 @@ export const kubevirtPlugin = createPlugin({
   ],
   routes: {
     root: rootRouteRef,
+    requests: requestsRouteRef,
+    request: requestRouteRef,
   },
 });
 
@@ -42,16 +44,17 @@ export const kubevirtPlugin = createPlugin({
  *
  * @public
  */
-export const EntityVirtualMachineContent: () => JSX.Element = kubevirtPlugin.provide(
-  createRoutableExtension({
-    name: 'EntityVirtualMachineContent',
-    component: () =>
-      import('./components/VirtualMachineContent').then(
-        m => m.VirtualMachineContent,
-      ),
-    mountPoint: rootRouteRef,
-  }),
-);
+export const EntityVirtualMachineContent: () => JSX.Element =
+  kubevirtPlugin.provide(
+    createRoutableExtension({
+      name: 'EntityVirtualMachineContent',
+      component: () =>
+        import('./components/VirtualMachineContent').then(
+          m => m.VirtualMachineContent,
+        ),
+      mountPoint: rootRouteRef,
+    }),
+  );
 
 /**
  * A card for a `virtual-machine` Component's Overview tab: state, size, IPs and the
@@ -59,17 +62,18 @@ export const EntityVirtualMachineContent: () => JSX.Element = kubevirtPlugin.pro
  *
  * @public
  */
-export const EntityVirtualMachineOverviewCard: () => JSX.Element = kubevirtPlugin.provide(
-  createComponentExtension({
-    name: 'EntityVirtualMachineOverviewCard',
-    component: {
-      lazy: () =>
-        import('./components/VirtualMachineOverviewCard').then(
-          m => m.VirtualMachineOverviewCard,
-        ),
-    },
-  }),
-);
+export const EntityVirtualMachineOverviewCard: () => JSX.Element =
+  kubevirtPlugin.provide(
+    createComponentExtension({
+      name: 'EntityVirtualMachineOverviewCard',
+      component: {
+        lazy: () =>
+          import('./components/VirtualMachineOverviewCard').then(
+            m => m.VirtualMachineOverviewCard,
+          ),
+      },
+    }),
+  );
 
 /**
  * A card for a Group's page: the team's VMs (running of total) and its quota use per
@@ -77,17 +81,56 @@ export const EntityVirtualMachineOverviewCard: () => JSX.Element = kubevirtPlugi
  *
  * @public
  */
-export const EntityTeamVirtualMachinesCard: () => JSX.Element = kubevirtPlugin.provide(
-  createComponentExtension({
-    name: 'EntityTeamVirtualMachinesCard',
-    component: {
-      lazy: () =>
-        import('./components/TeamVirtualMachinesCard').then(
-          m => m.TeamVirtualMachinesCard,
+export const EntityTeamVirtualMachinesCard: () => JSX.Element =
+  kubevirtPlugin.provide(
+    createComponentExtension({
+      name: 'EntityTeamVirtualMachinesCard',
+      component: {
+        lazy: () =>
+          import('./components/TeamVirtualMachinesCard').then(
+            m => m.TeamVirtualMachinesCard,
+          ),
+      },
+    }),
+  );
+
+/**
+ * The "VM requests" page: the requests the user may see, and each request's live
+ * page (PR, merge, applied, running, in the catalog) below it at `/:id`. Mount it
+ * at `/vm-requests`; the cards and the VM page link to it.
+ *
+ * @public
+ */
+export const VirtualMachineRequestsPage: () => JSX.Element =
+  kubevirtPlugin.provide(
+    createRoutableExtension({
+      name: 'VirtualMachineRequestsPage',
+      component: () =>
+        import('./components/VirtualMachineRequestsPage').then(
+          m => m.LegacyVirtualMachineRequestsPage,
         ),
-    },
-  }),
-);
+      mountPoint: requestsRouteRef,
+    }),
+  );
+
+/**
+ * A card for a User's or a Group's page: the VM requests the person made, or the
+ * team's, with their stages.
+ *
+ * @public
+ */
+export const EntityVirtualMachineRequestsCard: () => JSX.Element =
+  kubevirtPlugin.provide(
+    createComponentExtension({
+      name: 'EntityVirtualMachineRequestsCard',
+      component: {
+        lazy: () =>
+          import('./components/VirtualMachineRequestsCard').then(
+            m => m.VirtualMachineRequestsCard,
+          ),
+      },
+    }),
+  );
 
 /**
  * The `VirtualMachineSizePicker` scaffolder field (`ui:field: VirtualMachineSizePicker`):

@@ -12,7 +12,7 @@ export {
 export { CapturingLogger } from '../../../../plugins/catalog-backend-module-kubevirt/src/__testUtils__/capturingLogger';
 export type { LogEntry } from '../../../../plugins/catalog-backend-module-kubevirt/src/__testUtils__/capturingLogger';
 export { ManualScheduler } from '../../../../plugins/catalog-backend-module-kubevirt/src/__testUtils__/manualScheduler';
-export { startTestPostgres } from '../../../../plugins/catalog-backend-module-kubevirt/src/__testUtils__/postgres';
-export type { TestPostgres } from '../../../../plugins/catalog-backend-module-kubevirt/src/__testUtils__/postgres';
 export { testVm } from '../../../../plugins/catalog-backend-module-kubevirt/src/__testUtils__/vms';
 /* eslint-enable @backstage/no-relative-monorepo-imports, no-restricted-imports */
+export { startTestPostgres } from '@vmportal/kube-testenv/testing';
+export type { TestPostgres } from '@vmportal/kube-testenv/testing';

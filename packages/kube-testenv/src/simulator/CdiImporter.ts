@@ -5,6 +5,8 @@ import type {
 import {
   CDI_DEFAULT_FILESYSTEM_OVERHEAD,
   cdiRequiredSpace,
+  DataVolumeObject,
+  KubevirtCondition,
   Quantity,
 } from '@vmportal/plugin-kubevirt-common';
 import { describeError, errorStatus } from '../kubeClient';
@@ -17,7 +19,7 @@ import {
   readCustomObject,
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
-import { Condition, controllerRef, DataVolume } from './types';
+import { controllerRef } from './types';
 import type { ReconcileResult } from './WorkQueue';
 
 /** CDI's default filesystem overhead (CDIConfig `filesystemOverhead.global`, CDI v1.65). */
@@ -28,7 +30,7 @@ const CDI = { component: 'datavolume-import-controller' };
 type Kind = 'Import' | 'Clone' | 'Upload';
 
 /** Whether CDI imports, clones or waits for an upload for this DataVolume. */
-function transferKind(dv: DataVolume): Kind {
+function transferKind(dv: DataVolumeObject): Kind {
   const source = dv.spec.source;
   if (source?.upload) return 'Upload';
   if (source?.pvc || source?.snapshot || dv.spec.sourceRef) return 'Clone';
@@ -38,7 +40,7 @@ function transferKind(dv: DataVolume): Kind {
 /** CDI's Running condition: the importer pod's state. */
 function runningCondition(
   phase: string,
-): Omit<Condition, 'lastTransitionTime' | 'lastHeartbeatTime'> {
+): Omit<KubevirtCondition, 'lastTransitionTime' | 'lastHeartbeatTime'> {
   if (phase === 'Succeeded')
     return {
       type: 'Running',
@@ -74,7 +76,7 @@ export class CdiImporter {
     namespace: string,
     name: string,
   ): Promise<ReconcileResult | void> {
-    const dv = await readCustomObject<DataVolume>(
+    const dv = await readCustomObject<DataVolumeObject>(
       this.ctx.custom,
       DATA_VOLUMES,
       namespace,
@@ -166,8 +168,8 @@ export class CdiImporter {
 
   /** The PVC CDI's `renderPvcSpec` would create for the DataVolume. */
   private async createPvc(
-    dv: DataVolume,
-  ): Promise<{ pvc: V1PersistentVolumeClaim } | { error: Condition }> {
+    dv: DataVolumeObject,
+  ): Promise<{ pvc: V1PersistentVolumeClaim } | { error: KubevirtCondition }> {
     const namespace = dv.metadata.namespace!;
     const name = dv.metadata.name!;
     let spec: V1PersistentVolumeClaimSpec;
@@ -243,7 +245,7 @@ export class CdiImporter {
   }
 
   private async renderPvcSpec(
-    dv: DataVolume,
+    dv: DataVolumeObject,
   ): Promise<V1PersistentVolumeClaimSpec> {
     if (dv.spec.pvc) return structuredClone(dv.spec.pvc);
     const storage = dv.spec.storage;
@@ -299,7 +301,7 @@ export class CdiImporter {
     )?.metadata?.name;
   }
 
-  private async sourceSize(dv: DataVolume): Promise<string | undefined> {
+  private async sourceSize(dv: DataVolumeObject): Promise<string | undefined> {
     const source = dv.spec.source?.pvc;
     if (!source) return undefined;
     const pvc = await orNotFound(
@@ -363,17 +365,20 @@ export class CdiImporter {
 
   /** CDI's `updateConditions`: Bound from the claim, Ready from the phase, Running from the transfer. */
   private async writeStatus(
-    dv: DataVolume,
+    dv: DataVolumeObject,
     phase: string,
     progress: string,
-    boundError?: Condition,
+    boundError?: KubevirtCondition,
     pvc?: V1PersistentVolumeClaim,
   ) {
     const timestamp = now();
     const previous = dv.status?.conditions ?? [];
     const set = (
-      condition: Omit<Condition, 'lastTransitionTime' | 'lastHeartbeatTime'>,
-    ): Condition => {
+      condition: Omit<
+        KubevirtCondition,
+        'lastTransitionTime' | 'lastHeartbeatTime'
+      >,
+    ): KubevirtCondition => {
       const old = findCondition(previous, condition.type);
       const changed = old?.status !== condition.status;
       return {
@@ -393,7 +398,7 @@ export class CdiImporter {
     };
     const bound = pvc?.status?.phase === 'Bound';
     const running = phase.endsWith('InProgress');
-    const conditions: Condition[] = [
+    const conditions: KubevirtCondition[] = [
       boundError
         ? set(boundError)
         : set({
@@ -426,7 +431,7 @@ export class CdiImporter {
       namespace: dv.metadata.namespace!,
       name: dv.metadata.name!,
       body: { ...dv, status },
-    })) as DataVolume;
+    })) as DataVolumeObject;
     if (phase !== dv.status?.phase) {
       this.ctx.log(
         `cdi: DataVolume ${dv.metadata.namespace}/${dv.metadata.name} ${
@@ -439,7 +444,7 @@ export class CdiImporter {
   }
 
   private event(
-    dv: DataVolume,
+    dv: DataVolumeObject,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,

@@ -3,11 +3,14 @@ import { CoreV1Api, CoreV1Event, V1ObjectMeta } from '@kubernetes/client-node';
 import { describeError } from '../kubeClient';
 import { now } from './resources';
 
-/** The object an event is about. */
+/** The object an event is about (a client-node object or a KubeVirt one). */
 export interface EventSubject {
   apiVersion: string;
   kind: string;
-  metadata: V1ObjectMeta;
+  metadata: Pick<
+    V1ObjectMeta,
+    'name' | 'namespace' | 'uid' | 'resourceVersion'
+  >;
 }
 
 /** Who records: `virt-controller`, `virt-handler` (with its node), `default-scheduler`, … */

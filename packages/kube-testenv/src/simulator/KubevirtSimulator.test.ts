@@ -6,7 +6,11 @@ import type {
   V1Pod,
   V1ResourceQuota,
 } from '@kubernetes/client-node';
-import { Quantity } from '@vmportal/plugin-kubevirt-common';
+import {
+  DataVolumeObject,
+  Quantity,
+  VirtualMachineInstanceObject,
+} from '@vmportal/plugin-kubevirt-common';
 import { ensureBinaries } from '../binaries';
 import {
   ClusterInfo,
@@ -20,11 +24,7 @@ import { KubeRequestError, kubeConfigFor, kubeRequest } from '../kubeClient';
 import { LauncherPodOracle } from './LauncherPodOracle';
 import { podRequests } from './FakeScheduler';
 import { runSimulator, RunningSimulator } from './runSimulator';
-import type {
-  DataVolume,
-  VirtualMachine,
-  VirtualMachineInstance,
-} from './types';
+import type { VirtualMachine } from './types';
 
 jest.setTimeout(120_000);
 
@@ -293,7 +293,7 @@ describe('the KubeVirt simulator', () => {
     await createVm(virtualMachine(ns, 'too-big', { memory: '6Gi' }));
 
     const vmi = await waitUntil('VMI Synchronized=False', 60_000, async () => {
-      const current = await getOrUndefined<VirtualMachineInstance>(
+      const current = await getOrUndefined<VirtualMachineInstanceObject>(
         vmiPath(ns, 'too-big'),
       );
       const sync = current?.status?.conditions?.find(
@@ -350,8 +350,9 @@ describe('the KubeVirt simulator', () => {
     await createVm(virtualMachine(ns, 'halt-me'));
     await waitForVm(ns, 'halt-me', 'Running', printable('Running'));
     const [pod] = await launcherPods(ns, 'halt-me');
-    const vmiUid = (await get<VirtualMachineInstance>(vmiPath(ns, 'halt-me')))
-      .metadata.uid;
+    const vmiUid = (
+      await get<VirtualMachineInstanceObject>(vmiPath(ns, 'halt-me'))
+    ).metadata.uid;
 
     await kubeRequest(
       kc,
@@ -481,7 +482,7 @@ describe('the KubeVirt simulator', () => {
       Array.from({ length: 8 }, () => ['pause: ok', 'unpause: ok']).flat(),
     );
     expect(writes).toBeGreaterThan(16);
-    const vmi = await get<VirtualMachineInstance>(vmiPath(ns, 'busy'));
+    const vmi = await get<VirtualMachineInstanceObject>(vmiPath(ns, 'busy'));
     expect(vmi.status?.conditions?.some(c => c.type === 'Paused')).toBe(false);
   });
 
@@ -495,7 +496,7 @@ describe('the KubeVirt simulator', () => {
     });
     expect(seen).toContain('Provisioning');
 
-    const dv = await get<DataVolume>(
+    const dv = await get<DataVolumeObject>(
       `/apis/cdi.kubevirt.io/v1beta1/namespaces/${ns}/datavolumes/imported-root`,
     );
     expect(dv.status).toMatchObject({ phase: 'Succeeded', progress: '100.0%' });
@@ -513,7 +514,9 @@ describe('the KubeVirt simulator', () => {
       Math.ceil(5 * Gi * 1.06),
     );
     expect(pvc.status.phase).toBe('Bound');
-    const vmi = await get<VirtualMachineInstance>(vmiPath(ns, 'imported'));
+    const vmi = await get<VirtualMachineInstanceObject>(
+      vmiPath(ns, 'imported'),
+    );
     expect(vmi.spec.volumes?.[0].dataVolume?.name).toBe('imported-root');
   });
 
@@ -557,7 +560,7 @@ describe('the KubeVirt simulator', () => {
     await createVm(vm);
     await waitForVm(ns, 'typed', 'Running', printable('Running'));
 
-    const vmi = await get<VirtualMachineInstance>(vmiPath(ns, 'typed'));
+    const vmi = await get<VirtualMachineInstanceObject>(vmiPath(ns, 'typed'));
     // common-instancetypes: u1.medium is 1 vCPU and 4Gi.
     expect(vmi.spec.domain.memory?.guest).toBe('4Gi');
     const cpu = vmi.spec.domain.cpu ?? {};
@@ -600,7 +603,7 @@ describe('the KubeVirt simulator', () => {
       'True',
     );
 
-    const vmi = await get<VirtualMachineInstance>(vmiPath(ns, 'fedora'));
+    const vmi = await get<VirtualMachineInstanceObject>(vmiPath(ns, 'fedora'));
     const [pod] = await launcherPods(ns, 'fedora');
     expect(vmi.status?.nodeName).toMatch(/^sim-node-[123]$/);
     expect(pod.spec?.nodeName).toBe(vmi.status?.nodeName);

@@ -8,6 +8,10 @@ import {
   V1Pod,
   V1ResourceQuota,
 } from '@kubernetes/client-node';
+import type {
+  DataVolumeObject,
+  VirtualMachineInstanceObject,
+} from '@vmportal/plugin-kubevirt-common';
 import type { ClusterInfo } from '../ControlPlane';
 import { describeError, errorStatus, kubeConfigFor } from '../kubeClient';
 import { CdiImporter } from './CdiImporter';
@@ -37,12 +41,7 @@ import {
   SubresourceServer,
   waitForSubresourceApi,
 } from './SubresourceServer';
-import {
-  controllerOf,
-  DataVolume,
-  VirtualMachine,
-  VirtualMachineInstance,
-} from './types';
+import { controllerOf, VirtualMachine } from './types';
 import { VirtHandler } from './VirtHandler';
 import { VirtualMachineInstanceReconciler } from './VirtualMachineInstanceReconciler';
 import { VirtualMachineReconciler } from './VirtualMachineReconciler';
@@ -169,7 +168,7 @@ export class KubevirtSimulator {
       () => custom.listClusterCustomObject({ ...VIRTUAL_MACHINES }),
       vm => enqueue('vm', vm.metadata.namespace, vm.metadata.name),
     );
-    const vmis = watch<VirtualMachineInstance & KubernetesObject>(
+    const vmis = watch<VirtualMachineInstanceObject & KubernetesObject>(
       'VirtualMachineInstances',
       '/apis/kubevirt.io/v1/virtualmachineinstances',
       () => custom.listClusterCustomObject({ ...VIRTUAL_MACHINE_INSTANCES }),
@@ -210,7 +209,7 @@ export class KubevirtSimulator {
       claimName: string | undefined,
     ) => {
       if (!namespace || !claimName) return;
-      const uses = (volumes: VirtualMachineInstance['spec']['volumes']) =>
+      const uses = (volumes: VirtualMachineInstanceObject['spec']['volumes']) =>
         (volumes ?? []).some(
           v =>
             v.dataVolume?.name === claimName ||
@@ -225,7 +224,7 @@ export class KubevirtSimulator {
           enqueue('vmi', namespace, vmi.metadata.name);
       }
     };
-    const dvs = watch<DataVolume & KubernetesObject>(
+    const dvs = watch<DataVolumeObject & KubernetesObject>(
       'DataVolumes',
       '/apis/cdi.kubevirt.io/v1beta1/datavolumes',
       () => custom.listClusterCustomObject({ ...DATA_VOLUMES }),

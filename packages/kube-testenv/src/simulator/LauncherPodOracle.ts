@@ -5,7 +5,7 @@ import type {
   V1Pod,
   V1ResourceQuota,
 } from '@kubernetes/client-node';
-import type { VirtualMachineInstance } from './types';
+import type { VirtualMachineInstanceObject } from '@vmportal/plugin-kubevirt-common';
 
 /**
  * One request to the oracle (see go/kubevirt/cmd/oracle/main.go).
@@ -13,7 +13,7 @@ import type { VirtualMachineInstance } from './types';
  * @public
  */
 export interface OracleRequest {
-  vmi: VirtualMachineInstance;
+  vmi: VirtualMachineInstanceObject;
   /** KubeVirt CR `spec.configuration`. */
   kubevirt?: object;
   /** KubeVirt CR `metadata.annotations`. */
@@ -41,7 +41,7 @@ export interface OracleAnswer {
   compute: { requests: Record<string, string>; limits: Record<string, string> };
   memoryOverhead: string;
   /** The VMI after instancetype/preference and virt-api's defaults. */
-  vmi: VirtualMachineInstance;
+  vmi: VirtualMachineInstanceObject;
   warnings?: string[];
 }
 

@@ -1,3 +1,7 @@
+import type {
+  VirtualMachineInstanceObject,
+  VirtualMachineStateChangeRequest,
+} from '@vmportal/plugin-kubevirt-common';
 import { describeError, errorStatus } from '../kubeClient';
 import { findCondition, hasCondition } from './conditions';
 import { isFinal, runStrategyOf } from './printableStatus';
@@ -8,11 +12,7 @@ import {
   VIRTUAL_MACHINES,
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
-import type {
-  StateChangeRequest,
-  VirtualMachine,
-  VirtualMachineInstance,
-} from './types';
+import type { VirtualMachine } from './types';
 import type { VirtHandler } from './VirtHandler';
 
 /** An HTTP answer of the subresource API: a status code and, for errors, a `Status` body. */
@@ -193,7 +193,7 @@ export class PowerActions {
             'RerunOnFailure does not support starting VM from failed state',
           );
         }
-        const start: StateChangeRequest = data
+        const start: VirtualMachineStateChangeRequest = data
           ? { action: 'Start', data }
           : { action: 'Start' };
         await this.patchRequests(
@@ -418,8 +418,8 @@ export class PowerActions {
   private async vmi(
     namespace: string,
     name: string,
-  ): Promise<VirtualMachineInstance | undefined> {
-    return readCustomObject<VirtualMachineInstance>(
+  ): Promise<VirtualMachineInstanceObject | undefined> {
+    return readCustomObject<VirtualMachineInstanceObject>(
       this.ctx.custom,
       VIRTUAL_MACHINE_INSTANCES,
       namespace,
@@ -460,7 +460,7 @@ export class PowerActions {
   /** `getChangeRequestJson`: adds state change requests for virt-controller. */
   private async patchRequests(
     vm: VirtualMachine,
-    changes: StateChangeRequest[],
+    changes: VirtualMachineStateChangeRequest[],
     dryRun: boolean,
   ) {
     const current = vm.status?.stateChangeRequests ?? [];
@@ -534,7 +534,7 @@ export class PowerActions {
 
   /** `patchVMITerminationGracePeriod`; returns the previous grace period. */
   private async patchGracePeriod(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
     seconds: number,
     dryRun: boolean,
   ): Promise<number> {

@@ -4,13 +4,13 @@ import type {
   V1PersistentVolumeClaim,
   V1ResourceQuota,
 } from '@kubernetes/client-node';
+import type {
+  DataVolumeObject,
+  VirtualMachineInstanceObject,
+} from '@vmportal/plugin-kubevirt-common';
 import type { EventRecorder } from './EventRecorder';
 import type { LauncherPodOracle } from './LauncherPodOracle';
-import type {
-  DataVolume,
-  VirtualMachine,
-  VirtualMachineInstance,
-} from './types';
+import type { VirtualMachine } from './types';
 
 /** How long simulated things take (milliseconds). */
 export interface SimulatorTiming {
@@ -37,8 +37,8 @@ export interface SimulatorCaches {
   virtualMachines(namespace?: string): ReadonlyArray<VirtualMachine>;
   virtualMachineInstances(
     namespace?: string,
-  ): ReadonlyArray<VirtualMachineInstance>;
-  dataVolume(namespace: string, name: string): DataVolume | undefined;
+  ): ReadonlyArray<VirtualMachineInstanceObject>;
+  dataVolume(namespace: string, name: string): DataVolumeObject | undefined;
   pvc(namespace: string, name: string): V1PersistentVolumeClaim | undefined;
   resourceQuotas(namespace: string): ReadonlyArray<V1ResourceQuota>;
 }

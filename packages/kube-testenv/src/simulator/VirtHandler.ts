@@ -14,12 +14,16 @@ import {
   VIRTUAL_MACHINE_INSTANCES,
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
-import type { Condition, DataVolume, VirtualMachineInstance } from './types';
+import type {
+  DataVolumeObject,
+  KubevirtCondition,
+  VirtualMachineInstanceObject,
+} from '@vmportal/plugin-kubevirt-common';
 
 /** What {@link VirtHandler.sync} did. */
 export interface HandlerResult {
   /** The VMI as it is now (undefined if it is gone). */
-  vmi: VirtualMachineInstance | undefined;
+  vmi: VirtualMachineInstanceObject | undefined;
   requeueAfterMs?: number;
 }
 
@@ -40,7 +44,7 @@ export class VirtHandler {
   constructor(private readonly ctx: SimulatorContext) {}
 
   async sync(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
     pod: V1Pod | undefined,
   ): Promise<HandlerResult> {
     const phase = vmi.status?.phase;
@@ -105,7 +109,7 @@ export class VirtHandler {
       const status = {
         ...vmi.status,
         phase: clean ? 'Succeeded' : 'Failed',
-      } as VirtualMachineInstance['status'];
+      } as VirtualMachineInstanceObject['status'];
       const result = await this.write(
         vmi,
         status!,
@@ -135,7 +139,7 @@ export class VirtHandler {
   }
 
   /** virt-handler's answer to `pause`: the guest stops, the VMI gets `Paused=True`. */
-  async pause(vmi: VirtualMachineInstance): Promise<void> {
+  async pause(vmi: VirtualMachineInstanceObject): Promise<void> {
     await this.updateConditions(vmi, conditions =>
       updateCondition(conditions, pausedByUser()),
     );
@@ -144,7 +148,7 @@ export class VirtHandler {
   }
 
   /** virt-handler's answer to `unpause`. */
-  async unpause(vmi: VirtualMachineInstance): Promise<void> {
+  async unpause(vmi: VirtualMachineInstanceObject): Promise<void> {
     await this.updateConditions(vmi, conditions =>
       removeCondition(conditions, 'Paused'),
     );
@@ -165,12 +169,12 @@ export class VirtHandler {
    * on the simulator's own write race.
    */
   private async updateConditions(
-    vmi: VirtualMachineInstance,
-    change: (conditions: Condition[]) => Condition[],
+    vmi: VirtualMachineInstanceObject,
+    change: (conditions: KubevirtCondition[]) => KubevirtCondition[],
   ): Promise<void> {
     const namespace = vmi.metadata.namespace!;
     const name = vmi.metadata.name!;
-    let current: VirtualMachineInstance | undefined = vmi;
+    let current: VirtualMachineInstanceObject | undefined = vmi;
     for (let attempt = 1; ; attempt++) {
       const read = current.status?.conditions;
       const next = change(read ?? []);
@@ -192,7 +196,7 @@ export class VirtHandler {
           isPatchTestFailure(error) || errorStatus(error) === 409;
         if (!conflict || attempt >= CONFLICT_ATTEMPTS) throw error;
       }
-      current = await readCustomObject<VirtualMachineInstance>(
+      current = await readCustomObject<VirtualMachineInstanceObject>(
         this.ctx.custom,
         VIRTUAL_MACHINE_INSTANCES,
         namespace,
@@ -204,12 +208,12 @@ export class VirtHandler {
   }
 
   private async write(
-    vmi: VirtualMachineInstance,
-    status: NonNullable<VirtualMachineInstance['status']>,
+    vmi: VirtualMachineInstanceObject,
+    status: NonNullable<VirtualMachineInstanceObject['status']>,
     phase: string,
   ): Promise<HandlerResult> {
     const next = { ...status, phase } as NonNullable<
-      VirtualMachineInstance['status']
+      VirtualMachineInstanceObject['status']
     >;
     if (phase !== vmi.status?.phase) {
       next.phaseTransitionTimestamps = [
@@ -223,7 +227,7 @@ export class VirtHandler {
         namespace: vmi.metadata.namespace!,
         name: vmi.metadata.name!,
         body: { ...vmi, status: next },
-      })) as VirtualMachineInstance;
+      })) as VirtualMachineInstanceObject;
       if (phase !== vmi.status?.phase) {
         this.ctx.log(
           `${vmi.metadata.namespace}/${vmi.metadata.name}: VMI ${vmi.status?.phase} -> ${phase} on ${vmi.status?.nodeName}`,
@@ -240,9 +244,9 @@ export class VirtHandler {
 
   /** The status a running guest with (maybe) a guest agent leads virt-handler to report. */
   private async runningStatus(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
     pod: V1Pod,
-  ): Promise<NonNullable<VirtualMachineInstance['status']>> {
+  ): Promise<NonNullable<VirtualMachineInstanceObject['status']>> {
     const status = structuredClone(vmi.status ?? {});
     const namespace = vmi.metadata.namespace!;
     const claims = new Map<string, V1PersistentVolumeClaim>();
@@ -282,7 +286,7 @@ export class VirtHandler {
       threads: cpu?.threads ?? 1,
     };
 
-    let conditions: Condition[] = status.conditions ?? [];
+    let conditions: KubevirtCondition[] = status.conditions ?? [];
     const migratable = liveMigratable(vmi, claims);
     status.migrationMethod = migratable.blockMigration
       ? 'BlockMigration'
@@ -314,7 +318,7 @@ export class VirtHandler {
   }
 
   /** Words that may name the guest OS: preference, disk images, DataVolume sources. */
-  private async osHints(vmi: VirtualMachineInstance): Promise<string[]> {
+  private async osHints(vmi: VirtualMachineInstanceObject): Promise<string[]> {
     const annotations = vmi.metadata.annotations ?? {};
     const labels = vmi.metadata.labels ?? {};
     const hints = [
@@ -334,7 +338,7 @@ export class VirtHandler {
             vmi.metadata.namespace!,
             volume.dataVolume.name,
           ) ??
-          (await readCustomObject<DataVolume>(
+          (await readCustomObject<DataVolumeObject>(
             this.ctx.custom,
             DATA_VOLUMES,
             vmi.metadata.namespace!,
@@ -358,7 +362,7 @@ export class VirtHandler {
   }
 
   private interfaces(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
     pod: V1Pod,
     agent: boolean,
     windows: boolean,
@@ -403,7 +407,7 @@ export class VirtHandler {
    * y the lowest not used by another VMI on it; stable once reported.
    */
   private secondaryIp(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
     networkName: string,
   ): string {
     const reported = vmi.status?.interfaces?.find(
@@ -433,7 +437,7 @@ export class VirtHandler {
   }
 
   private event(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
@@ -453,7 +457,7 @@ export class VirtHandler {
 }
 
 /** The `Paused` condition virt-handler sets when a user (or `startStrategy: Paused`) pauses the guest. */
-function pausedByUser(): Condition {
+function pausedByUser(): KubevirtCondition {
   const timestamp = now();
   return {
     type: 'Paused',
@@ -478,7 +482,7 @@ function macFor(uid: string, name: string): string {
 
 /** Disk targets as libvirt assigns them per bus: vda, vdb… for virtio, sda… for sata/scsi. */
 function volumeStatus(
-  vmi: VirtualMachineInstance,
+  vmi: VirtualMachineInstanceObject,
   claims: Map<string, V1PersistentVolumeClaim>,
 ) {
   const disks = vmi.spec.domain.devices?.disks ?? [];
@@ -517,9 +521,9 @@ function volumeStatus(
 
 /** virt-handler's `calculateLiveMigrationCondition`, for the checks that apply here. */
 function liveMigratable(
-  vmi: VirtualMachineInstance,
+  vmi: VirtualMachineInstanceObject,
   claims: Map<string, V1PersistentVolumeClaim>,
-): { condition: Condition; blockMigration: boolean } {
+): { condition: KubevirtCondition; blockMigration: boolean } {
   const notMigratable = (
     reason: string,
     message: string,

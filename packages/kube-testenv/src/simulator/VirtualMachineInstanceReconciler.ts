@@ -3,6 +3,10 @@ import type {
   V1Pod,
   V1PodCondition,
 } from '@kubernetes/client-node';
+import type {
+  KubevirtCondition,
+  VirtualMachineInstanceObject,
+} from '@vmportal/plugin-kubevirt-common';
 import { describeError, errorStatus } from '../kubeClient';
 import {
   findCondition,
@@ -24,7 +28,7 @@ import {
   VMI_FINALIZER,
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
-import { Condition, controllerOf, VirtualMachineInstance } from './types';
+import { controllerOf } from './types';
 import type { VirtHandler } from './VirtHandler';
 import type { ReconcileResult } from './WorkQueue';
 
@@ -55,7 +59,7 @@ export class VirtualMachineInstanceReconciler {
     namespace: string,
     name: string,
   ): Promise<ReconcileResult | void> {
-    let vmi = await readCustomObject<VirtualMachineInstance>(
+    let vmi = await readCustomObject<VirtualMachineInstanceObject>(
       this.ctx.custom,
       VIRTUAL_MACHINE_INSTANCES,
       namespace,
@@ -100,8 +104,8 @@ export class VirtualMachineInstanceReconciler {
    * oracle), its finalizer, and phase Pending. The real webhook runs inside the
    * create request; here it follows right after, before any pod exists.
    */
-  private async applyVirtApiDefaults(vmi: VirtualMachineInstance) {
-    let defaulted: VirtualMachineInstance;
+  private async applyVirtApiDefaults(vmi: VirtualMachineInstanceObject) {
+    let defaulted: VirtualMachineInstanceObject;
     try {
       const answer = await this.ctx.oracle.render({
         vmi,
@@ -117,7 +121,7 @@ export class VirtualMachineInstanceReconciler {
       );
       defaulted = vmi;
     }
-    const body: VirtualMachineInstance = {
+    const body: VirtualMachineInstanceObject = {
       ...vmi,
       metadata: {
         ...vmi.metadata,
@@ -151,7 +155,7 @@ export class VirtualMachineInstanceReconciler {
     }
   }
 
-  private async ownedPods(vmi: VirtualMachineInstance): Promise<V1Pod[]> {
+  private async ownedPods(vmi: VirtualMachineInstanceObject): Promise<V1Pod[]> {
     const list = await this.ctx.core.listNamespacedPod({
       namespace: vmi.metadata.namespace!,
       labelSelector: `${CREATED_BY_LABEL}=${vmi.metadata.uid}`,
@@ -161,7 +165,7 @@ export class VirtualMachineInstanceReconciler {
     );
   }
 
-  private async deletePods(vmi: VirtualMachineInstance, pods: V1Pod[]) {
+  private async deletePods(vmi: VirtualMachineInstanceObject, pods: V1Pod[]) {
     for (const pod of pods) {
       if (pod.metadata?.deletionTimestamp) continue;
       try {
@@ -195,7 +199,7 @@ export class VirtualMachineInstanceReconciler {
 
   /** Renders and creates the launcher pod once the VMI's DataVolumes are ready. */
   private async createPod(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
   ): Promise<{ pod?: V1Pod } | { error: SyncError }> {
     const namespace = vmi.metadata.namespace!;
     const pvcs: V1PersistentVolumeClaim[] = [];
@@ -291,7 +295,10 @@ export class VirtualMachineInstanceReconciler {
   }
 
   /** `syncPausedConditionToPod`: the launcher pod's readiness gate follows the VMI's Paused condition. */
-  private async syncUnpausedGate(vmi: VirtualMachineInstance, pod: V1Pod) {
+  private async syncUnpausedGate(
+    vmi: VirtualMachineInstanceObject,
+    pod: V1Pod,
+  ) {
     const paused = hasCondition(vmi.status?.conditions, 'Paused', 'True');
     const gate = pod.status?.conditions?.find(c => c.type === UNPAUSED_GATE);
     const wanted: V1PodCondition = paused
@@ -326,14 +333,14 @@ export class VirtualMachineInstanceReconciler {
 
   /** lifecycle.go's `updateStatus`; returns 'conflict' when someone wrote the VMI meanwhile. */
   private async updateStatus(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
     pod: V1Pod | undefined,
     pods: V1Pod[],
     syncError: SyncError | undefined,
   ): Promise<'written' | 'unchanged' | 'conflict'> {
-    const copy: VirtualMachineInstance = structuredClone(vmi);
+    const copy: VirtualMachineInstanceObject = structuredClone(vmi);
     const status = (copy.status ??= {});
-    let conditions: Condition[] = status.conditions ?? [];
+    let conditions: KubevirtCondition[] = status.conditions ?? [];
     const podExists = Boolean(pod);
     const podDown = Boolean(
       pod &&
@@ -470,7 +477,9 @@ export class VirtualMachineInstanceReconciler {
     return 'written';
   }
 
-  private async hasOwnerVm(vmi: VirtualMachineInstance): Promise<boolean> {
+  private async hasOwnerVm(
+    vmi: VirtualMachineInstanceObject,
+  ): Promise<boolean> {
     const ref = controllerOf(vmi);
     if (ref?.kind !== 'VirtualMachine') return false;
     const vm = await readCustomObject<{ metadata?: { uid?: string } }>(
@@ -483,7 +492,7 @@ export class VirtualMachineInstanceReconciler {
   }
 
   private event(
-    vmi: VirtualMachineInstance,
+    vmi: VirtualMachineInstanceObject,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
@@ -510,7 +519,10 @@ export function currentPod(pods: V1Pod[]): V1Pod | undefined {
 }
 
 /** The oracle's pod made ready to create: typed, namespaced, identity labels ensured. */
-function launcherPod(rendered: V1Pod, vmi: VirtualMachineInstance): V1Pod {
+function launcherPod(
+  rendered: V1Pod,
+  vmi: VirtualMachineInstanceObject,
+): V1Pod {
   const pod = structuredClone(rendered);
   delete pod.status;
   const metadata = (pod.metadata ??= {});
@@ -538,13 +550,13 @@ function launcherPod(rendered: V1Pod, vmi: VirtualMachineInstance): V1Pod {
 
 /** `syncReadyConditionFromPod`. */
 function syncReadyCondition(
-  conditions: Condition[],
-  vmi: VirtualMachineInstance,
+  conditions: KubevirtCondition[],
+  vmi: VirtualMachineInstanceObject,
   pod: V1Pod | undefined,
   podDown: boolean,
-): Condition[] {
+): KubevirtCondition[] {
   const timestamp = now();
-  const notReady = (reason: string, message: string): Condition => ({
+  const notReady = (reason: string, message: string): KubevirtCondition => ({
     type: 'Ready',
     status: 'False',
     reason,
@@ -580,7 +592,7 @@ function syncReadyCondition(
   }
   return updateCondition(conditions, {
     type: 'Ready',
-    status: podReady.status as Condition['status'],
+    status: podReady.status as KubevirtCondition['status'],
     reason: podReady.reason,
     message: podReady.message,
     lastProbeTime: null,
@@ -589,7 +601,10 @@ function syncReadyCondition(
 }
 
 /** Copies the pod's `PodScheduled=False` to the VMI, or drops the VMI's once the pod is scheduled. */
-function copyPodScheduled(conditions: Condition[], pod: V1Pod): Condition[] {
+function copyPodScheduled(
+  conditions: KubevirtCondition[],
+  pod: V1Pod,
+): KubevirtCondition[] {
   const scheduled = pod.status?.conditions?.find(
     c => c.type === 'PodScheduled',
   );
@@ -602,10 +617,10 @@ function copyPodScheduled(conditions: Condition[], pod: V1Pod): Condition[] {
   return removeCondition(conditions, 'PodScheduled');
 }
 
-function podCondition(condition: V1PodCondition): Condition {
+function podCondition(condition: V1PodCondition): KubevirtCondition {
   return {
     type: condition.type,
-    status: condition.status as Condition['status'],
+    status: condition.status as KubevirtCondition['status'],
     reason: condition.reason,
     message: condition.message,
     lastProbeTime: timeString(condition.lastProbeTime) ?? null,

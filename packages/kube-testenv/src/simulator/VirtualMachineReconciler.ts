@@ -1,4 +1,12 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type {
+  DataVolumeObject,
+  DataVolumeTemplate,
+  KubevirtCondition,
+  VirtualMachineInstanceObject,
+  VirtualMachineStateChangeRequest,
+  VirtualMachineStatus,
+} from '@vmportal/plugin-kubevirt-common';
 import { describeError, errorStatus } from '../kubeClient';
 import {
   findCondition,
@@ -24,16 +32,7 @@ import {
   VMI_FINALIZER,
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
-import {
-  Condition,
-  controllerOf,
-  controllerRef,
-  DataVolume,
-  StateChangeRequest,
-  VirtualMachine,
-  VirtualMachineInstance,
-  VirtualMachineStatus,
-} from './types';
+import { controllerOf, controllerRef, VirtualMachine } from './types';
 import type { ReconcileResult } from './WorkQueue';
 
 /** A failure KubeVirt reports on the VM as its `Failure` condition (`common.SyncError`). */
@@ -51,7 +50,7 @@ const NOT_SYNCED_FROM_VMI = new Set(['Ready', 'Failure', 'RestartRequired']);
 
 interface SyncOutcome {
   vm: VirtualMachine;
-  vmi: VirtualMachineInstance | undefined;
+  vmi: VirtualMachineInstanceObject | undefined;
   error?: SyncError;
   startExpected: boolean;
   stopExpected: boolean;
@@ -74,7 +73,7 @@ export class VirtualMachineReconciler {
   ): Promise<ReconcileResult | void> {
     const vm = await this.getVm(namespace, name);
     if (!vm) return undefined;
-    let vmi = await readCustomObject<VirtualMachineInstance>(
+    let vmi = await readCustomObject<VirtualMachineInstanceObject>(
       this.ctx.custom,
       VIRTUAL_MACHINE_INSTANCES,
       namespace,
@@ -121,7 +120,7 @@ export class VirtualMachineReconciler {
 
   private async sync(
     original: VirtualMachine,
-    vmi: VirtualMachineInstance | undefined,
+    vmi: VirtualMachineInstanceObject | undefined,
   ): Promise<SyncOutcome> {
     let vm = original;
     const outcome: SyncOutcome = {
@@ -218,7 +217,7 @@ export class VirtualMachineReconciler {
   ): Promise<void> {
     const { vm, vmi } = outcome;
     const requests = vm.status?.stateChangeRequests ?? [];
-    const first = requests[0] as StateChangeRequest | undefined;
+    const first = requests[0] as VirtualMachineStateChangeRequest | undefined;
     const stopRequested = Boolean(
       vmi && first?.action === 'Stop' && first.uid === vmi.metadata.uid,
     );
@@ -296,7 +295,7 @@ export class VirtualMachineReconciler {
     for (const template of vm.spec.dataVolumeTemplates ?? []) {
       const name = template.metadata?.name;
       if (!name) continue;
-      const dv = await readCustomObject<DataVolume>(
+      const dv = await readCustomObject<DataVolumeObject>(
         this.ctx.custom,
         DATA_VOLUMES,
         namespace,
@@ -386,9 +385,9 @@ export class VirtualMachineReconciler {
   private async dataVolumeManifest(
     vm: VirtualMachine,
     name: string,
-    metadata: NonNullable<DataVolume['metadata']>,
-    spec: DataVolume['spec'],
-  ): Promise<DataVolume> {
+    metadata: NonNullable<DataVolumeTemplate['metadata']>,
+    spec: DataVolumeObject['spec'],
+  ): Promise<DataVolumeObject> {
     const dvSpec = structuredClone(spec);
     const priorityClassName = vm.spec.template.spec.priorityClassName as
       | string
@@ -399,7 +398,7 @@ export class VirtualMachineReconciler {
       const sourceNamespace =
         dvSpec.sourceRef.namespace ?? vm.metadata.namespace!;
       const dataSource = await readCustomObject<{
-        spec?: { source?: DataVolume['spec']['source'] };
+        spec?: { source?: DataVolumeObject['spec']['source'] };
       }>(this.ctx.custom, DATA_SOURCES, sourceNamespace, dvSpec.sourceRef.name);
       const source = dataSource?.spec?.source;
       if (source?.pvc || source?.snapshot) {
@@ -448,7 +447,7 @@ export class VirtualMachineReconciler {
 
     const template = structuredClone(vm.spec.template);
     const requests = vm.status?.stateChangeRequests ?? [];
-    const vmi: VirtualMachineInstance = {
+    const vmi: VirtualMachineInstanceObject = {
       apiVersion: 'kubevirt.io/v1',
       kind: 'VirtualMachineInstance',
       metadata: {
@@ -500,7 +499,7 @@ export class VirtualMachineReconciler {
       vmi.metadata.annotations![annotation] = vm.spec.preference.name;
     }
 
-    let defaulted: VirtualMachineInstance;
+    let defaulted: VirtualMachineInstanceObject;
     try {
       defaulted = await this.applyInstancetypeAndDefaults(vm, vmi);
     } catch (error) {
@@ -533,13 +532,13 @@ export class VirtualMachineReconciler {
       ],
     };
 
-    let stored: VirtualMachineInstance;
+    let stored: VirtualMachineInstanceObject;
     try {
       stored = (await this.ctx.custom.createNamespacedCustomObject({
         ...VIRTUAL_MACHINE_INSTANCES,
         namespace,
         body: vmi,
-      })) as VirtualMachineInstance;
+      })) as VirtualMachineInstanceObject;
     } catch (error) {
       await this.event(
         vm,
@@ -569,8 +568,8 @@ export class VirtualMachineReconciler {
    */
   private async applyInstancetypeAndDefaults(
     vm: VirtualMachine,
-    vmi: VirtualMachineInstance,
-  ): Promise<VirtualMachineInstance> {
+    vmi: VirtualMachineInstanceObject,
+  ): Promise<VirtualMachineInstanceObject> {
     const namespace = vm.metadata.namespace!;
     const instancetype = vm.spec.instancetype
       ? await this.instancetypeObject(
@@ -684,10 +683,10 @@ export class VirtualMachineReconciler {
     outcome.stopExpected = true;
     // With finalizers the apiserver answers with the VMI, now marked for deletion.
     if (
-      (deleted as VirtualMachineInstance | undefined)?.metadata
+      (deleted as VirtualMachineInstanceObject | undefined)?.metadata
         ?.deletionTimestamp
     ) {
-      outcome.vmi = deleted as VirtualMachineInstance;
+      outcome.vmi = deleted as VirtualMachineInstanceObject;
     }
     outcome.vm = {
       ...vm,
@@ -875,8 +874,8 @@ export class VirtualMachineReconciler {
 
 /** `isTrimFirstChangeRequestNeeded`: whether the first state change request has been acted on. */
 function trimFirstChangeRequest(
-  requests: StateChangeRequest[],
-  vmi: VirtualMachineInstance | undefined,
+  requests: VirtualMachineStateChangeRequest[],
+  vmi: VirtualMachineInstanceObject | undefined,
 ): boolean {
   const first = requests[0];
   if (!first) return false;
@@ -889,10 +888,10 @@ function trimFirstChangeRequest(
 
 /** `syncConditions`: Ready and Failure of the VM's own, every other condition copied from the VMI. */
 function syncConditions(
-  current: Condition[],
-  vmi: VirtualMachineInstance | undefined,
+  current: KubevirtCondition[],
+  vmi: VirtualMachineInstanceObject | undefined,
   error: SyncError | undefined,
-): Condition[] {
+): KubevirtCondition[] {
   const timestamp = now();
   let conditions = current;
   const vmiReady = findCondition(vmi?.status?.conditions, 'Ready');

@@ -1,18 +1,18 @@
-import type { Condition } from './types';
+import type { KubevirtCondition } from '@vmportal/plugin-kubevirt-common';
 
 /** The condition of `type`, if present. */
 export function findCondition(
-  conditions: Condition[] | undefined,
+  conditions: KubevirtCondition[] | undefined,
   type: string,
-): Condition | undefined {
+): KubevirtCondition | undefined {
   return conditions?.find(c => c.type === type);
 }
 
 /** Whether the condition of `type` has `status` (and `reason`, if given). */
 export function hasCondition(
-  conditions: Condition[] | undefined,
+  conditions: KubevirtCondition[] | undefined,
   type: string,
-  status: Condition['status'],
+  status: KubevirtCondition['status'],
   reason?: string,
 ): boolean {
   const condition = findCondition(conditions, type);
@@ -28,9 +28,9 @@ export function hasCondition(
  * keep meaning "since when".
  */
 export function updateCondition(
-  conditions: Condition[],
-  condition: Condition,
-): Condition[] {
+  conditions: KubevirtCondition[],
+  condition: KubevirtCondition,
+): KubevirtCondition[] {
   const index = conditions.findIndex(c => c.type === condition.type);
   if (index < 0) return [...conditions, condition];
   const current = conditions[index];
@@ -46,8 +46,8 @@ export function updateCondition(
 
 /** The conditions without the one of `type`. */
 export function removeCondition(
-  conditions: Condition[],
+  conditions: KubevirtCondition[],
   type: string,
-): Condition[] {
+): KubevirtCondition[] {
   return conditions.filter(c => c.type !== type);
 }

@@ -1,9 +1,9 @@
 import { printableStatus, runStrategyOf } from './printableStatus';
 import type {
-  DataVolume,
-  VirtualMachine,
-  VirtualMachineInstance,
-} from './types';
+  DataVolumeObject,
+  VirtualMachineInstanceObject,
+} from '@vmportal/plugin-kubevirt-common';
+import type { VirtualMachine } from './types';
 
 const vm = (
   spec: Partial<VirtualMachine['spec']> = {},
@@ -28,11 +28,15 @@ const vmi = (
     metadata: { name: 'vm', uid: 'u1' },
     spec: { domain: {} },
     status: { phase, conditions },
-  } as VirtualMachineInstance);
+  } as VirtualMachineInstanceObject);
 const inputs = (dvPhase?: string) => ({
   dataVolumes: () =>
     dvPhase
-      ? ({ metadata: {}, spec: {}, status: { phase: dvPhase } } as DataVolume)
+      ? ({
+          metadata: {},
+          spec: {},
+          status: { phase: dvPhase },
+        } as DataVolumeObject)
       : undefined,
   pvcs: () => undefined,
   startExpected: false,
@@ -86,14 +90,14 @@ describe('printableStatus', () => {
   it('shows Stopping for a VMI being deleted and Terminating for a VM being deleted', () => {
     const deleting = {
       ...vmi('Running'),
-      metadata: { name: 'vm', deletionTimestamp: new Date() },
+      metadata: { name: 'vm', deletionTimestamp: new Date().toISOString() },
     };
     expect(printableStatus(vm(), deleting, inputs('Succeeded'))).toBe(
       'Stopping',
     );
     const terminating = {
       ...vm(),
-      metadata: { name: 'vm', deletionTimestamp: new Date() },
+      metadata: { name: 'vm', deletionTimestamp: new Date().toISOString() },
     };
     expect(printableStatus(terminating, deleting, inputs('Succeeded'))).toBe(
       'Terminating',

@@ -1,18 +1,18 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { findCondition, hasCondition } from './conditions';
 import type {
-  DataVolume,
-  VirtualMachine,
-  VirtualMachineInstance,
-} from './types';
+  DataVolumeObject,
+  VirtualMachineInstanceObject,
+} from '@vmportal/plugin-kubevirt-common';
+import type { VirtualMachine } from './types';
 
 /** A VMI that will not run again (KubeVirt's `IsFinal`). */
-export function isFinal(vmi: VirtualMachineInstance): boolean {
+export function isFinal(vmi: VirtualMachineInstanceObject): boolean {
   return vmi.status?.phase === 'Succeeded' || vmi.status?.phase === 'Failed';
 }
 
 /** A VMI no controller has acted on yet (`IsUnprocessed`: phase unset or Pending). */
-export function isUnprocessed(vmi: VirtualMachineInstance): boolean {
+export function isUnprocessed(vmi: VirtualMachineInstanceObject): boolean {
   return !vmi.status?.phase || vmi.status.phase === 'Pending';
 }
 
@@ -36,7 +36,7 @@ export function runStrategyOf(vm: VirtualMachine): string {
 
 /** What {@link printableStatus} needs besides the VM and its VMI. */
 export interface PrintableStatusInputs {
-  dataVolumes: (name: string) => DataVolume | undefined;
+  dataVolumes: (name: string) => DataVolumeObject | undefined;
   pvcs: (name: string) => V1PersistentVolumeClaim | undefined;
   /** The controller has just created the VMI and not seen it yet. */
   startExpected: boolean;
@@ -53,18 +53,18 @@ function claimNames(vm: VirtualMachine): string[] {
 function templateDataVolumes(
   vm: VirtualMachine,
   inputs: PrintableStatusInputs,
-): DataVolume[] {
+): DataVolumeObject[] {
   return (vm.spec.template.spec.volumes ?? [])
     .map(v =>
       v.dataVolume ? inputs.dataVolumes(v.dataVolume.name) : undefined,
     )
-    .filter((dv): dv is DataVolume => Boolean(dv));
+    .filter((dv): dv is DataVolumeObject => Boolean(dv));
 }
 
 /** KubeVirt's `isSetToStart`: whether the run strategy wants a VMI now. */
 export function isSetToStart(
   vm: VirtualMachine,
-  vmi: VirtualMachineInstance | undefined,
+  vmi: VirtualMachineInstanceObject | undefined,
 ): boolean {
   let strategy: string;
   try {
@@ -99,7 +99,7 @@ export function isSetToStart(
  */
 export function printableStatus(
   vm: VirtualMachine,
-  vmi: VirtualMachineInstance | undefined,
+  vmi: VirtualMachineInstanceObject | undefined,
   inputs: PrintableStatusInputs,
 ): string {
   const conditions = vmi?.status?.conditions;

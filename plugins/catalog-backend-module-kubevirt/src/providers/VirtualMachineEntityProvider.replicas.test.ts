@@ -16,7 +16,10 @@ import {
   startCatalog,
   waitFor,
 } from '../__testUtils__/catalogHarness';
-import { startTestPostgres, TestPostgres } from '../__testUtils__/postgres';
+import {
+  startTestPostgres,
+  TestPostgres,
+} from '@vmportal/kube-testenv/testing';
 import { applyVms, deleteVm, testVm } from '../__testUtils__/vms';
 
 jest.setTimeout(300_000);

@@ -15,7 +15,7 @@ import {
   startCatalog,
   waitFor,
 } from '../__testUtils__/catalogHarness';
-import { startTestPostgres } from '../__testUtils__/postgres';
+import { startTestPostgres } from '@vmportal/kube-testenv/testing';
 import {
   applyVms,
   compactEtcd,

@@ -1,11 +1,11 @@
 import { ConflictError, NotImplementedError } from '@backstage/errors';
 import {
+  JsonPatchOperation,
   PowerAction,
   VirtualMachine,
   virtualMachineRunStrategy,
 } from '@vmportal/plugin-kubevirt-common';
 import {
-  JsonPatchOperation,
   KubernetesApiError,
   KubevirtCluster,
 } from '@vmportal/plugin-kubevirt-node';

@@ -1,9 +1,9 @@
-import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
 import type {
   KubeEventObject,
-  PodContainerObject,
+  PodContainerResourcesLike,
   PodObject,
-} from '@vmportal/plugin-kubevirt-node';
+  VirtualMachine,
+} from '@vmportal/plugin-kubevirt-common';
 import { parse } from 'yaml';
 import {
   launcherPodSummary,
@@ -76,7 +76,7 @@ describe('launcherPodSummary', () => {
       limits: { cpu: '210m', memory: '40M' },
     },
   };
-  const launcher = (containers: PodContainerObject[]): PodObject => ({
+  const launcher = (containers: PodContainerResourcesLike[]): PodObject => ({
     metadata: { name: 'virt-launcher-vm-abcde' },
     spec: { containers, initContainers: [consoleLog, diskBinary] },
     status: { phase: 'Running', qosClass: 'Burstable' },

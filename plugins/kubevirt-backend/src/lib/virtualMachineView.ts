@@ -1,9 +1,14 @@
 import {
+  DataVolumeObject,
   formatResourceList,
+  KubeEventObject,
+  PersistentVolumeClaimObject,
   podContainerResources,
+  PodObject,
   podResourceTotals,
   ResourceQuantities,
   VirtualMachine,
+  VirtualMachineInstanceObject,
   VirtualMachineInstancetype,
   VirtualMachineVolume,
   ViewCondition,
@@ -13,13 +18,6 @@ import {
   VirtualMachineView,
   volumeSourceType,
 } from '@vmportal/plugin-kubevirt-common';
-import type {
-  DataVolumeObject,
-  KubeEventObject,
-  PersistentVolumeClaimObject,
-  PodObject,
-  VirtualMachineInstanceObject,
-} from '@vmportal/plugin-kubevirt-node';
 import { stringify } from 'yaml';
 
 /** The devices of a VM template's domain that the page reads, beyond the common type. */

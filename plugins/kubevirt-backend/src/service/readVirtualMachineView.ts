@@ -1,15 +1,14 @@
 import {
-  VirtualMachine,
-  VirtualMachineView,
-  virtualMachineRunStrategy,
-} from '@vmportal/plugin-kubevirt-common';
-import type {
   DataVolumeObject,
   KubeEventObject,
   PersistentVolumeClaimObject,
   PodObject,
-  VirtualMachinePageReader,
-} from '@vmportal/plugin-kubevirt-node';
+  VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION,
+  VirtualMachine,
+  VirtualMachineView,
+  virtualMachineRunStrategy,
+} from '@vmportal/plugin-kubevirt-common';
+import type { VirtualMachinePageReader } from '@vmportal/plugin-kubevirt-node';
 import {
   launcherPodSummary,
   manifestYaml,
@@ -102,6 +101,9 @@ export async function readVirtualMachineView(
   const startedAt = vmiStartedAt(vmi);
   if (startedAt) view.startedAt = startedAt;
   if (pod) view.launcherPod = launcherPodSummary(pod);
+  const requestId =
+    vm.metadata.annotations?.[VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION];
+  if (requestId) view.requestId = requestId;
   return view;
 }
 

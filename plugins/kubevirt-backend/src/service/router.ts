@@ -19,6 +19,7 @@ import type { KubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { parseWithSchema } from '../lib/parseWithSchema';
 import type { QuotaService } from './QuotaService';
 import type { VirtualMachineService } from './VirtualMachineService';
 
@@ -33,6 +34,8 @@ export interface RouterOptions {
   clusters: KubevirtClustersService;
   virtualMachines: VirtualMachineService;
   quotas: QuotaService;
+  /** The VM request routes (`/v1/requests`), see `requests/requestsRouter.ts`. */
+  requests: express.Router;
 }
 
 const name = z.string().min(1).max(253);
@@ -55,21 +58,6 @@ const powerBody = z.strictObject({
 // The VM request's own size and disk fields (kubevirt-common's one request schema).
 const planBody = quotaPlanRequestSchema;
 
-/** Parses with zod; a failed parse is an `InputError` naming each field. */
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      issue =>
-        `${issue.path.length > 0 ? issue.path.join('.') : what}: ${
-          issue.message
-        }`,
-    );
-    throw new InputError(`Invalid ${what}: ${problems.join('; ')}`);
-  }
-  return result.data;
-}
-
 /**
  * A Kubernetes name from the path that must be a DNS-1123 label (namespaces are);
  * `InputError` naming the parameter and the rule otherwise, so that a typo is a 400
@@ -90,7 +78,8 @@ function dnsLabelParam(param: string, value: string): string {
  * @internal
  */
 export function createRouter(options: RouterOptions): express.Router {
-  const { httpAuth, permissions, clusters, virtualMachines, quotas } = options;
+  const { httpAuth, permissions, clusters, virtualMachines, quotas, requests } =
+    options;
   const router = Router();
   router.use(express.json());
 
@@ -132,6 +121,8 @@ export function createRouter(options: RouterOptions): express.Router {
     res.json({ status: 'ok' });
   });
 
+  router.use(requests);
+
   router.get('/v1/clusters', async (req, res) => {
     await authorized(req, kubevirtVmPlanPermission, 'list the clusters');
     res.json(clusters.list());
@@ -147,21 +138,21 @@ export function createRouter(options: RouterOptions): express.Router {
     async (req, res) => {
       await authorized(req, kubevirtVmPlanPermission, 'plan virtual machines');
       const { cluster, namespace } = namespaceParams(req.params);
-      const body = parse(planBody, req.body, 'quota plan request');
+      const body = parseWithSchema(planBody, req.body, 'quota plan request');
       res.json(await quotas.plan(cluster, namespace, body));
     },
   );
 
   router.get('/v1/entities/:namespace/:kind/:name/vm', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const ref = parse(entityParams, req.params, 'entity');
+    const ref = parseWithSchema(entityParams, req.params, 'entity');
     res.json(await virtualMachines.getView(ref, credentials));
   });
 
   router.post('/v1/entities/:namespace/:kind/:name/power', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const ref = parse(entityParams, req.params, 'entity');
-    const body = parse(powerBody, req.body, 'power action');
+    const ref = parseWithSchema(entityParams, req.params, 'entity');
+    const body = parseWithSchema(powerBody, req.body, 'power action');
     const result = await virtualMachines.powerAction(
       ref,
       body,
@@ -183,7 +174,7 @@ export function createRouter(options: RouterOptions): express.Router {
       kubevirtQuotaReadPermission,
       'read quotas',
     );
-    const ref = parse(entityParams, req.params, 'team');
+    const ref = parseWithSchema(entityParams, req.params, 'team');
     if (ref.kind.toLocaleLowerCase('en-US') !== 'group') {
       throw new InputError(
         `A team is a Group entity; ${ref.kind}:${ref.namespace}/${ref.name} is not one`,

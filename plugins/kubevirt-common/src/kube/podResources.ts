@@ -1,6 +1,8 @@
 import type {
   LimitRangeItemLike,
   LimitRangeLike,
+  PodContainerResourcesLike,
+  PodSpecResourcesLike,
   ResourceListLike,
 } from './kubernetesObjects';
 import { Quantity } from './Quantity';
@@ -45,28 +47,6 @@ export function parseResourceList(
     result[name] = quantity;
   }
   return result;
-}
-
-/**
- * A pod spec as far as its containers' resources go (core/v1 `PodSpec`).
- *
- * @public
- */
-export interface PodSpecResourcesLike {
-  containers?: PodContainerResourcesLike[];
-  initContainers?: PodContainerResourcesLike[];
-}
-
-/**
- * A container of a pod spec as far as its resources go (core/v1 `Container`).
- *
- * @public
- */
-export interface PodContainerResourcesLike {
-  name: string;
-  /** `Always` on an init container makes it a sidecar. */
-  restartPolicy?: string;
-  resources?: { requests?: ResourceListLike; limits?: ResourceListLike };
 }
 
 /**

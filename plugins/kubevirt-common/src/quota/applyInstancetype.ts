@@ -3,7 +3,7 @@ import type {
   InstancetypeSpecLike,
   PreferenceSpecLike,
   VirtualMachineInstanceLike,
-} from './kubevirtObjects';
+} from '../kube/kubevirtObjects';
 
 /*
  * KubeVirt v1.9.0's pkg/instancetype/apply (ApplyToVMI) and

@@ -1,4 +1,5 @@
 import { Quantity } from '../kube/Quantity';
+import type { CdiConfigLike } from '../kube/kubevirtObjects';
 
 /**
  * CDI's default share of a Filesystem volume kept for the file system (CDI v1.65.0 `DefaultGlobalOverhead`).
@@ -28,26 +29,6 @@ export interface StorageClassInfo {
   waitForFirstConsumer?: boolean;
   /** The StorageProfile's `cdi.kubevirt.io/minimumSupportedPvcSize` annotation. */
   minimumSupportedPvcSize?: string;
-}
-
-/**
- * CDI's cluster configuration (the `CDIConfig` named `config`), reduced to what sizes
- * a DataVolume's claims and its importer pod.
- *
- * @public
- */
-export interface CdiConfigLike {
-  status?: {
-    filesystemOverhead?: {
-      global?: string;
-      storageClass?: Record<string, string>;
-    };
-    scratchSpaceStorageClass?: string;
-    defaultPodResourceRequirements?: {
-      requests?: Record<string, string>;
-      limits?: Record<string, string>;
-    };
-  };
 }
 
 /**

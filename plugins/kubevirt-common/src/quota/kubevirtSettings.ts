@@ -1,5 +1,5 @@
 import { Quantity } from '../kube/Quantity';
-import type { KubeVirtConfigurationLike } from './kubevirtObjects';
+import type { KubeVirtConfigurationLike } from '../kube/kubevirtObjects';
 
 /**
  * The KubeVirt release whose launcher-pod arithmetic this package follows.

@@ -31,7 +31,7 @@ import type { ResourceQuantities } from '../kube/podResources';
 import type {
   KubeVirtConfigurationLike,
   VirtualMachineInstanceLike,
-} from './kubevirtObjects';
+} from '../kube/kubevirtObjects';
 import { launcherPodResources } from './launcherPodResources';
 
 jest.setTimeout(120_000);

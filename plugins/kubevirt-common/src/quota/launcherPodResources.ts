@@ -19,7 +19,7 @@ import type {
   KubeVirtConfigurationLike,
   PreferenceSpecLike,
   VirtualMachineInstanceLike,
-} from './kubevirtObjects';
+} from '../kube/kubevirtObjects';
 import {
   KUBEVIRT_VERSION,
   resolveKubeVirtSettings,

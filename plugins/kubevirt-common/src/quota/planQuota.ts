@@ -20,7 +20,6 @@ import {
 import type { VirtualMachineRequest } from '../request/VirtualMachineRequest';
 import type { SizeCatalog } from '../sizes/SizeCatalog';
 import {
-  CdiConfigLike,
   diskClaimPlan,
   DiskClaimPlan,
   resolveStorageClass,
@@ -28,9 +27,10 @@ import {
 } from './dataVolumeStorage';
 import { formatQuantityForHumans } from './formatQuantityForHumans';
 import type {
+  CdiConfigLike,
   KubeVirtConfigurationLike,
   VirtualMachineInstanceLike,
-} from './kubevirtObjects';
+} from '../kube/kubevirtObjects';
 import {
   launcherPodResources,
   LauncherPodResources,

@@ -1,4 +1,4 @@
-import type { VirtualMachineInstanceLike } from './kubevirtObjects';
+import type { VirtualMachineInstanceLike } from '../kube/kubevirtObjects';
 import type { ResolvedKubeVirtSettings } from './kubevirtSettings';
 
 /*

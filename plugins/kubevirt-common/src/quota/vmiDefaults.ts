@@ -1,5 +1,5 @@
 import { Quantity } from '../kube/Quantity';
-import type { VirtualMachineInstanceLike } from './kubevirtObjects';
+import type { VirtualMachineInstanceLike } from '../kube/kubevirtObjects';
 import type { ResolvedKubeVirtSettings } from './kubevirtSettings';
 
 /*

@@ -32,7 +32,7 @@ export const VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION = 'vmportal.io/request-id';
 
 /**
  * What the scaffolder module records when a request's pull request opens (the body
- * of `POST /api/kubevirt/requests`). The requester is the caller, never a field.
+ * of `POST /api/kubevirt/v1/requests`). The requester is the caller, never a field.
  *
  * @public
  */

@@ -1,13 +1,11 @@
 import { Quantity } from '../kube/Quantity';
 import type {
-  InstancetypeSpecLike,
-  PreferenceSpecLike,
-} from '../quota/kubevirtObjects';
-import { commonInstancetypes } from './commonInstancetypes';
-import type {
   InstancetypeObject,
+  InstancetypeSpecLike,
   PreferenceObject,
-} from './instancetypeObjects';
+  PreferenceSpecLike,
+} from '../kube/kubevirtObjects';
+import { commonInstancetypes } from './commonInstancetypes';
 
 const LABEL = 'instancetype.kubevirt.io';
 

@@ -1,5 +1,7 @@
-import type { InstancetypeSpecLike } from '../quota/kubevirtObjects';
-import type { InstancetypeObject } from './instancetypeObjects';
+import type {
+  InstancetypeObject,
+  InstancetypeSpecLike,
+} from '../kube/kubevirtObjects';
 
 /** The common-instancetypes release the fallback copies (bundled with KubeVirt v1.9.0). */
 export const COMMON_INSTANCETYPES_VERSION = 'v1.7.0';

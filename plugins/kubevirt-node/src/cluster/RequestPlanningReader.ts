@@ -1,10 +1,15 @@
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
+  CdiConfigObject,
+  KubeObject,
+  KubevirtObject,
   LimitRangeLike,
   PlanQuotaInput,
   ResourceQuotaLike,
   SizeCatalog,
   StorageClassInfo,
+  StorageClassObject,
+  StorageProfileObject,
   VirtualMachineRequestError,
 } from '@vmportal/plugin-kubevirt-common';
 import {
@@ -12,12 +17,6 @@ import {
   KubeApiTransport,
   objectPath,
 } from '../transport/KubeApiTransport';
-import type {
-  CdiConfigObject,
-  KubevirtObject,
-  StorageProfileObject,
-} from '../requestPlanningObjects';
-import type { KubeObject, StorageClassObject } from '../vmPageObjects';
 import type { KubeNamespace } from './VirtualMachineInventoryReader';
 
 /**

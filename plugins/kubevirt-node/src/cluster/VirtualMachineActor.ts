@@ -1,11 +1,11 @@
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
-import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
-import { KubeApiTransport, objectPath } from '../transport/KubeApiTransport';
 import type {
   JsonPatchOperation,
   KubeObject,
-  KubevirtPowerSubresource,
-} from '../vmPageObjects';
+  PowerAction,
+  VirtualMachine,
+} from '@vmportal/plugin-kubevirt-common';
+import { KubeApiTransport, objectPath } from '../transport/KubeApiTransport';
 
 interface DiscoveredResource {
   name: string;
@@ -76,7 +76,7 @@ export class VirtualMachineActor {
   async virtualMachinePowerAction(
     namespace: string,
     name: string,
-    action: KubevirtPowerSubresource,
+    action: PowerAction,
     body: object = {},
   ): Promise<void> {
     const resource =

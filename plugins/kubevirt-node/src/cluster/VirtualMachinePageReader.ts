@@ -1,5 +1,10 @@
 import type {
+  DataVolumeObject,
+  KubeEventObject,
+  PersistentVolumeClaimObject,
+  PodObject,
   VirtualMachine,
+  VirtualMachineInstanceObject,
   VirtualMachineInstancetype,
 } from '@vmportal/plugin-kubevirt-common';
 import {
@@ -7,13 +12,6 @@ import {
   KubeApiTransport,
   objectPath,
 } from '../transport/KubeApiTransport';
-import type {
-  DataVolumeObject,
-  KubeEventObject,
-  PersistentVolumeClaimObject,
-  PodObject,
-  VirtualMachineInstanceObject,
-} from '../vmPageObjects';
 
 /**
  * What the VM page reads of a cluster: one VirtualMachine and what belongs to it (its

@@ -168,5 +168,7 @@ export function mockKubevirtApi(): jest.Mocked<KubevirtApi> {
     listClusters: unexpected('listClusters'),
     listSizes: unexpected('listSizes'),
     planRequest: unexpected('planRequest'),
+    listRequests: unexpected('listRequests'),
+    getRequest: unexpected('getRequest'),
   };
 }

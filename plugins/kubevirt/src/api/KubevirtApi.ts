@@ -8,6 +8,7 @@ import type {
   QuotaPlan as PlannedQuota,
   QuotaPlanRequest,
   TeamQuotaSummary,
+  TrackedVirtualMachineRequest,
   VirtualMachineSize,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
@@ -46,6 +47,18 @@ export type AsJson<T> = T extends Quantity
 export type QuotaPlan = AsJson<PlannedQuota>;
 
 /**
+ * Which VM requests to list; without one, every request the caller may see.
+ *
+ * @public
+ */
+export interface VirtualMachineRequestFilter {
+  /** Requests for this team: a group entity ref, e.g. `group:default/team-web`. */
+  owner?: string;
+  /** Requests this person made: a user entity ref, e.g. `user:default/ada`. */
+  requestedBy?: string;
+}
+
+/**
  * The KubeVirt backend, as the frontend sees it. Entity refs are full refs
  * (`component:default/web-1`) or compound refs.
  *
@@ -77,6 +90,15 @@ export interface KubevirtApi {
     namespace: string,
     request: QuotaPlanRequest,
   ): Promise<QuotaPlan>;
+  /**
+   * The VM requests the caller may see, in the backend's order: the caller's own
+   * first, then the newest.
+   */
+  listRequests(
+    filter?: VirtualMachineRequestFilter,
+  ): Promise<TrackedVirtualMachineRequest[]>;
+  /** One VM request; undefined when there is none or the caller may not see it. */
+  getRequest(id: string): Promise<TrackedVirtualMachineRequest | undefined>;
 }
 
 /**

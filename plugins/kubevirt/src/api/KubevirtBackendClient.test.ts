@@ -4,6 +4,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ResponseError } from '@backstage/errors';
+import { trackedRequest } from '../__fixtures__/trackedRequest';
 import { vmView } from '../__fixtures__/virtualMachineView';
 import type { QuotaPlan } from './KubevirtApi';
 import { KubevirtBackendClient } from './KubevirtBackendClient';
@@ -136,6 +137,27 @@ beforeAll(async () => {
             req,
           ),
         );
+      } else if (url.startsWith('/api/kubevirt/v1/requests?')) {
+        json(200, { items: [trackedRequest('pr-open')] });
+      } else if (url === '/api/kubevirt/v1/requests') {
+        json(200, {
+          items: [
+            trackedRequest('running'),
+            trackedRequest('declined', { id: 'task-0002' }),
+          ],
+        });
+      } else if (url === '/api/kubevirt/v1/requests/task%2F0001') {
+        json(200, trackedRequest('applied', { id: 'task/0001' }));
+      } else if (url === '/api/kubevirt/v1/requests/someone-elses') {
+        json(
+          404,
+          backstageError(
+            'NotFoundError',
+            'No VM request someone-elses',
+            404,
+            req,
+          ),
+        );
       } else {
         // What the backend's root router does for a plugin that is not installed.
         res.writeHead(404);
@@ -253,6 +275,37 @@ describe('KubevirtBackendClient', () => {
     );
     expect(error.message).toBe(
       'Could not load this virtual machine: VirtualMachine team-web/gone not found on east',
+    );
+  });
+
+  it('lists VM requests in the order the backend gave, filtered by query', async () => {
+    const all = await client().listRequests();
+    expect(all.map(r => [r.id, r.stage])).toEqual([
+      ['task-0001', 'running'],
+      ['task-0002', 'declined'],
+    ]);
+    await client().listRequests({ owner: 'group:default/team-web' });
+    await client().listRequests({ requestedBy: 'user:default/ada' });
+    expect(requests.map(r => r.url)).toEqual([
+      '/api/kubevirt/v1/requests',
+      '/api/kubevirt/v1/requests?owner=group%3Adefault%2Fteam-web',
+      '/api/kubevirt/v1/requests?requestedBy=user%3Adefault%2Fada',
+    ]);
+  });
+
+  it('reads one request, and none when the backend does not show it', async () => {
+    const request = await client().getRequest('task/0001');
+    expect(request?.stage).toBe('applied');
+    await expect(client().getRequest('someone-elses')).resolves.toBeUndefined();
+  });
+
+  it('still asks whether the backend is installed when a request route is missing', async () => {
+    const error = await rejection(
+      client(() => `${baseUrl}/not-here`).getRequest('task-0001'),
+    );
+    expect(error.statusCode).toBe(404);
+    expect(error.message).toBe(
+      `Could not load this VM request: nothing answered at ${baseUrl}/not-here. Is the kubevirt backend installed?`,
     );
   });
 

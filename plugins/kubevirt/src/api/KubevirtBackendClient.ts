@@ -7,10 +7,16 @@ import type {
   PowerActionResult,
   QuotaPlanRequest,
   TeamQuotaSummary,
+  TrackedVirtualMachineRequest,
   VirtualMachineSize,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
-import type { KubevirtApi, KubevirtCluster, QuotaPlan } from './KubevirtApi';
+import type {
+  KubevirtApi,
+  KubevirtCluster,
+  QuotaPlan,
+  VirtualMachineRequestFilter,
+} from './KubevirtApi';
 
 /**
  * The {@link KubevirtApi} over HTTP, against `@vmportal/plugin-kubevirt-backend`.
@@ -90,6 +96,43 @@ export class KubevirtBackendClient implements KubevirtApi {
         body: request,
       },
     );
+  }
+
+  async listRequests(
+    filter: VirtualMachineRequestFilter = {},
+  ): Promise<TrackedVirtualMachineRequest[]> {
+    const query = new URLSearchParams();
+    if (filter.owner) query.set('owner', filter.owner);
+    if (filter.requestedBy) query.set('requestedBy', filter.requestedBy);
+    const search = query.toString();
+    const { items } = await this.request<{
+      items: TrackedVirtualMachineRequest[];
+    }>(`/v1/requests${search ? `?${search}` : ''}`, {
+      purpose: 'list the VM requests',
+    });
+    return items;
+  }
+
+  async getRequest(
+    id: string,
+  ): Promise<TrackedVirtualMachineRequest | undefined> {
+    try {
+      return await this.request<TrackedVirtualMachineRequest>(
+        `/v1/requests/${encodeURIComponent(id)}`,
+        { purpose: 'load this VM request' },
+      );
+    } catch (error) {
+      // The backend answers 404 both for no such request and for one the caller
+      // may not see; a 404 from elsewhere (no backend) stays an error.
+      if (
+        error instanceof ResponseError &&
+        error.statusCode === 404 &&
+        error.cause.name === 'NotFoundError'
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
   }
 
   private async request<T>(

@@ -33,3 +33,9 @@ export function formatAge(timestamp: string | undefined, now: number): string {
   }
   return `${formatDuration(now - then)} ago`;
 }
+
+/** An ISO timestamp in the reader's locale and time zone; the text itself if unparsable. */
+export function formatTimestamp(timestamp: string): string {
+  const then = Date.parse(timestamp);
+  return Number.isNaN(then) ? timestamp : new Date(then).toLocaleString();
+}

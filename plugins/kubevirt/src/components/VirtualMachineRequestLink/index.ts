@@ -1,0 +1,1 @@
+export { VirtualMachineRequestLink } from './VirtualMachineRequestLink';

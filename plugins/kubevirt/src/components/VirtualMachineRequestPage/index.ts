@@ -1,0 +1,1 @@
+export { VirtualMachineRequestPage } from './VirtualMachineRequestPage';

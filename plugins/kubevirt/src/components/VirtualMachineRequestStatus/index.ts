@@ -1,0 +1,1 @@
+export { VirtualMachineRequestStatus } from './VirtualMachineRequestStatus';

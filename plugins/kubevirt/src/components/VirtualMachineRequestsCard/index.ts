@@ -1,0 +1,1 @@
+export { VirtualMachineRequestsCard } from './VirtualMachineRequestsCard';

@@ -1,0 +1,2 @@
+export { VirtualMachineRequestsPage } from './VirtualMachineRequestsPage';
+export { LegacyVirtualMachineRequestsPage } from './LegacyVirtualMachineRequestsPage';
