@@ -2,7 +2,7 @@ import type {
   AuthService,
   DiscoveryService,
 } from '@backstage/backend-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import { InputError, ResponseError } from '@backstage/errors';
 import {
   createTemplateAction,
   TemplateAction,
@@ -65,7 +65,6 @@ export function createRecordVirtualMachineRequestAction(
         pullRequestUrl: z =>
           z
             .string()
-            .url()
             .describe(
               "The pull request's URL (publish:github:pull-request's remoteUrl)",
             ),
@@ -110,6 +109,14 @@ export function createRecordVirtualMachineRequestAction(
         ctx.output('requestId', requestId);
         ctx.output('requestUrl', requestUrl);
         return;
+      }
+      if (!URL.canParse(input.pullRequestUrl)) {
+        throw new InputError(
+          `pullRequestUrl '${input.pullRequestUrl.slice(
+            0,
+            200,
+          )}' is not a URL: pass the pull request step's remoteUrl output`,
+        );
       }
       const { token } = await auth.getPluginRequestToken({
         onBehalfOf: await ctx.getInitiatorCredentials(),
