@@ -3,22 +3,16 @@
 // line and writes it to bench/results/.
 import { DemoPortalLauncher, runBench } from '@vmportal/bench';
 import { ProcessGroup } from './lib/ProcessGroup';
-import {
-  DEMO_GITOPS_REPO,
-  startDemoEnvironment,
-} from './lib/startDemoEnvironment';
-import { startPortal } from './lib/startPortal';
+import { startDemoPortal } from './lib/startDemoPortal';
+import { DEMO_GITOPS_REPO } from './lib/startDemoEnvironment';
 
 /** The README's demo (clusters, demo git server, backend) for `first-vm`. */
 const demoPortal: DemoPortalLauncher = async ({ stateDir, log }) => {
   const group = new ProcessGroup();
   try {
-    const demo = await startDemoEnvironment({ stateDir, group, log });
-    const portal = await startPortal({
+    const { demo, portal } = await startDemoPortal({
       group,
       stateDir,
-      configFiles: demo.configFiles,
-      backendEnv: demo.backendEnv,
       backendPort: 27007,
       withApp: false,
       log,

@@ -3,8 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ProcessGroup } from './lib/ProcessGroup';
-import { repoRoot, startPortal } from './lib/startPortal';
-import { startDemoEnvironment } from './lib/startDemoEnvironment';
+import { startDemoPortal } from './lib/startDemoPortal';
+import { repoRoot } from './lib/startPortal';
 
 async function main(group: ProcessGroup) {
   const startedAt = Date.now();
@@ -19,12 +19,9 @@ async function main(group: ProcessGroup) {
   );
   mkdirSync(stateDir, { recursive: true });
 
-  const demo = await startDemoEnvironment({ stateDir, group, log });
-  const portal = await startPortal({
+  const { portal } = await startDemoPortal({
     group,
     stateDir,
-    configFiles: demo.configFiles,
-    backendEnv: demo.backendEnv,
     log,
     verbose: process.env.VMPORTAL_VERBOSE === '1',
     appPort: Number(process.env.VMPORTAL_APP_PORT ?? 3000),

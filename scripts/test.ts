@@ -1,15 +1,15 @@
 // `npm test`: type-check, lint, unit and integration tests (jest, against the real
 // control plane), small runs of the benchmarks (their figures must be produced and
-// sane; nothing is timed), then the browser end-to-end tests against a running demo
-// portal.
+// sane; nothing is timed), the browser end-to-end tests against a running demo portal,
+// then the install test (our packed plugins in a fresh create-app app, by the READMEs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startControlPlane } from '@vmportal/kube-testenv';
 import { ensureChromium } from './lib/ensureChromium';
 import { ProcessGroup } from './lib/ProcessGroup';
-import { repoRoot, startPortal } from './lib/startPortal';
-import { startDemoEnvironment } from './lib/startDemoEnvironment';
+import { startDemoPortal } from './lib/startDemoPortal';
+import { repoRoot } from './lib/startPortal';
 import { startInstalledApp } from './install-test/startInstalledApp';
 
 const startedAt = Date.now();
@@ -118,12 +118,9 @@ function bin(name: string) {
 async function endToEnd(stateDir: string): Promise<boolean> {
   const group = new ProcessGroup();
   try {
-    const demo = await startDemoEnvironment({ stateDir, group, log });
-    const portal = await startPortal({
+    const { demo, portal } = await startDemoPortal({
       group,
       stateDir,
-      configFiles: demo.configFiles,
-      backendEnv: demo.backendEnv,
       backendPort: 17007,
       appPort: 13000,
       log,
@@ -136,7 +133,8 @@ async function endToEnd(stateDir: string): Promise<boolean> {
         'tsx',
         '--test',
         '--test-concurrency=1',
-        'packages/app/e2e-tests/*.test.ts',
+        // VMPORTAL_E2E_FILES narrows the files while developing a test.
+        process.env.VMPORTAL_E2E_FILES ?? 'packages/app/e2e-tests/*.test.ts',
       ],
       {
         E2E_APP_URL: portal.appUrl,

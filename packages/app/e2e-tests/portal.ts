@@ -279,3 +279,21 @@ export async function removeFromMain(paths: string[]) {
   });
 }
 
+
+/** Undoes a merged request: its files off main, and the VM off the cluster. */
+export async function removeRequestedVm(
+  c: Cluster,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  const folder = `clusters/${c.name}/${namespace}/${name}`;
+  await removeFromMain([
+    `${folder}/kustomization.yaml`,
+    `${folder}/virtualmachine.yaml`,
+  ]);
+  await kube(
+    c,
+    'DELETE',
+    `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`,
+  );
+}

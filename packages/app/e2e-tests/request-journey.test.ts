@@ -4,6 +4,7 @@
 // the VM Running. And a declined request: Close on the PR page → Declined, nothing applied.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Browser, Page } from 'playwright-core';
@@ -12,7 +13,7 @@ import {
   kube,
   launchBrowser,
   portalUrls,
-  removeFromMain,
+  removeRequestedVm,
   signInAsGuest,
   waitFor,
   watchForSecrets,
@@ -53,9 +54,10 @@ async function submitRequest(page: Page, appUrl: string, name: string) {
   // The task page: its output links to the request's page.
   const follow = page.getByRole('link', { name: 'Follow the request' });
   await follow.waitFor({ timeout: 180_000 });
-  const href = await follow.getAttribute('href');
-  assert.match(href ?? '', /\/vm-requests\/[0-9a-f-]{36}$/);
-  return href!;
+  // A path in the app, so the page opens in the same tab.
+  const href = (await follow.getAttribute('href')) ?? '';
+  assert.match(href, /^\/vm-requests\/[0-9a-f-]{36}$/);
+  return href;
 }
 
 /** The stage step of the request page, as a screen reader names it. */
@@ -89,32 +91,24 @@ describe('A VM request, followed by its requester', () => {
     const secrets = watchForSecrets(page);
     await signInAsGuest(page, appUrl);
     const requestPath = await submitRequest(page, appUrl, name);
-    cleanups.push(async () => {
-      const folder = `clusters/demo-east/${NAMESPACE}/${name}`;
-      await removeFromMain([
-        `${folder}/kustomization.yaml`,
-        `${folder}/virtualmachine.yaml`,
-      ]);
-      await kube(
-        east,
-        'DELETE',
-        `/apis/kubevirt.io/v1/namespaces/${NAMESPACE}/virtualmachines/${name}`,
-      );
-    });
-
     await page.getByRole('link', { name: 'Follow the request' }).click();
     await page.waitForURL(url => url.pathname === requestPath);
     await stage(page, 'PR open').waitFor({ timeout: 30_000 });
+    await page.screenshot({
+      path: join(outputDir, 'vm-request-pr-open.png'),
+      fullPage: true,
+    });
     await stage(page, 'Merged', 'not yet').waitFor();
     await page.getByText('team-web', { exact: false }).first().waitFor();
 
     // The PR's page, in the demo git server: the quota table, and Merge.
-    const prLink = page.getByRole('link', { name: /^PR #\d+$/ }).first();
+    const prLink = page.getByRole('link', { name: /^PR #\d+\b/ }).first();
     const prUrl = (await prLink.getAttribute('href'))!;
     const review = await browser.newPage();
     await review.goto(prUrl);
     await review.getByText('Quota plan', { exact: false }).first().waitFor();
     await review.getByRole('button', { name: 'Merge pull request' }).click();
+    cleanups.push(() => removeRequestedVm(east, NAMESPACE, name));
     await review.getByText(/merged/i).first().waitFor({ timeout: 30_000 });
     await review.close();
 
@@ -126,10 +120,12 @@ describe('A VM request, followed by its requester', () => {
     }
     assert.deepEqual(seen, ['Merged', 'Applied', 'Running', 'In the catalog']);
     await page.getByText(/The VirtualMachine exists in team-web/).waitFor();
-    await page.screenshot({
-      path: join(outputDir, 'vm-request-page.png'),
-      fullPage: true,
-    });
+    const screenshot = join(outputDir, 'vm-request-page.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    // The README shows this page.
+    const docs = join(__dirname, '..', '..', '..', 'plugins', 'kubevirt', 'docs');
+    mkdirSync(docs, { recursive: true });
+    copyFileSync(screenshot, join(docs, 'vm-request-page.png'));
 
     // The request page leads to the VM page, which shows the VM Running and links back.
     await page.getByRole('link', { name: 'Open the VM page' }).click();
@@ -153,7 +149,7 @@ describe('A VM request, followed by its requester', () => {
     await page.goto(`${appUrl}${requestPath}`);
     await stage(page, 'PR open').waitFor({ timeout: 30_000 });
     const prUrl = (await page
-      .getByRole('link', { name: /^PR #\d+$/ })
+      .getByRole('link', { name: /^PR #\d+\b/ })
       .first()
       .getAttribute('href'))!;
 

@@ -12,7 +12,7 @@ import {
   gitApi,
   guestToken,
   kube,
-  removeFromMain,
+  removeRequestedVm,
   waitFor,
 } from './portal';
 
@@ -229,17 +229,7 @@ describe('Request a virtual machine', () => {
     );
 
     // Merging is the approval: GitOps applies the manifests and the VM starts.
-    cleanups.push(async () => {
-      await removeFromMain([
-        `${folder}/kustomization.yaml`,
-        `${folder}/virtualmachine.yaml`,
-      ]);
-      await kube(
-        east,
-        'DELETE',
-        `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`,
-      );
-    });
+    cleanups.push(() => removeRequestedVm(east, namespace, name));
     const merged = await gitApi<{ merged: boolean }>(
       `/repos/${REPO.owner}/${REPO.repo}/pulls/${pr.number}/merge`,
       { method: 'PUT', body: JSON.stringify({ merge_method: 'merge' }) },

@@ -173,6 +173,7 @@ describe('in the scaffolder', () => {
     expect(Object.keys(record.schema.output.properties)).toEqual([
       'requestId',
       'requestUrl',
+      'requestPath',
     ]);
   });
 
@@ -234,7 +235,7 @@ describe('in the scaffolder', () => {
     expect(requestId).toMatch(/^dry-run-[0-9a-f-]{36}$/);
     expect(response.body.output.links[0]).toEqual({
       title: 'Follow the request',
-      url: `http://localhost:3000/vm-requests/${requestId}`,
+      url: `/vm-requests/${requestId}`,
     });
     expect(log).toContain(`Dry run: would record request ${requestId}`);
     expect(response.body.output.text[0].content).toContain(

@@ -82,15 +82,20 @@ export function createRecordVirtualMachineRequestAction(
       output: {
         requestId: z => z.string().describe("The request's id"),
         requestUrl: z =>
-          z.string().describe("The request's page in the portal"),
+          z.string().describe("The request's page in the portal (absolute URL)"),
+        requestPath: z =>
+          z
+            .string()
+            .describe(
+              "The request's page as a path in the app, for the template's links (they open in the same tab)",
+            ),
       },
     },
     async handler(ctx) {
       const input = ctx.input;
       const requestId = ctx.task.id;
-      const requestUrl = `${appBaseUrl}/vm-requests/${encodeURIComponent(
-        requestId,
-      )}`;
+      const requestPath = `/vm-requests/${encodeURIComponent(requestId)}`;
+      const requestUrl = `${appBaseUrl}${requestPath}`;
       const record: VirtualMachineRequestRecord = {
         id: requestId,
         owner: input.owner,
@@ -108,6 +113,7 @@ export function createRecordVirtualMachineRequestAction(
         );
         ctx.output('requestId', requestId);
         ctx.output('requestUrl', requestUrl);
+        ctx.output('requestPath', requestPath);
         return;
       }
       if (!URL.canParse(input.pullRequestUrl)) {
@@ -144,6 +150,7 @@ export function createRecordVirtualMachineRequestAction(
       );
       ctx.output('requestId', tracked.id);
       ctx.output('requestUrl', requestUrl);
+      ctx.output('requestPath', requestPath);
     },
   });
 }
