@@ -102,7 +102,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   if (withApp) {
     options.group.start(cli, ['package', 'start', ...configArgs], {
       name: 'app',
-    cwd: join(appRoot, 'packages', 'app'),
+      cwd: join(appRoot, 'packages', 'app'),
       env: { ...env, BROWSER: 'none' },
       logFile: options.verbose
         ? undefined

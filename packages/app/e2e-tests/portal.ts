@@ -279,7 +279,6 @@ export async function removeFromMain(paths: string[]) {
   });
 }
 
-
 /** Undoes a merged request: its files off main, and the VM off the cluster. */
 export async function removeRequestedVm(
   c: Cluster,

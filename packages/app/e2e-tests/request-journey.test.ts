@@ -109,7 +109,10 @@ describe('A VM request, followed by its requester', () => {
     await review.getByText('Quota plan', { exact: false }).first().waitFor();
     await review.getByRole('button', { name: 'Merge pull request' }).click();
     cleanups.push(() => removeRequestedVm(east, NAMESPACE, name));
-    await review.getByText(/merged/i).first().waitFor({ timeout: 30_000 });
+    await review
+      .getByText(/merged/i)
+      .first()
+      .waitFor({ timeout: 30_000 });
     await review.close();
 
     // Back on the request page, with no reload: the stages arrive as they happen.
@@ -123,7 +126,15 @@ describe('A VM request, followed by its requester', () => {
     const screenshot = join(outputDir, 'vm-request-page.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     // The README shows this page.
-    const docs = join(__dirname, '..', '..', '..', 'plugins', 'kubevirt', 'docs');
+    const docs = join(
+      __dirname,
+      '..',
+      '..',
+      '..',
+      'plugins',
+      'kubevirt',
+      'docs',
+    );
     mkdirSync(docs, { recursive: true });
     copyFileSync(screenshot, join(docs, 'vm-request-page.png'));
 
@@ -133,9 +144,28 @@ describe('A VM request, followed by its requester', () => {
     await page.getByText('Running', { exact: true }).first().waitFor({
       timeout: 60_000,
     });
-    await page.getByText(/Requested by .* in PR #\d+/).first().waitFor();
+    await page
+      .getByText(/Requested by .* in PR #\d+/)
+      .first()
+      .waitFor();
     // No cluster or git credential reached the browser along the way.
     assert.ok((await secrets.check()) > 0, 'no responses were recorded');
+
+    // The requester was told, in the portal's notifications (one notice per request,
+    // updated at each stage), and finds the request in the sidebar's VM requests.
+    await page
+      .getByTestId('sidebar-root')
+      .getByRole('link', { name: 'Notifications' })
+      .click();
+    await page
+      .getByText(`VM request ${NAMESPACE}/${name}: ready`)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('sidebar-root')
+      .getByRole('link', { name: 'VM requests' })
+      .click();
+    await page.getByRole('link', { name, exact: true }).first().waitFor();
     await page.close();
   });
 
@@ -156,11 +186,16 @@ describe('A VM request, followed by its requester', () => {
     const review = await browser.newPage();
     await review.goto(prUrl);
     await review.getByRole('button', { name: 'Close pull request' }).click();
-    await review.getByText(/closed/i).first().waitFor({ timeout: 30_000 });
+    await review
+      .getByText(/closed/i)
+      .first()
+      .waitFor({ timeout: 30_000 });
     await review.close();
 
     await stage(page, 'Declined', 'failed').waitFor({ timeout: 60_000 });
-    await page.getByText(/was closed without merging; nothing was applied/).waitFor();
+    await page
+      .getByText(/was closed without merging; nothing was applied/)
+      .waitFor();
     const vm = await waitFor('the cluster to answer', 30_000, async () =>
       kube(
         east,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ClusterInfo,
@@ -9,6 +9,7 @@ import {
 import type {
   TrackedVirtualMachineRequest,
   VirtualMachineRequestStage,
+  VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
 import { describeFlags, parseFlags } from '../lib/args';
 import { RunCleanup } from '../lib/cleanup';
@@ -129,7 +130,9 @@ function clusterFrom(kubeDir: string, name: string): Cluster {
   const found = clusters.find(c => c.name === name);
   if (!found) {
     throw new Error(
-      `no cluster ${name} in the demo (${clusters.map(c => c.name).join(', ')})`,
+      `no cluster ${name} in the demo (${clusters
+        .map(c => c.name)
+        .join(', ')})`,
     );
   }
   return found;
@@ -219,10 +222,10 @@ export async function runFirstVmBenchmark(
         'first-vm needs the demo portal: run it as `npm run bench -- first-vm`',
       );
     }
-    const portal = await launch({
-      stateDir: scratchDir(name, options['state-dir']),
-      log,
-    });
+    // A fresh demo each run: the GitOps repository and clusters start from the seed.
+    const stateDir = scratchDir(name, options['state-dir']);
+    rmSync(stateDir, { recursive: true, force: true });
+    const portal = await launch({ stateDir, log });
     cleanup.add('demo portal', () => portal.stop());
     const token = await guestToken(portal.backendUrl);
     const backend = <T>(path: string, init?: RequestInit) =>
@@ -236,7 +239,10 @@ export async function runFirstVmBenchmark(
     await kubeRequest(kubeConfigFor(cluster), 'POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: namespace, labels: { 'vmportal.io/owner': 'team-web' } },
+      metadata: {
+        name: namespace,
+        labels: { 'vmportal.io/owner': 'team-web' },
+      },
     });
     cleanup.add(`namespace ${namespace}`, async () => {
       await kubeRequest(
@@ -297,8 +303,10 @@ export async function runFirstVmBenchmark(
         return r.status === 200 ? r.body : undefined;
       });
       walk.at['pr-open'] = opened.at;
+      log(`${vmName}: PR open (${opened.value.pullRequest.url})`);
       const pr = /\/pull\/(\d+)$/.exec(opened.value.pullRequest.url);
-      if (!pr) throw new Error(`no PR number in ${opened.value.pullRequest.url}`);
+      if (!pr)
+        throw new Error(`no PR number in ${opened.value.pullRequest.url}`);
       const merge = await gitApi(
         `/repos/${portal.repo.owner}/${portal.repo.repo}/pulls/${pr[1]}/merge`,
         { method: 'PUT', body: JSON.stringify({ merge_method: 'merge' }) },
@@ -309,30 +317,37 @@ export async function runFirstVmBenchmark(
       walk.at.merged = Date.now();
 
       // The request page's stages, and the VM page once the entity is known.
-      await until(`${vmName} on its VM page, Running`, stageTimeout, async () => {
-        const r = await tracked(requestId);
-        if (r.status !== 200) return undefined;
-        const now = Date.now();
-        const reached = STAGE_ORDER[r.body.stage];
-        if (r.body.stage === 'declined') {
-          throw new Error(`${vmName} was declined`);
-        }
-        if (reached >= STAGE_ORDER.applied) walk.at.applied ??= now;
-        if (reached >= STAGE_ORDER.running) walk.at.running ??= now;
-        if (reached >= STAGE_ORDER['in-catalog'] && r.body.entityRef) {
-          walk.at['in-catalog'] ??= now;
-          const [kind, rest] = r.body.entityRef.split(':');
-          const [entityNamespace, entityName] = rest.split('/');
-          const page = await backend<{ status?: { printableStatus?: string } }>(
-            `/api/kubevirt/v1/entities/${entityNamespace}/${kind}/${entityName}/vm`,
-          );
-          if (page.body?.status?.printableStatus === 'Running') {
-            walk.at['vm-page-running'] = Date.now();
-            return true;
+      await until(
+        `${vmName} on its VM page, Running`,
+        stageTimeout,
+        async () => {
+          const r = await tracked(requestId);
+          if (r.status !== 200) return undefined;
+          const now = Date.now();
+          const reached = STAGE_ORDER[r.body.stage];
+          if (r.body.stage === 'declined') {
+            throw new Error(`${vmName} was declined`);
           }
-        }
-        return undefined;
-      });
+          if (reached >= STAGE_ORDER.applied) walk.at.applied ??= now;
+          if (reached >= STAGE_ORDER.running) walk.at.running ??= now;
+          if (reached >= STAGE_ORDER['in-catalog'] && r.body.entityRef) {
+            walk.at['in-catalog'] ??= now;
+            const [kind, rest] = r.body.entityRef.split(':');
+            const [entityNamespace, entityName] = rest.split('/');
+            const page = await backend<VirtualMachineView>(
+              `/api/kubevirt/v1/entities/${entityNamespace}/${kind}/${entityName}/vm`,
+            );
+            if (
+              page.status === 200 &&
+              page.body.printableStatus === 'Running'
+            ) {
+              walk.at['vm-page-running'] = Date.now();
+              return true;
+            }
+          }
+          return undefined;
+        },
+      );
       log(
         `${vmName}: merge → VM page Running in ${(
           (walk.at['vm-page-running']! - walk.at.merged) /
