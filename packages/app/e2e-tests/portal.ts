@@ -86,15 +86,15 @@ function demoSecrets(): Array<{ what: string; value: string }> {
   const clusters = JSON.parse(
     readFileSync(join(kubeDir, 'clusters.json'), 'utf8'),
   ) as Array<Record<string, string>>;
-  for (const cluster of clusters) {
+  for (const entry of clusters) {
     for (const key of ['token', 'readerToken', 'actorToken', 'caData']) {
-      if (cluster[key]) {
-        secrets.push({ what: `${cluster.name} ${key}`, value: cluster[key] });
+      if (entry[key]) {
+        secrets.push({ what: `${entry.name} ${key}`, value: entry[key] });
         if (key === 'caData') {
           // The PEM's body, as it would appear once decoded.
-          const pem = Buffer.from(cluster[key], 'base64').toString('utf8');
+          const pem = Buffer.from(entry[key], 'base64').toString('utf8');
           const body = pem.split('\n').find(line => line.length >= 60);
-          if (body) secrets.push({ what: `${cluster.name} CA`, value: body });
+          if (body) secrets.push({ what: `${entry.name} CA`, value: body });
         }
       }
     }
