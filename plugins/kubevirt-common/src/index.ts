@@ -14,6 +14,7 @@ export { KUBEVIRT_ENTITY_LABELS } from './entityLabels';
 export {
   kubevirtPermissions,
   kubevirtQuotaReadPermission,
+  kubevirtRequestReadPermission,
   kubevirtVmPlanPermission,
   kubevirtVmPowerPermission,
   kubevirtVmReadPermission,

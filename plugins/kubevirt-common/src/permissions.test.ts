@@ -1,6 +1,7 @@
 import {
   kubevirtPermissions,
   kubevirtQuotaReadPermission,
+  kubevirtRequestReadPermission,
   kubevirtVmPlanPermission,
   kubevirtVmPowerPermission,
   kubevirtVmReadPermission,
@@ -21,6 +22,7 @@ describe('kubevirt permissions', () => {
     for (const permission of [
       kubevirtQuotaReadPermission,
       kubevirtVmPlanPermission,
+      kubevirtRequestReadPermission,
     ]) {
       expect(permission.type).toBe('basic');
       expect(permission.attributes.action).toBe('read');
@@ -43,6 +45,7 @@ describe('kubevirt permissions', () => {
       'kubevirt.quota.read',
       'kubevirt.vm.plan',
       'kubevirt.vm.request',
+      'kubevirt.request.read',
     ]);
   });
 });

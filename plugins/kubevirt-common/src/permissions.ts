@@ -61,6 +61,18 @@ export const kubevirtVmRequestPermission = createPermission({
 });
 
 /**
+ * See tracked VM requests (the VM requests page, its cards, `GET /v1/requests`). On
+ * ALLOW a user still sees only the requests they made and those of the teams they
+ * belong to; DENY hides them all. A basic permission: a request is not an entity.
+ *
+ * @public
+ */
+export const kubevirtRequestReadPermission = createPermission({
+  name: 'kubevirt.request.read',
+  attributes: { action: 'read' },
+});
+
+/**
  * Every permission the KubeVirt plugins define.
  *
  * @public
@@ -71,4 +83,5 @@ export const kubevirtPermissions = [
   kubevirtQuotaReadPermission,
   kubevirtVmPlanPermission,
   kubevirtVmRequestPermission,
+  kubevirtRequestReadPermission,
 ];

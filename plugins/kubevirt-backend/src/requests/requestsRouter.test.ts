@@ -20,6 +20,7 @@ import type {
   TrackedVirtualMachineRequest,
   VirtualMachineRequestRecord,
 } from '@vmportal/plugin-kubevirt-common';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { kubevirtPlugin } from '../plugin';
@@ -30,12 +31,15 @@ const CAROL = 'user:default/carol';
 const TEAM_WEB = 'group:default/team-web';
 const TEAM_DATA = 'group:default/team-data';
 const SCRIPT = 'vmportal-scripts';
+/** A member of team-web whom the permission policy denies kubevirt.request.read. */
+const DENIED = 'user:default/dave';
 
 /** Who belongs to which team, as the catalog's ownership claims would say. */
 const teams: Record<string, string[]> = {
   [ALICE]: [TEAM_WEB],
   [BOB]: [TEAM_WEB],
   [CAROL]: [TEAM_DATA],
+  [DENIED]: [TEAM_WEB],
 };
 
 const sent: NotificationSendOptions[] = [];
@@ -118,6 +122,21 @@ beforeAll(async () => {
         },
       }).factory,
       catalogServiceMock.factory({ entities: [] }),
+      mockServices.permissions.mock({
+        async authorize(requests, options) {
+          const user = (
+            options?.credentials.principal as { userEntityRef?: string }
+          ).userEntityRef;
+          return requests.map(r => ({
+            result:
+              user === DENIED &&
+              'permission' in r &&
+              r.permission.name === 'kubevirt.request.read'
+                ? AuthorizeResult.DENY
+                : AuthorizeResult.ALLOW,
+          }));
+        },
+      }).factory,
       capture(notificationService, {
         send: async (options: NotificationSendOptions) => {
           sent.push(options);
@@ -308,5 +327,19 @@ describe('the VM request routes', () => {
       'task-0001',
       'task-bob',
     ]);
+  });
+
+  it('shows nothing to a team member whom the permission policy denies kubevirt.request.read', async () => {
+    for (const path of [
+      '/api/kubevirt/v1/requests',
+      '/api/kubevirt/v1/requests/task-0001',
+    ]) {
+      const denied = await request(server).get(path).set(as(DENIED));
+      expect(denied.status).toBe(403);
+      expect(denied.body.error.message).toMatch(
+        /does not allow you to see VM requests \(kubevirt\.request\.read\)/,
+      );
+      expect(JSON.stringify(denied.body)).not.toContain('web-7');
+    }
   });
 });

@@ -9,6 +9,7 @@ import type {
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  kubevirtRequestReadPermission,
   kubevirtVmRequestPermission,
   TrackedVirtualMachineRequest,
 } from '@vmportal/plugin-kubevirt-common';
@@ -76,8 +77,9 @@ export function createRequestsRouter(
   const router = Router();
 
   /**
-   * Who may see what: a user sees their own and their teams' requests; a service
-   * principal the config names sees all (`undefined`); any other caller is refused.
+   * Who may see what: nobody the policy denies `kubevirt.request.read`; a user sees
+   * their own and their teams' requests; a service principal the config names sees all
+   * (`undefined`); any other caller is refused.
    */
   async function viewerOf(
     req: express.Request,
@@ -85,6 +87,15 @@ export function createRequestsRouter(
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
+    const [decision] = await permissions.authorize(
+      [{ permission: kubevirtRequestReadPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `The permission policy does not allow you to see VM requests (${kubevirtRequestReadPermission.name})`,
+      );
+    }
     if (auth.isPrincipal(credentials, 'service')) {
       const { subject } = credentials.principal;
       if (options.servicePrincipalsAllowedToAct.has(subject)) return undefined;
