@@ -18,7 +18,11 @@ test('the catalog shows the demo teams to a signed-in guest', async () => {
     viewport: { width: 1400, height: 900 },
   });
   await signInAsGuest(page, appUrl);
-  await page.goto(`${appUrl}/?filters%5Bkind%5D=group&filters%5Buser%5D=all`);
+  // The front door leads to the catalog, which lives at /catalog like any Backstage's.
+  await page.waitForURL(url => url.pathname === '/catalog');
+  await page.goto(
+    `${appUrl}/catalog?filters%5Bkind%5D=group&filters%5Buser%5D=all`,
+  );
   await page
     .getByRole('heading', { name: 'All Groups (4)' })
     .first()
