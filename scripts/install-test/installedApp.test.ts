@@ -15,7 +15,7 @@ import {
   env,
   git,
   gitApi,
-  guestToken,
+  guestBackend,
   launchBrowser,
   portalUrls,
   waitFor,
@@ -36,28 +36,8 @@ interface Entity {
   };
 }
 
-let userToken: Promise<string> | undefined;
-
 /** The app's backend, as the signed-in guest (a member of team-web in this app). */
-async function backend<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const { backendUrl } = portalUrls();
-  userToken ??= guestToken(backendUrl);
-  const response = await fetch(`${backendUrl}${path}`, {
-    ...init,
-    headers: {
-      Authorization: `Bearer ${await userToken}`,
-      'Content-Type': 'application/json',
-      ...init.headers,
-    },
-  });
-  const text = await response.text();
-  if (!response.ok) {
-    throw new Error(
-      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
-    );
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+const backend = guestBackend;
 
 /** `cluster/namespace/name` of every VirtualMachine on the demo clusters. */
 async function vmsOnClusters(): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
@@ -68,6 +68,35 @@ export async function guestToken(backendUrl: string): Promise<string> {
     .backstageIdentity?.token;
   if (!token) throw new Error('guest sign-in returned no Backstage token');
   return token;
+}
+
+let guestTokens: Promise<string> | undefined;
+
+/**
+ * The portal's backend (`E2E_BACKEND_URL`), called as the signed-in guest; rejects
+ * naming the method, path, status and body when it does not answer 2xx.
+ */
+export async function guestBackend<T>(
+  path: string,
+  init: RequestInit = {},
+): Promise<T> {
+  const { backendUrl } = portalUrls();
+  guestTokens ??= guestToken(backendUrl);
+  const response = await fetch(`${backendUrl}${path}`, {
+    ...init,
+    headers: {
+      Authorization: `Bearer ${await guestTokens}`,
+      'Content-Type': 'application/json',
+      ...init.headers,
+    },
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(
+      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
+    );
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 /**
@@ -295,4 +324,11 @@ export async function removeRequestedVm(
     'DELETE',
     `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`,
   );
+}
+
+/** Copies a screenshot to `plugins/kubevirt/docs/<name>`, where the READMEs show it. */
+export function keepScreenshotForDocs(screenshot: string, name: string): void {
+  const docs = join(__dirname, '..', '..', '..', 'plugins', 'kubevirt', 'docs');
+  mkdirSync(docs, { recursive: true });
+  copyFileSync(screenshot, join(docs, name));
 }

@@ -4,12 +4,12 @@
 // the VM Running. And a declined request: Close on the PR page → Declined, nothing applied.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Browser, Page } from 'playwright-core';
 import {
   cluster,
+  keepScreenshotForDocs,
   kube,
   launchBrowser,
   portalUrls,
@@ -125,18 +125,7 @@ describe('A VM request, followed by its requester', () => {
     await page.getByText(/The VirtualMachine exists in team-web/).waitFor();
     const screenshot = join(outputDir, 'vm-request-page.png');
     await page.screenshot({ path: screenshot, fullPage: true });
-    // The README shows this page.
-    const docs = join(
-      __dirname,
-      '..',
-      '..',
-      '..',
-      'plugins',
-      'kubevirt',
-      'docs',
-    );
-    mkdirSync(docs, { recursive: true });
-    copyFileSync(screenshot, join(docs, 'vm-request-page.png'));
+    keepScreenshotForDocs(screenshot, 'vm-request-page.png');
 
     // The request page leads to the VM page, which shows the VM Running and links back.
     await page.getByRole('link', { name: 'Open the VM page' }).click();

@@ -7,10 +7,9 @@ import { after, describe, test } from 'node:test';
 import {
   cluster,
   DEMO_REPO,
-  env,
   git,
   gitApi,
-  guestToken,
+  guestBackend,
   kube,
   removeRequestedVm,
   waitFor,
@@ -21,31 +20,8 @@ const REPO = DEMO_REPO;
 const SSH_KEY =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEbD1Cl+FejnOfTOogjPOPrDhG4DaPCUBgJp4mKIkxDn e2e@vmportal';
 
-/** The guest's Backstage token, fetched once. */
-let userToken: Promise<string> | undefined;
-
-/**
- * The portal's backend, called as the signed-in guest (a member of team-web): only a
- * member of the owning team may request a VM for it, and scripts may not request VMs.
- */
-async function backend<T>(path: string, init: RequestInit = {}): Promise<T> {
-  userToken ??= guestToken(env('E2E_BACKEND_URL'));
-  const response = await fetch(`${env('E2E_BACKEND_URL')}${path}`, {
-    ...init,
-    headers: {
-      Authorization: `Bearer ${await userToken}`,
-      'Content-Type': 'application/json',
-      ...init.headers,
-    },
-  });
-  const text = await response.text();
-  if (!response.ok) {
-    throw new Error(
-      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
-    );
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+/** The portal's backend, as the signed-in guest (a member of team-web). */
+const backend = guestBackend;
 
 function branchExists(branch: string): boolean {
   return git('branch', '--list', branch).trim() !== '';

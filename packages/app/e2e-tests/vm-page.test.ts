@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Browser, Locator, Page } from 'playwright-core';
 import {
+  keepScreenshotForDocs,
   launchBrowser,
   portalUrls,
   signInAsGuest,
@@ -136,17 +136,7 @@ describe('the VM page', () => {
       await page.getByText('Recent events', { exact: true }).waitFor();
       const screenshot = join(outputDir, 'vm-page.png');
       await page.screenshot({ path: screenshot, fullPage: true });
-      const docs = join(
-        __dirname,
-        '..',
-        '..',
-        '..',
-        'plugins',
-        'kubevirt',
-        'docs',
-      );
-      mkdirSync(docs, { recursive: true });
-      copyFileSync(screenshot, join(docs, 'vm-page.png'));
+      keepScreenshotForDocs(screenshot, 'vm-page.png');
 
       await powerButton(page, 'Stop').click();
       const dialog = page.getByRole('dialog');
