@@ -63,7 +63,7 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
           createRecordVirtualMachineRequestAction({
             auth,
             discovery,
-            appBaseUrl: config.getString('app.baseUrl'),
+            appBaseUrl: config.getOptionalString('app.baseUrl') ?? '',
           }),
         );
         logger.info(

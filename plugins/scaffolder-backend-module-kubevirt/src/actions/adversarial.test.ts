@@ -402,6 +402,8 @@ function renderViolations(
   const expected = renderVirtualMachine(request, {
     pathTemplate: input.pathTemplate as string | undefined,
     dataVolumes: input.dataVolumes as 'templates' | undefined,
+    // The mock context's task: the request's id, in the VM's request-id annotation.
+    requestId: 'mock-task-id',
   });
   const value = field
     .split('.')

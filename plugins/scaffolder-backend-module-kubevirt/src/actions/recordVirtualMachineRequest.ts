@@ -20,7 +20,10 @@ import type {
 export interface RecordVirtualMachineRequestActionOptions {
   auth: AuthService;
   discovery: DiscoveryService;
-  /** The app's base URL (`app.baseUrl`), for the link to the request's page. */
+  /**
+   * The app's base URL (`app.baseUrl`), for the absolute link to the request's page;
+   * empty gives a path (`/vm-requests/<id>`).
+   */
   appBaseUrl: string;
 }
 
