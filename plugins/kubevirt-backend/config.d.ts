@@ -17,6 +17,12 @@ export interface Config {
       slowDownAfter?: HumanDuration | string;
       /** How often an old unfinished request is read. Default: 1 minute. */
       slowFrequency?: HumanDuration | string;
+      /**
+       * An open pull request that nobody is looking at is read every tenth of the
+       * time it has waited for review, at most this far apart (GitHub's API is
+       * rate-limited); opening the request's page reads it at once. Default: 2 minutes.
+       */
+      openPullRequestMaxInterval?: HumanDuration | string;
     };
     permissions?: {
       /**
@@ -24,7 +30,7 @@ export interface Config {
        * Backstage names it: a static token's configured `subject` (e.g.
        * `vmportal-scripts`), a JWKS token's `external:<sub>`, another plugin's
        * `plugin:<pluginId>`. Everyone else but signed-in users is refused with 403.
-       * The same list may read every VM request (`GET /requests`); other service
+       * The same list may read every VM request (`GET /v1/requests`); other service
        * principals may not. Default: none.
        */
       servicePrincipalsAllowedToAct?: string[];

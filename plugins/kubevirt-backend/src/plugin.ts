@@ -18,6 +18,9 @@ import { VirtualMachineRequestTracker } from './requests/VirtualMachineRequestTr
 import { createRouter } from './service/router';
 import { VirtualMachineService } from './service/VirtualMachineService';
 
+/** A request page polls every 5 s; a read younger than this serves it. */
+const REFRESH_AFTER_MS = 2_000;
+
 /**
  * The KubeVirt backend plugin: the VM page's live view, power actions and quota
  * summaries, and the tracked VM requests, served under `/api/kubevirt`.
@@ -84,6 +87,9 @@ export const kubevirtPlugin = createBackendPlugin({
           logger,
           slowDownAfterMs: requestsConfig.slowDownAfterMs,
           slowFrequencyMs: requestsConfig.slowFrequencyMs,
+          openPullRequestMaxIntervalMs:
+            requestsConfig.openPullRequestMaxIntervalMs,
+          refreshAfterMs: REFRESH_AFTER_MS,
         });
         await scheduler.scheduleTask({
           id: 'kubevirt-vm-request-tracker',
@@ -123,6 +129,7 @@ export const kubevirtPlugin = createBackendPlugin({
               logger,
               servicePrincipalsAllowedToAct,
               policyMayWaiveMembership: requestsConfig.policyMayWaiveMembership,
+              tracker,
             }),
           }),
         );

@@ -197,7 +197,8 @@ describe.each(Object.keys(databases))(
         'due-2',
       ]);
 
-      await store.saveProgress('due-1', {
+      const due1Read = (await store.get('due-1'))!;
+      await store.saveProgress(due1Read, {
         stage: 'running',
         history: [
           { stage: 'pr-open', at: at(20).toISOString() },
@@ -210,7 +211,8 @@ describe.each(Object.keys(databases))(
         finished: false,
         nextCheckAt: at(23).toISOString(),
       });
-      await store.saveProgress('due-2', {
+      const due2Read = (await store.get('due-2'))!;
+      await store.saveProgress(due2Read, {
         stage: 'declined',
         history: [
           { stage: 'pr-open', at: at(21).toISOString() },
@@ -220,7 +222,8 @@ describe.each(Object.keys(databases))(
         finished: true,
         nextCheckAt: at(23).toISOString(),
       });
-      await store.saveProgress('due-3', {
+      const due3Read = (await store.get('due-3'))!;
+      await store.saveProgress(due3Read, {
         stage: 'pr-open',
         history: [{ stage: 'pr-open', at: at(22).toISOString() }],
         checkedAt: at(23).toISOString(),
@@ -250,6 +253,19 @@ describe.each(Object.keys(databases))(
       expect(await store.get('due-3')).toMatchObject({
         lastError: 'reading acme/gitops#3 failed with HTTP 502',
       });
+
+      // A save from a read that someone else has saved since writes nothing, so a
+      // stage change is told once even when two readers race.
+      expect(
+        await store.saveProgress(due3Read, {
+          stage: 'merged',
+          history: [],
+          checkedAt: at(24).toISOString(),
+          finished: false,
+          nextCheckAt: at(24).toISOString(),
+        }),
+      ).toBe(false);
+      expect((await store.get('due-3'))?.stage).toBe('pr-open');
     });
   },
 );

@@ -205,23 +205,32 @@ export class VirtualMachineRequestStore {
     return rows.map(fromRow);
   }
 
-  /** Saves what a read of the request's sources found. */
+  /**
+   * Saves what a read of the request's sources found, unless someone else saved
+   * since `read` was taken (another replica, or a view's refresh): then nothing is
+   * written and it returns false, so a stage change is told once.
+   */
   async saveProgress(
-    id: string,
+    read: Pick<TrackedVirtualMachineRequest, 'id' | 'stage' | 'checkedAt'>,
     progress: VirtualMachineRequestProgress,
-  ): Promise<void> {
-    await this.knex<RequestRow>(REQUESTS_TABLE)
-      .where({ id })
-      .update({
-        stage: progress.stage,
-        history: JSON.stringify(progress.history),
-        vm: progress.vm ? JSON.stringify(progress.vm) : null,
-        entity_ref: progress.entityRef ?? null,
-        checked_at: progress.checkedAt,
-        last_error: progress.lastError ?? null,
-        finished: progress.finished,
-        next_check_at: progress.nextCheckAt,
-      });
+  ): Promise<boolean> {
+    const query = this.knex<RequestRow>(REQUESTS_TABLE).where({
+      id: read.id,
+      stage: read.stage,
+    });
+    if (read.checkedAt) query.where('checked_at', read.checkedAt);
+    else query.whereNull('checked_at');
+    const updated = await query.update({
+      stage: progress.stage,
+      history: JSON.stringify(progress.history),
+      vm: progress.vm ? JSON.stringify(progress.vm) : null,
+      entity_ref: progress.entityRef ?? null,
+      checked_at: progress.checkedAt,
+      last_error: progress.lastError ?? null,
+      finished: progress.finished,
+      next_check_at: progress.nextCheckAt,
+    });
+    return updated > 0;
   }
 }
 

@@ -186,6 +186,8 @@ beforeAll(async () => {
     logger,
     slowDownAfterMs: 7 * 24 * 3600_000,
     slowFrequencyMs: 60_000,
+    openPullRequestMaxIntervalMs: 120_000,
+    refreshAfterMs: 2_000,
   });
 });
 
@@ -252,6 +254,7 @@ async function record(
   ns: string,
   name: string,
   pr: { number: number; url: string },
+  at: Date = new Date(),
 ): Promise<void> {
   await store.add(
     {
@@ -267,7 +270,7 @@ async function record(
       reviewers: [TEAM_WEB],
     },
     ALICE,
-    new Date(),
+    at,
   );
 }
 
@@ -457,5 +460,34 @@ describe('VirtualMachineRequestTracker', () => {
     expect(after.lastError).toMatch(/acme\/gitops#999 .* failed with HTTP 404/);
     expect(after.lastError).not.toContain(TOKEN);
     expect(after.checkedAt).toBeDefined();
+  });
+
+  it('reads an open pull request that waits for review less and less often, and at once when someone looks', async () => {
+    const id = 'task-waiting';
+    const pr = await openPullRequest(id, namespace, 'web-4');
+    const minute = 60_000;
+    const t0 = Date.now();
+    // Opened 20 minutes ago: read every tenth of that, so not for two minutes.
+    await record(id, namespace, 'web-4', pr, new Date(t0 - 20 * minute));
+    await tracker.runOnce(new Date(t0));
+    expect(pullRequestReads.get(pr.number)).toBe(1);
+    await tracker.runOnce(new Date(t0 + minute));
+    expect(pullRequestReads.get(pr.number)).toBe(1);
+
+    // The requester opens the request's page: read now, not in a minute.
+    const viewed = await tracker.refresh(
+      (await store.get(id))!,
+      new Date(t0 + minute),
+    );
+    expect(pullRequestReads.get(pr.number)).toBe(2);
+    expect(viewed.checkedAt).toBe(new Date(t0 + minute).toISOString());
+    // A second look within two seconds is served by that read.
+    await tracker.refresh((await store.get(id))!, new Date(t0 + minute + 1000));
+    expect(pullRequestReads.get(pr.number)).toBe(2);
+
+    // Unwatched, the next read comes once the wait is over.
+    await tracker.runOnce(new Date(t0 + 4 * minute));
+    expect(pullRequestReads.get(pr.number)).toBe(3);
+    expect((await store.get(id))!.stage).toBe('pr-open');
   });
 });

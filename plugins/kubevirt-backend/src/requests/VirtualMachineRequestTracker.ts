@@ -41,6 +41,14 @@ export interface VirtualMachineRequestTrackerOptions {
   /** Requests older than this are read only every `slowFrequencyMs`. */
   slowDownAfterMs: number;
   slowFrequencyMs: number;
+  /**
+   * An open pull request that nobody is looking at is read every tenth of the time
+   * it has waited, at most this far apart (GitHub's API is rate-limited); a view of
+   * the request reads it at once (`refresh`).
+   */
+  openPullRequestMaxIntervalMs: number;
+  /** How recent a read must be for `refresh` to skip reading again. */
+  refreshAfterMs: number;
 }
 
 /**
@@ -126,6 +134,22 @@ export class VirtualMachineRequestTracker {
     const old =
       now.getTime() - Date.parse(request.requestedAt) >
       this.options.slowDownAfterMs;
+    let nextCheckAt = at;
+    if (old) {
+      nextCheckAt = new Date(
+        now.getTime() + this.options.slowFrequencyMs,
+      ).toISOString();
+    } else if (stage === 'pr-open') {
+      const openedAt = Date.parse(
+        request.history.find(h => h.stage === 'pr-open')?.at ??
+          request.requestedAt,
+      );
+      const wait = Math.min(
+        Math.max(0, now.getTime() - openedAt) / 10,
+        this.options.openPullRequestMaxIntervalMs,
+      );
+      nextCheckAt = new Date(now.getTime() + wait).toISOString();
+    }
     const progress: VirtualMachineRequestProgress = {
       stage,
       history: [
@@ -137,11 +161,13 @@ export class VirtualMachineRequestTracker {
       checkedAt: at,
       lastError: seen.error,
       finished,
-      nextCheckAt: old
-        ? new Date(now.getTime() + this.options.slowFrequencyMs).toISOString()
-        : at,
+      nextCheckAt,
     };
-    await this.options.store.saveProgress(request.id, progress);
+    const saved = await this.options.store.saveProgress(request, progress);
+    if (!saved) {
+      // Read and saved by another follower meanwhile: it tells of any change.
+      return { moved: false, failed: false };
+    }
     if (seen.error) {
       this.logger.debug(
         `VM request ${request.id} stays ${stage}: ${seen.error}`,
@@ -154,6 +180,24 @@ export class VirtualMachineRequestTracker {
       await this.options.notifier.stageReached({ ...request, ...shown });
     }
     return { moved, failed: Boolean(seen.error) };
+  }
+
+  /**
+   * Reads a request someone is looking at now, unless it is finished or was read in
+   * the last `refreshAfterMs`; resolves with the request as it stands after.
+   */
+  async refresh(
+    request: TrackedVirtualMachineRequest,
+    now: Date = new Date(),
+  ): Promise<TrackedVirtualMachineRequest> {
+    const finished =
+      request.stage === 'declined' || request.stage === 'in-catalog';
+    const checked = request.checkedAt ? Date.parse(request.checkedAt) : 0;
+    if (finished || now.getTime() - checked < this.options.refreshAfterMs) {
+      return request;
+    }
+    await this.follow(request, now);
+    return (await this.options.store.get(request.id)) ?? request;
   }
 
   /** Reads the request's sources, from its stage on, as far as they have got. */

@@ -20,6 +20,11 @@ export interface RequestsConfig {
   /** How often an old unfinished request is read. */
   slowFrequencyMs: number;
   /**
+   * The longest wait between reads of an open pull request nobody is looking at
+   * (it is read every tenth of the time it has waited, up to this).
+   */
+  openPullRequestMaxIntervalMs: number;
+  /**
    * Whether someone who is not a member of the owning team may record a request for
    * it when the policy allows `kubevirt.vm.request` (the scaffolder's same setting).
    */
@@ -97,6 +102,9 @@ export function readRequestsConfig(rootConfig: Config): RequestsConfig {
     slowFrequencyMs: config
       ? readDuration(config, 'slowFrequency', { minutes: 1 })
       : durationToMilliseconds({ minutes: 1 }),
+    openPullRequestMaxIntervalMs: config
+      ? readDuration(config, 'openPullRequestMaxInterval', { minutes: 2 })
+      : durationToMilliseconds({ minutes: 2 }),
     policyMayWaiveMembership:
       rootConfig.getOptionalBoolean(
         'kubevirt.requests.policyMayWaiveMembership',

@@ -27,6 +27,7 @@ import {
   virtualMachineRequestRecordSchema,
 } from './virtualMachineRequestRecordSchema';
 import type { VirtualMachineRequestStore } from './VirtualMachineRequestStore';
+import type { VirtualMachineRequestTracker } from './VirtualMachineRequestTracker';
 
 /** The most requests one `GET /v1/requests` returns. */
 export const MAX_PAGE_SIZE = 100;
@@ -49,6 +50,8 @@ export interface RequestsRouterOptions {
   servicePrincipalsAllowedToAct: ReadonlySet<string>;
   /** `kubevirt.requests.policyMayWaiveMembership`. */
   policyMayWaiveMembership: boolean;
+  /** Reads a request's sources when someone looks at it (`GET /v1/requests/:id`). */
+  tracker?: Pick<VirtualMachineRequestTracker, 'refresh'>;
 }
 
 const ALLOW_KEY = 'kubevirt.permissions.servicePrincipalsAllowedToAct';
@@ -177,7 +180,11 @@ export function createRequestsRouter(
     if (!request || (viewer && !canSeeRequest(viewer, request))) {
       throw new NotFoundError(`VM request '${req.params.id}' was not found`);
     }
-    res.json(request);
+    // Someone is looking: read its sources now rather than at the next scheduled
+    // read (an open PR nobody watches is read less and less often).
+    res.json(
+      options.tracker ? await options.tracker.refresh(request) : request,
+    );
   });
 
   return router;
