@@ -23,7 +23,15 @@ import {
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { env, git, gitApi, guestToken, portalUrls, waitFor } from './portal';
+import {
+  env,
+  git,
+  gitApi,
+  guestToken,
+  jsonOrThrow,
+  portalUrls,
+  waitFor,
+} from './portal';
 
 const ANNOTATION = {
   cluster: 'kubevirt.vmportal.io/cluster',
@@ -248,13 +256,7 @@ async function backendJson<T>(
       ...init.headers,
     },
   });
-  const text = await response.text();
-  if (!response.ok) {
-    throw new Error(
-      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
-    );
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
+  return jsonOrThrow<T>(response, init.method ?? 'GET', path);
 }
 
 async function virtualMachineEntities(c: AsGuest): Promise<CatalogEntity[]> {

@@ -70,6 +70,19 @@ export async function guestToken(backendUrl: string): Promise<string> {
   return token;
 }
 
+/** A response's JSON body; an error naming the method, path, status and body unless 2xx. */
+export async function jsonOrThrow<T>(
+  response: Response,
+  method: string,
+  path: string,
+): Promise<T> {
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
 let guestTokens: Promise<string> | undefined;
 
 /**
@@ -90,13 +103,7 @@ export async function guestBackend<T>(
       ...init.headers,
     },
   });
-  const text = await response.text();
-  if (!response.ok) {
-    throw new Error(
-      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
-    );
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
+  return jsonOrThrow<T>(response, init.method ?? 'GET', path);
 }
 
 /**
@@ -215,13 +222,7 @@ export async function gitApi<T>(
       ...init.headers,
     },
   });
-  const text = await response.text();
-  if (!response.ok) {
-    throw new Error(
-      `${init.method ?? 'GET'} ${path}: ${response.status} ${text}`,
-    );
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
+  return jsonOrThrow<T>(response, init.method ?? 'GET', path);
 }
 
 /** `git` on the demo's bare GitOps repository. */
