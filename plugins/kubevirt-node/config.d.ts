@@ -38,6 +38,23 @@ export interface Config {
     }>;
   };
   kubevirt?: {
+    /** Who may request a VM where, and who reviews it (both actions check before anything is written). */
+    requests?: {
+      /** Owning group (ref, or a name in the default namespace) per `<cluster>/<namespace>`, besides the namespace's vmportal.io/owner label; default none. */
+      namespaceOwners?: { [clusterSlashNamespace: string]: string };
+      /** Users or groups (entity refs) who review every request besides the namespace's owners; default none. */
+      approvers?: string[];
+      /** More namespaces (names or globs with `*`) no VM may be requested into, besides kube-*, default, vmportal-system, kubevirt, cdi and openshift-cnv; default none. */
+      protectedNamespaces?: string[];
+      /** Image hosts (names or IP addresses) allowed although loopback, link-local, unspecified or a cloud metadata service; default none. */
+      allowedImageHosts?: string[];
+      /** Let an ALLOW of the kubevirt.vm.request permission waive the requester's membership of the owning group (needs permission.enabled); default false. */
+      policyMayWaiveMembership?: boolean;
+      /** Namespaces whose CDI DataSources the request form offers as OS images (golden images); default kubevirt-os-images and openshift-virtualization-os-images. */
+      osImageNamespaces?: string[];
+      /** Instancetype series the request form offers first, the others behind "show all"; default u1 and o1 (general purpose). */
+      offeredSeries?: string[];
+    };
     /**
      * The KubeVirt plugins' own settings per cluster, keyed by the cluster's name in
      * `kubernetes.clusterLocatorMethods`.

@@ -158,7 +158,13 @@ describe('VM Portal installed into a fresh Backstage app by its READMEs', () => 
             name,
             owner: 'group:default/team-web',
             instancetype: 'u1.small',
-            os: 'fedora',
+            os: {
+              image: {
+                containerDisk: { image: 'quay.io/containerdisks/fedora:41' },
+              },
+              preference: 'fedora',
+              title: 'Fedora 41',
+            },
             dataDiskSize: 0,
             description: 'Install test',
           },

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   env,
+  FEDORA_CONTAINER_DISK,
   git,
   gitApi,
   guestToken,
@@ -847,7 +848,7 @@ const request = (
   name,
   owner,
   instancetype: 'u1.small',
-  os: 'fedora',
+  os: FEDORA_CONTAINER_DISK,
   dataDiskSize: 0,
 });
 

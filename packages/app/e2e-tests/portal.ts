@@ -235,6 +235,16 @@ export function git(...args: string[]): string {
 /** The demo's GitOps repository. */
 export const DEMO_REPO = { owner: 'vmportal-demo', repo: 'vm-gitops' };
 
+/**
+ * The request form's OS field (`VirtualMachineImagePicker`) for Fedora as an
+ * ephemeral container disk: what API-driven tests send as `os`.
+ */
+export const FEDORA_CONTAINER_DISK = {
+  image: { containerDisk: { image: 'quay.io/containerdisks/fedora:41' } },
+  preference: 'fedora',
+  title: 'Fedora 41 (ephemeral)',
+};
+
 export interface Cluster {
   name: string;
   url: string;

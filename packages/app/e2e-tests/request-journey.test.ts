@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { Browser, Page } from 'playwright-core';
 import {
   cluster,
+  FEDORA_CONTAINER_DISK,
   keepScreenshotForDocs,
   kube,
   launchBrowser,
@@ -29,7 +30,7 @@ async function submitRequest(page: Page, appUrl: string, name: string) {
     namespace: NAMESPACE,
     name,
     owner: 'group:default/team-web',
-    os: 'fedora',
+    os: FEDORA_CONTAINER_DISK,
     description: 'Requested by the end-to-end journey test',
   };
   await page.goto(
@@ -37,6 +38,14 @@ async function submitRequest(page: Page, appUrl: string, name: string) {
       JSON.stringify(formData),
     )}`,
   );
+  // Who and where (prefilled) → Operating system and size.
+  await page.getByRole('combobox', { name: /Namespace/ }).waitFor({
+    timeout: 60_000,
+  });
+  await page
+    .locator('option[value="team-web"]')
+    .waitFor({ state: 'attached', timeout: 30_000 });
+  await page.getByRole('button', { name: 'Next' }).click();
   const size = page.getByRole('combobox', { name: /Size/ });
   await size.waitFor({ timeout: 60_000 });
   const smallest = page

@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import {
   cluster,
   DEMO_REPO,
+  FEDORA_CONTAINER_DISK,
   git,
   gitApi,
   guestBackend,
@@ -113,7 +114,7 @@ describe('Request a virtual machine', () => {
       owner: 'group:default/team-web',
       description: 'End-to-end test VM: *not* <b>real</b>',
       instancetype: 'u1.small',
-      os: 'fedora',
+      os: FEDORA_CONTAINER_DISK,
       dataDiskSize: 10,
       sshPublicKey: `${SSH_KEY}\n`,
     });

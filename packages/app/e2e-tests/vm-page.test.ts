@@ -257,6 +257,7 @@ describe('the VM page', () => {
       // The scaffolder prefills a form from `formData` in the query.
       const formData = {
         name: 'e2e-size-check',
+        owner: 'group:default/team-web',
         cluster,
         namespace: 'team-web',
       };

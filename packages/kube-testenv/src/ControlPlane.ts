@@ -39,6 +39,19 @@ import {
   READER_SERVICE_ACCOUNT,
 } from './portalAccess';
 
+/**
+ * CRDs no Go module here generates (multus' NetworkAttachmentDefinition, Application
+ * Aware Quota's), each file
+ * saying where it is written from.
+ */
+const EXTRA_CRD_DIR = join(
+  // This package only ever runs from source (tsx, jest), never built.
+  // eslint-disable-next-line no-restricted-syntax
+  __dirname,
+  '..',
+  'crds',
+);
+
 /** One cluster of the control plane, as written to `DIR/clusters.json`. */
 export interface ClusterInfo extends ClusterAccess {
   /** A kubeconfig file that acts as cluster-admin. */
@@ -408,7 +421,10 @@ async function startCluster(
   // CRDs first: the controller manager's quota and garbage-collector controllers
   // discover resources at start, else only on a 30 s cycle (so quotas on
   // count/virtualmachines.kubevirt.io would stay "status unknown" that long).
-  await installCrds(kc, binaries.crdDir);
+  await installCrds(kc, [
+    ...readYamlDir(binaries.crdDir),
+    ...readYamlDir(EXTRA_CRD_DIR),
+  ]);
   const kubeconfigPath = join(clusterDir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kc.exportConfig(), { mode: 0o600 });
   daemons.push(
@@ -490,8 +506,7 @@ export function readYamlDir(dir: string): KubernetesObject[] {
     );
 }
 
-async function installCrds(kc: KubeConfig, crdDir: string) {
-  const crds = readYamlDir(crdDir);
+async function installCrds(kc: KubeConfig, crds: KubernetesObject[]) {
   await applyObjects(kc, crds);
   const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of crds) {

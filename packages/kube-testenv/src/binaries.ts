@@ -4,7 +4,7 @@
  *
  *   go/controlplane  kube-apiserver, kube-controller-manager (k8s.io/kubernetes), certgen
  *   go/etcd          etcd (go.etcd.io/etcd/server/v3, its own module: see its go.mod)
- *   go/kubevirt      crdgen, oracle (kubevirt.io/kubevirt + CDI)
+ *   go/kubevirt      crdgen, oracle (kubevirt.io/kubevirt + CDI), cdioracle (CDI's DataVolume controllers)
  *
  * Results live in <cache>/kube-testenv/<hash>/ where <hash> covers go/pins.json,
  * every go.mod/go.sum and .go file under go/, the build recipe and the Go
@@ -41,6 +41,8 @@ export interface KubeTestenvBinaries {
   certgen: string;
   crdgen: string;
   oracle: string;
+  /** CDI's DataVolume controllers as a process (see go/kubevirt/cmd/cdioracle) */
+  cdioracle: string;
   /** one YAML file per CRD (KubeVirt + CDI) and versions.json */
   crdDir: string;
   /** KubeVirt's bundled common cluster instancetypes and preferences, one YAML per object */
@@ -59,7 +61,7 @@ export interface EnsureBinariesOptions {
 }
 
 /** Bump when the build recipe (flags, layout) changes: it is part of the hash. */
-const RECIPE_VERSION = 'kube-testenv-build-2';
+const RECIPE_VERSION = 'kube-testenv-build-3';
 
 /**
  * `go build` flags. Kubernetes binaries get their version stamped the way
@@ -95,7 +97,8 @@ interface BinarySpec {
     | 'kubeControllerManager'
     | 'certgen'
     | 'crdgen'
-    | 'oracle';
+    | 'oracle'
+    | 'cdioracle';
   file: string;
   module: 'controlplane' | 'etcd' | 'kubevirt';
   pkg: string;
@@ -128,6 +131,12 @@ const BINARIES: BinarySpec[] = [
   },
   { key: 'crdgen', file: 'crdgen', module: 'kubevirt', pkg: './cmd/crdgen' },
   { key: 'oracle', file: 'oracle', module: 'kubevirt', pkg: './cmd/oracle' },
+  {
+    key: 'cdioracle',
+    file: 'cdioracle',
+    module: 'kubevirt',
+    pkg: './cmd/cdioracle',
+  },
 ];
 
 /** packages/kube-testenv/go (works from src/ under tsx and from a compiled dist/). */
@@ -425,6 +434,7 @@ function readManifest(dir: string): KubeTestenvBinaries | undefined {
       certgen: bin('certgen'),
       crdgen: bin('crdgen'),
       oracle: bin('oracle'),
+      cdioracle: bin('cdioracle'),
       crdDir: path.join(dir, 'crds'),
       instancetypesDir: path.join(dir, 'instancetypes'),
       versions: m.versions,
@@ -724,9 +734,15 @@ async function build(ctx: {
     try {
       fs.renameSync(tmp, ctx.finalDir);
     } catch (e) {
-      // A complete copy is already there (built outside the lock, e.g. by hand): keep it.
-      if (!readManifest(ctx.finalDir)) throw e;
-      fs.rmSync(tmp, { recursive: true, force: true });
+      if (readManifest(ctx.finalDir)) {
+        // A complete copy is already there (built outside the lock, e.g. by hand): keep it.
+        fs.rmSync(tmp, { recursive: true, force: true });
+      } else if (fs.existsSync(ctx.finalDir)) {
+        // An incomplete one (a binary missing, e.g. written by code that listed fewer
+        // binaries): we hold the lock, so replace it.
+        fs.rmSync(ctx.finalDir, { recursive: true, force: true });
+        fs.renameSync(tmp, ctx.finalDir);
+      } else throw e;
     }
     log(
       `kube-testenv: all binaries ready in ${(

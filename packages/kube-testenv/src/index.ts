@@ -39,6 +39,8 @@ export {
   PORTAL_RBAC_FILE,
   READER_SERVICE_ACCOUNT,
 } from './portalAccess';
+export { GOLDEN_IMAGES, GOLDEN_IMAGES_NAMESPACE } from './seed/goldenImages';
+export type { GoldenImage } from './seed/goldenImages';
 export { OWNER_LABEL, seedDemo } from './seed/seedDemo';
 export {
   adminKubeConfig,

@@ -1,7 +1,7 @@
 /**
  * Helpers for tests that run against the control plane: the clusters the jest global
- * setup started, throw-away namespaces, a private control plane, and the oracle that
- * renders launcher pods with KubeVirt's own code.
+ * setup started, throw-away namespaces, a private control plane, and the oracles that
+ * render launcher pods with KubeVirt's own code and DataVolume claims with CDI's.
  *
  * @packageDocumentation
  */
@@ -25,6 +25,12 @@ export type {
   OracleRefusal,
   OracleRequest,
 } from './simulator/LauncherPodOracle';
+export { DataVolumeOracle } from './simulator/DataVolumeOracle';
+export type {
+  DataVolumeOracleAnswer,
+  DataVolumeOracleClaim,
+  DataVolumeOracleRequest,
+} from './simulator/DataVolumeOracle';
 export { startTestPostgres } from './postgres/startTestPostgres';
 export type { TestPostgres } from './postgres/startTestPostgres';
 

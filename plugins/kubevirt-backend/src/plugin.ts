@@ -6,8 +6,12 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { kubevirtPermissions } from '@vmportal/plugin-kubevirt-common';
-import { kubevirtClustersServiceRef } from '@vmportal/plugin-kubevirt-node';
+import {
+  kubevirtClustersServiceRef,
+  readKubevirtRequestsConfig,
+} from '@vmportal/plugin-kubevirt-node';
 import { QuotaService } from './service/QuotaService';
+import { RequestOptionsService } from './service/RequestOptionsService';
 import { readKubevirtPermissionsConfig } from './service/readKubevirtPermissionsConfig';
 import { PullRequestReader } from './requests/PullRequestReader';
 import { readRequestsConfig } from './requests/readRequestsConfig';
@@ -68,6 +72,7 @@ export const kubevirtPlugin = createBackendPlugin({
         const { servicePrincipalsAllowedToAct } =
           readKubevirtPermissionsConfig(config);
         const requestsConfig = readRequestsConfig(config);
+        const kubevirtRequests = readKubevirtRequestsConfig(config);
         permissionsRegistry.addPermissions(kubevirtPermissions);
 
         const store = await VirtualMachineRequestStore.create({ database });
@@ -117,7 +122,16 @@ export const kubevirtPlugin = createBackendPlugin({
               logger,
               servicePrincipalsAllowedToAct,
             }),
-            quotas: QuotaService.create({ clusters, catalog, logger }),
+            quotas: QuotaService.create({
+              clusters,
+              catalog,
+              logger,
+              offeredSeries: kubevirtRequests.offeredSeries,
+            }),
+            requestOptions: RequestOptionsService.create({
+              clusters,
+              requests: kubevirtRequests,
+            }),
             requests: createRequestsRouter({
               httpAuth,
               auth,

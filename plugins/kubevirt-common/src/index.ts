@@ -29,6 +29,7 @@ export {
 export { availablePowerActions, POWER_ACTIONS } from './vmView';
 export type {
   NamespaceQuotaSummary,
+  OsImage,
   PowerAction,
   PowerActionRequest,
   PowerActionResult,
@@ -62,10 +63,13 @@ export type {
   ResourceListLike,
   ResourceQuotaLike,
   StorageClassObject,
+  VolumeSnapshotObject,
 } from './kube/kubernetesObjects';
 export type {
   CdiConfigLike,
   CdiConfigObject,
+  DataImportCronObject,
+  DataSourceObject,
   DataVolumeObject,
   DataVolumeSpec,
   DataVolumeTemplate,
@@ -151,6 +155,26 @@ export type {
   LauncherPodResources,
 } from './quota/launcherPodResources';
 export { planQuota } from './quota/planQuota';
+export {
+  AAQ_DEFAULT_NAMESPACE_SELECTOR,
+  AAQ_MANAGED_QUOTA_SUFFIX,
+  AAQ_SCHEDULING_GATE,
+  AAQ_VERSION,
+  aaqCalculationMode,
+  aaqGatesNamespace,
+  aaqLauncherPodUsage,
+  aaqMemoryOverhead,
+  aaqPodUsage,
+  aaqVirtualResources,
+  isAaqSchedulableResource,
+} from './quota/applicationAwareQuota';
+export type {
+  AaqCalculationMode,
+  AaqMigration,
+  AaqNamespaceState,
+  AaqPod,
+  AaqVirtualMachineInstance,
+} from './quota/applicationAwareQuota';
 export type {
   PlanQuotaInput,
   QuotaPlan,
@@ -164,6 +188,9 @@ export {
   CDI_DEFAULT_FILESYSTEM_OVERHEAD,
   cdiRequiredSpace,
 } from './quota/dataVolumeStorage';
+export type { CloneSourceInfo } from './quota/cloneSource';
+export { cloneSourceOf } from './quota/cloneSource';
+export { storageClassInfo } from './quota/storageClassInfo';
 export { formatQuantityForHumans } from './quota/formatQuantityForHumans';
 export { buildVirtualMachineObjects } from './render/buildVirtualMachineObjects';
 export type {
@@ -177,3 +204,4 @@ export type {
 } from './render/renderVirtualMachine';
 export { cloudInitUserData } from './render/cloudInitUserData';
 export { toYaml } from './render/serializeYaml';
+export { visibleMessage, visibleText } from './text/visibleText';

@@ -213,6 +213,41 @@ export interface VirtualMachineSize {
   /** Guest memory as a Kubernetes quantity, e.g. `4Gi`. */
   memory: string;
   description?: string;
+  /**
+   * Whether the request form offers it first (its series is one of
+   * `kubevirt.requests.offeredSeries`); the others are behind "show all sizes".
+   */
+  offered?: boolean;
+}
+
+/**
+ * An OS image (golden image) a cluster publishes for new VMs: a CDI DataSource in one
+ * of the namespaces configured for OS images (`GET /clusters/:cluster/images`).
+ *
+ * @public
+ */
+export interface OsImage {
+  /** The DataSource's name and namespace, as the request's `image.dataSource` names it. */
+  name: string;
+  namespace: string;
+  /** What people call it, e.g. `Fedora 41`. */
+  title: string;
+  /** The OS, from the default preference's display name, e.g. `Fedora`. */
+  os?: string;
+  /** The version, from the DataImportCron's image tag, e.g. `41`. */
+  version?: string;
+  /** The instancetype preselected for it (`instancetype.kubevirt.io/default-instancetype`). */
+  defaultInstancetype?: string;
+  /** The preference matched to it (`instancetype.kubevirt.io/default-preference`). */
+  defaultPreference?: string;
+  /** The source's size (the root disk's smallest size), e.g. `30Gi`; unknown for snapshots. */
+  size?: string;
+  /** Whether CDI has the source ready to clone. */
+  ready: boolean;
+  /** Why not, in CDI's words. */
+  notReadyReason?: string;
+  /** When the DataImportCron last refreshed it (ISO time). */
+  lastImported?: string;
 }
 
 /**

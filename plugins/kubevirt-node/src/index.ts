@@ -40,6 +40,23 @@ export { VirtualMachineInventoryReader } from './cluster/VirtualMachineInventory
 export type { KubeNamespace } from './cluster/VirtualMachineInventoryReader';
 export { VirtualMachinePageReader } from './cluster/VirtualMachinePageReader';
 export { RequestPlanningReader } from './cluster/RequestPlanningReader';
-export type { PlanningState } from './cluster/RequestPlanningReader';
+export { readDataSourceCloneSource } from './cluster/readDataSourceCloneSource';
+export type {
+  AaqObject,
+  PlanningState,
+  PlanningStateRequest,
+} from './cluster/RequestPlanningReader';
 export { VirtualMachineActor } from './cluster/VirtualMachineActor';
 export { KubernetesApiError, ResourceVersionExpiredError } from './errors';
+export {
+  DEFAULT_OFFERED_SERIES,
+  DEFAULT_OS_IMAGE_NAMESPACES,
+  DEFAULT_PROTECTED_NAMESPACES,
+  NAMESPACE_OWNER_LABEL,
+  namespaceOwners,
+  normaliseHost,
+  protectedNamespacePattern,
+  readKubevirtRequestsConfig,
+  sameEntityRef,
+} from './requests/KubevirtRequestsConfig';
+export type { KubevirtRequestsConfig } from './requests/KubevirtRequestsConfig';

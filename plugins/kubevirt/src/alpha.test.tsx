@@ -101,9 +101,15 @@ describe('the new frontend system plugin', () => {
       // The catalog plugin's entity pages, which the rows link owners to.
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
     });
-    const row = (
-      await screen.findByRole('link', { name: 'web-frontend-2' })
-    ).closest('tr') as HTMLElement;
+    const row =
+      // The page and its table load lazily: on a busy machine, more than a second.
+      (
+        await screen.findByRole(
+          'link',
+          { name: 'web-frontend-2' },
+          { timeout: 15_000 },
+        )
+      ).closest('tr') as HTMLElement;
     expect(within(row).getByText('Running')).toBeInTheDocument();
     expect(
       screen.getByRole('link', { name: 'web-frontend-2' }),

@@ -155,9 +155,60 @@ export const virtualMachineSizePickerFormField = FormFieldBlueprint.make({
 });
 
 /**
+ * The `VirtualMachineClusterPicker` scaffolder field
+ * (`scaffolder-form-field:kubevirt/virtual-machine-cluster-picker`): the backend's clusters.
+ *
+ * @alpha
+ */
+export const virtualMachineClusterPickerFormField = FormFieldBlueprint.make({
+  name: 'virtual-machine-cluster-picker',
+  params: {
+    field: () =>
+      import('./components/VirtualMachineRequestFields/formFields').then(
+        m => m.virtualMachineClusterPickerFormField,
+      ),
+  },
+});
+
+/**
+ * The `VirtualMachineNamespacePicker` scaffolder field
+ * (`scaffolder-form-field:kubevirt/virtual-machine-namespace-picker`): the owner's
+ * namespaces on the chosen cluster, with their quota.
+ *
+ * @alpha
+ */
+export const virtualMachineNamespacePickerFormField = FormFieldBlueprint.make({
+  name: 'virtual-machine-namespace-picker',
+  params: {
+    field: () =>
+      import('./components/VirtualMachineRequestFields/formFields').then(
+        m => m.virtualMachineNamespacePickerFormField,
+      ),
+  },
+});
+
+/**
+ * The `VirtualMachineImagePicker` scaffolder field
+ * (`scaffolder-form-field:kubevirt/virtual-machine-image-picker`): the cluster's golden
+ * images, and ephemeral container disks.
+ *
+ * @alpha
+ */
+export const virtualMachineImagePickerFormField = FormFieldBlueprint.make({
+  name: 'virtual-machine-image-picker',
+  params: {
+    field: () =>
+      import('./components/VirtualMachineRequestFields/formFields').then(
+        m => m.virtualMachineImagePickerFormField,
+      ),
+  },
+});
+
+/**
  * The KubeVirt frontend plugin for the new frontend system: the VM tab and Overview
  * card of `virtual-machine` Components, the team card of Groups, the "VM requests"
- * page with its cards on Users and Groups, and the scaffolder's size picker.
+ * page with its cards on Users and Groups, and the request form's pickers (cluster,
+ * namespace, OS image, size).
  *
  * @alpha
  */
@@ -176,5 +227,8 @@ export default createFrontendPlugin({
     entityUserVirtualMachineRequestsCard,
     entityTeamVirtualMachineRequestsCard,
     virtualMachineSizePickerFormField,
+    virtualMachineClusterPickerFormField,
+    virtualMachineNamespacePickerFormField,
+    virtualMachineImagePickerFormField,
   ],
 });

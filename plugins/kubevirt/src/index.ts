@@ -11,6 +11,9 @@ export {
   EntityVirtualMachineOverviewCard,
   EntityVirtualMachineRequestsCard,
   VirtualMachineRequestsPage,
+  VirtualMachineClusterPickerFieldExtension,
+  VirtualMachineImagePickerFieldExtension,
+  VirtualMachineNamespacePickerFieldExtension,
   VirtualMachineSizePickerFieldExtension,
   kubevirtPlugin,
 } from './plugin';
@@ -30,3 +33,9 @@ export type {
 export { KubevirtBackendClient } from './api/KubevirtBackendClient';
 export { isVirtualMachineAvailable } from './lib/isVirtualMachineAvailable';
 export type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';
+export type {
+  EphemeralImageOption,
+  VirtualMachineImageChoice,
+  VirtualMachineImagePickerUiOptions,
+} from './components/VirtualMachineRequestFields/imageChoice';
+export type { VirtualMachineNamespacePickerUiOptions } from './components/VirtualMachineRequestFields/VirtualMachineNamespacePicker';

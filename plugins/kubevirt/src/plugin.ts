@@ -14,6 +14,21 @@ import { VIRTUAL_MACHINE_SIZE_PICKER } from './components/VirtualMachineSizePick
 import { validateVirtualMachineSize } from './components/VirtualMachineSizePicker/validation';
 import { VirtualMachineSizePicker } from './components/VirtualMachineSizePicker/VirtualMachineSizePicker';
 import type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';
+import {
+  VIRTUAL_MACHINE_CLUSTER_PICKER,
+  VIRTUAL_MACHINE_IMAGE_PICKER,
+  VIRTUAL_MACHINE_NAMESPACE_PICKER,
+} from './components/VirtualMachineRequestFields/fieldNames';
+import type {
+  VirtualMachineImageChoice,
+  VirtualMachineImagePickerUiOptions,
+} from './components/VirtualMachineRequestFields/imageChoice';
+import { VirtualMachineClusterPicker } from './components/VirtualMachineRequestFields/VirtualMachineClusterPicker';
+import { VirtualMachineImagePicker } from './components/VirtualMachineRequestFields/VirtualMachineImagePicker';
+import {
+  VirtualMachineNamespacePicker,
+  VirtualMachineNamespacePickerUiOptions,
+} from './components/VirtualMachineRequestFields/VirtualMachineNamespacePicker';
 import { requestRouteRef, requestsRouteRef, rootRouteRef } from './routes';
 
 /**
@@ -167,5 +182,53 @@ export const VirtualMachineSizePickerFieldExtension = kubevirtPlugin.provide(
         },
       },
     },
+  }),
+);
+
+/**
+ * The `VirtualMachineClusterPicker` scaffolder field (`ui:field: VirtualMachineClusterPicker`):
+ * the clusters the portal's backend is configured with.
+ *
+ * @public
+ */
+export const VirtualMachineClusterPickerFieldExtension = kubevirtPlugin.provide(
+  createScaffolderFieldExtension<string>({
+    name: VIRTUAL_MACHINE_CLUSTER_PICKER,
+    component: VirtualMachineClusterPicker,
+  }),
+);
+
+/**
+ * The `VirtualMachineNamespacePicker` scaffolder field
+ * (`ui:field: VirtualMachineNamespacePicker`): the namespaces the chosen owner owns on
+ * the chosen cluster, each with how full its quota is.
+ *
+ * @public
+ */
+export const VirtualMachineNamespacePickerFieldExtension =
+  kubevirtPlugin.provide(
+    createScaffolderFieldExtension<
+      string,
+      VirtualMachineNamespacePickerUiOptions
+    >({
+      name: VIRTUAL_MACHINE_NAMESPACE_PICKER,
+      component: VirtualMachineNamespacePicker,
+    }),
+  );
+
+/**
+ * The `VirtualMachineImagePicker` scaffolder field (`ui:field: VirtualMachineImagePicker`):
+ * the cluster's golden images (persistent root disk cloned from a CDI DataSource) and
+ * container disks as an explicit ephemeral choice.
+ *
+ * @public
+ */
+export const VirtualMachineImagePickerFieldExtension = kubevirtPlugin.provide(
+  createScaffolderFieldExtension<
+    VirtualMachineImageChoice,
+    VirtualMachineImagePickerUiOptions
+  >({
+    name: VIRTUAL_MACHINE_IMAGE_PICKER,
+    component: VirtualMachineImagePicker,
   }),
 );

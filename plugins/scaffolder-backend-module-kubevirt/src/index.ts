@@ -16,8 +16,6 @@ export { createRenderVirtualMachineAction } from './actions/renderVirtualMachine
 export type { RenderVirtualMachineActionOptions } from './actions/renderVirtualMachine';
 export { readKubevirtGitopsConfig } from './lib/KubevirtGitopsConfig';
 export type { KubevirtGitopsConfig } from './lib/KubevirtGitopsConfig';
-export { readKubevirtRequestsConfig } from './lib/KubevirtRequestsConfig';
-export type { KubevirtRequestsConfig } from './lib/KubevirtRequestsConfig';
 export { VirtualMachineRequestAdmission } from './lib/VirtualMachineRequestAdmission';
 export type {
   RequestReviewers,

@@ -177,6 +177,13 @@ describe('in the scaffolder', () => {
     ]);
   });
 
+  /** The image picker's value for an ephemeral container disk. */
+  const ephemeral = (image: string, preference: string) => ({
+    image: { containerDisk: { image } },
+    preference,
+    title: image,
+  });
+
   async function dryRun(values: Record<string, unknown>) {
     const template = yaml.parse(fs.readFileSync(TEMPLATE, 'utf8'));
     const response = await request(server)
@@ -193,7 +200,7 @@ describe('in the scaffolder', () => {
       owner: 'group:default/team-web',
       description: 'Dry run of the template',
       instancetype: 'u1.small',
-      os: 'ubuntu',
+      os: ephemeral('quay.io/containerdisks/ubuntu:24.04', 'ubuntu'),
       dataDiskSize: 0,
       sshPublicKey:
         'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEbD1Cl+FejnOfTOogjPOPrDhG4DaPCUBgJp4mKIkxDn jane@example.com\n',
@@ -250,7 +257,7 @@ describe('in the scaffolder', () => {
       name: 'dry-02',
       owner: 'group:default/team-web',
       instancetype: 'u1.micro',
-      os: 'centos-stream9',
+      os: ephemeral('quay.io/containerdisks/centos-stream:9', 'centos.stream9'),
       dataDiskSize: 20,
       dataDiskStorageClass: 'standard',
       sshPublicKey: '',
@@ -286,6 +293,56 @@ describe('in the scaffolder', () => {
     );
   });
 
+  it('dry-runs a golden image as a persistent root disk cloned from its DataSource, counted in the plan', async () => {
+    const response = await dryRun({
+      cluster: 'demo-east',
+      namespace,
+      name: 'dry-05',
+      owner: 'group:default/team-web',
+      instancetype: 'u1.small',
+      os: {
+        image: {
+          dataSource: { name: 'fedora', namespace: 'kubevirt-os-images' },
+          size: '8Gi',
+          // The test clusters have no default storage class.
+          storageClass: 'standard',
+        },
+        preference: '',
+        title: 'Fedora 41',
+      },
+      dataDiskSize: 0,
+    });
+    expect(response.body.error).toBeUndefined();
+    expect(response.status).toBe(200);
+    const vmFile = (response.body.directoryContents as any[]).find(f =>
+      f.path.endsWith('/virtualmachine.yaml'),
+    );
+    const vm = yaml.parse(
+      Buffer.from(vmFile.base64Content, 'base64').toString(),
+    );
+    // The image names no preference: the VM has none.
+    expect(vm.spec.preference).toBeUndefined();
+    expect(vm.spec.dataVolumeTemplates).toEqual([
+      expect.objectContaining({
+        spec: {
+          sourceRef: {
+            kind: 'DataSource',
+            name: 'fedora',
+            namespace: 'kubevirt-os-images',
+          },
+          storage: {
+            resources: { requests: { storage: '8Gi' } },
+            storageClassName: 'standard',
+          },
+        },
+      }),
+    ]);
+    // 8 GiB plus CDI's 6% file system overhead, aligned: the root disk's claim.
+    expect(response.body.output.text[0].content).toMatch(
+      /\| team-quota \| requests\.storage \| 200 GiB \| 0 bytes \| 8\.5 GiB/,
+    );
+  });
+
   it('fails the dry run at the plan when the VM does not fit', async () => {
     const response = await dryRun({
       cluster: 'demo-east',
@@ -293,7 +350,7 @@ describe('in the scaffolder', () => {
       name: 'dry-03',
       owner: 'group:default/team-web',
       instancetype: 'u1.8xlarge',
-      os: 'fedora',
+      os: ephemeral('quay.io/containerdisks/fedora:41', 'fedora'),
       dataDiskSize: 0,
     });
     expect(response.status).toBe(400);
@@ -312,7 +369,7 @@ describe('in the scaffolder', () => {
       name: 'dry-04',
       owner: 'group:default/team-web',
       instancetype: 'u1.small',
-      os: 'fedora',
+      os: ephemeral('quay.io/containerdisks/fedora:41', 'fedora'),
       dataDiskSize: 0,
     });
     expect(response.status).toBe(400);

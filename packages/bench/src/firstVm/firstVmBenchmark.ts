@@ -273,7 +273,13 @@ export async function runFirstVmBenchmark(
             name: vmName,
             owner: 'group:default/team-web',
             instancetype: options.size,
-            os: 'fedora',
+            os: {
+              image: {
+                containerDisk: { image: 'quay.io/containerdisks/fedora:41' },
+              },
+              preference: 'fedora',
+              title: 'Fedora 41',
+            },
             dataDiskSize: 0,
             sshPublicKey: '',
           },

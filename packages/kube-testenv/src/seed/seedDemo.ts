@@ -2,11 +2,12 @@ import { CoreV1Api, KubernetesObject } from '@kubernetes/client-node';
 import { ClusterInfo, waitUntil } from '../ControlPlane';
 import { applyObjects, errorStatus, kubeConfigFor } from '../kubeClient';
 import { demoVirtualMachine, DemoVmShape } from './demoVirtualMachine';
+import { GOLDEN_IMAGES, goldenImageObjects } from './goldenImages';
 
 /** Label on namespaces and VMs naming the owning team (the catalog provider's default). */
 export const OWNER_LABEL = 'vmportal.io/owner';
 
-const SEED_VERSION = '2';
+const SEED_VERSION = '3';
 const SEED_MARKER = { namespace: 'vmportal-system', name: 'demo-seed' };
 
 interface TeamNamespace {
@@ -259,7 +260,9 @@ function namespaceObjects(team: TeamNamespace): KubernetesObject[] {
 /**
  * Seeds every cluster once (a marker ConfigMap records it, so VMs that a user stopped
  * or started stay so across `npm start` runs): team namespaces owned by the demo
- * teams, with ResourceQuotas and LimitRanges, and the demo VirtualMachines.
+ * teams, with ResourceQuotas and LimitRanges, golden images (CDI DataImportCrons and
+ * DataSources in `kubevirt-os-images`, which the teams may clone), and the demo
+ * VirtualMachines.
  */
 export async function seedDemo(
   clusters: ClusterInfo[],
@@ -278,7 +281,10 @@ export async function seedDemo(
       const vms = demoVms[index % demoVms.length];
       await applyObjects(
         kc,
-        teams.flatMap(namespaceObjects),
+        [
+          ...teams.flatMap(namespaceObjects),
+          ...goldenImageObjects(teams.map(team => team.name)),
+        ],
         'vmportal-demo-seed',
       );
       // Quota admission refuses objects a new quota counts until the resourcequota
@@ -313,7 +319,7 @@ export async function seedDemo(
         'vmportal-demo-seed',
       );
       log(
-        `seeded ${cluster.name}: ${teams.length} team namespaces, ${vms.length} VMs`,
+        `seeded ${cluster.name}: ${teams.length} team namespaces, ${GOLDEN_IMAGES.length} golden images, ${vms.length} VMs`,
       );
     }),
   );

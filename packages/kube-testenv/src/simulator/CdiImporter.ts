@@ -11,8 +11,10 @@ import {
 } from '@vmportal/plugin-kubevirt-common';
 import { describeError, errorStatus } from '../kubeClient';
 import { findCondition } from './conditions';
+import type { DataSource } from './DataSourceController';
 import {
   canonicalJson,
+  DATA_SOURCES,
   DATA_VOLUMES,
   now,
   orNotFound,
@@ -29,6 +31,45 @@ const CDI = { component: 'datavolume-import-controller' };
 
 type Kind = 'Import' | 'Clone' | 'Upload';
 
+/** Where a clone copies from, once a `sourceRef` is resolved. */
+interface CloneSource {
+  kind: 'pvc' | 'snapshot';
+  namespace: string;
+  name: string;
+  /** The source claim (a `pvc` source that exists). */
+  claim?: V1PersistentVolumeClaim;
+  /** `cc.IsPopulated`: the claim's DataVolume, if it has one, has Succeeded. */
+  populated: boolean;
+}
+
+/** CDI's size-detection annotations on a clone's source claim (CDI spells `Kubervirt` so). */
+const ANN_VIRTUAL_SIZE = 'cdi.Kubervirt.io/virtualSize';
+const ANN_SOURCE_CAPACITY = 'cdi.Kubervirt.io/sourceCapacity';
+/** The default instancetype labels CDI carries from a source to a DataVolume. */
+const DEFAULT_INSTANCETYPE_LABELS = [
+  'instancetype.kubevirt.io/default-instancetype',
+  'instancetype.kubevirt.io/default-instancetype-kind',
+  'instancetype.kubevirt.io/default-preference',
+  'instancetype.kubevirt.io/default-preference-kind',
+];
+
+/**
+ * CDI's `util.GetUsableSpace`: the space an image may fill on a Filesystem claim
+ * of `bytes`, which is the virtual size CDI's importer resizes an image to (and
+ * what its size-detection pod then reports for the claim).
+ */
+function usableSpace(overhead: number, bytes: number): number {
+  const withoutOverhead = Math.ceil(bytes / (1 + overhead));
+  return Math.floor(withoutOverhead / MiB) * MiB;
+}
+
+/** A quantity in whole bytes (rounded up, as Kubernetes' `Value()`). */
+function byteCount(quantity: string | undefined): number | undefined {
+  return quantity === undefined
+    ? undefined
+    : Number(Quantity.parse(quantity).value());
+}
+
 /** Whether CDI imports, clones or waits for an upload for this DataVolume. */
 function transferKind(dv: DataVolumeObject): Kind {
   const source = dv.spec.source;
@@ -40,13 +81,14 @@ function transferKind(dv: DataVolumeObject): Kind {
 /** CDI's Running condition: the importer pod's state. */
 function runningCondition(
   phase: string,
+  kind: Kind,
 ): Omit<KubevirtCondition, 'lastTransitionTime' | 'lastHeartbeatTime'> {
   if (phase === 'Succeeded')
     return {
       type: 'Running',
       status: 'False',
       reason: 'Completed',
-      message: 'Import Complete',
+      message: kind === 'Clone' ? 'Clone Complete' : 'Import Complete',
     };
   if (phase.endsWith('InProgress'))
     return {
@@ -63,8 +105,18 @@ function runningCondition(
  * CDI renders it (from `spec.pvc`, or from `spec.storage` with default access
  * and volume modes and CDI's filesystem-overhead inflation), binds it, and
  * walks the DataVolume through Pending → ImportScheduled → ImportInProgress
- * (progress rising) → Succeeded with CDI's conditions and events. Clones use
- * the Clone* phases; uploads wait in UploadReady (no upload proxy here).
+ * (progress rising) → Succeeded with CDI's conditions and events. Uploads
+ * wait in UploadReady (no upload proxy here).
+ *
+ * Clones (`source.pvc`, or a `sourceRef` to a DataSource, resolved as CDI's
+ * `populateSourceIfSourceRef` does) follow CDI v1.65's host-assisted clone, the
+ * strategy CDI uses for a storage class that no CSI driver provisions (the only
+ * kind here): CloneScheduled until the source is populated, CloneInProgress,
+ * Succeeded, with CDI's events. Without a size, the clone is sized as CDI's
+ * `detectCloneSize` does: the source image's virtual size (what CDI's
+ * size-detection pod reads with qemu-img; here the space CDI's importer gave
+ * the image) plus the filesystem overhead. A missing source leaves the clone
+ * waiting with CDI's `CloneWithoutSource` warning.
  */
 export class CdiImporter {
   /** When each DataVolume's transfer started (by UID). */
@@ -86,17 +138,52 @@ export class CdiImporter {
     const phase = dv.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return undefined;
     const kind = transferKind(dv);
+    const clone = kind === 'Clone' ? await this.cloneSource(dv) : undefined;
 
     let pvc = await orNotFound(
       this.ctx.core.readNamespacedPersistentVolumeClaim({ namespace, name }),
     );
     if (!pvc) {
-      const created = await this.createPvc(dv);
+      let virtualSize: number | undefined;
+      if (clone?.kind === 'pvc') {
+        // `validateCloneAndSourcePVC`, then `detectCloneSize`.
+        if (!clone.claim) {
+          await this.event(
+            dv,
+            'Warning',
+            'CloneWithoutSource',
+            `The source pvc ${clone.name} doesn't exist`,
+          );
+          if (!phase) await this.writeStatus(dv, 'Pending', 'N/A');
+          return { retryWithBackoff: true };
+        }
+        if (dv.spec.storage && !dv.spec.storage.resources?.requests?.storage) {
+          if (!clone.populated) {
+            await this.event(
+              dv,
+              'Normal',
+              'ImportPVCNotReady',
+              'The source PVC is not fully imported',
+            );
+            await this.writeStatus(dv, 'CloneScheduled', 'N/A');
+            await this.event(
+              dv,
+              'Normal',
+              'CloneScheduled',
+              this.message('Clone', 'Scheduled', dv, clone),
+            );
+            return { requeueAfterMs: this.step() };
+          }
+          virtualSize = await this.detectVirtualSize(clone.claim);
+        }
+      }
+      const created = await this.createPvc(dv, clone, virtualSize);
       if ('error' in created) {
         await this.writeStatus(dv, 'Pending', 'N/A', created.error);
         return { retryWithBackoff: true };
       }
       pvc = created.pvc;
+      await this.annotateDataVolume(dv, clone, virtualSize);
     }
     if (
       !pvc.metadata?.ownerReferences?.some(ref => ref.uid === dv.metadata.uid)
@@ -124,16 +211,26 @@ export class CdiImporter {
         dv,
         'Normal',
         `${kind}Scheduled`,
-        `${kind} into ${name} scheduled`,
+        this.message(kind, 'Scheduled', dv, clone),
       );
+      return { requeueAfterMs: this.step() };
+    }
+    if (clone?.kind === 'pvc' && !clone.populated) {
+      // The host-assisted cloner's source pod waits for a populated source (`reconcileSourcePod`).
+      this.started.set(uid, Date.now());
+      if (phase !== 'CloneScheduled')
+        await this.writeStatus(dv, 'CloneScheduled', 'N/A', undefined, pvc);
       return { requeueAfterMs: this.step() };
     }
     const since = this.started.get(uid) ?? Date.now();
     this.started.set(uid, since);
-    const progress = Math.min(
-      1,
-      (Date.now() - since) / Math.max(this.ctx.timing.importMs, 1),
-    );
+    const elapsed =
+      (Date.now() - since) / Math.max(this.ctx.timing.importMs, 1);
+    // A transfer is seen running before it ends, however late this pass comes (a busy machine).
+    const progress =
+      phase === `${kind}InProgress`
+        ? Math.min(1, elapsed)
+        : Math.min(0.99, elapsed);
     if (progress < 1) {
       const text = `${(progress * 100).toFixed(2)}%`;
       if (phase !== `${kind}InProgress`) {
@@ -141,13 +238,13 @@ export class CdiImporter {
           dv,
           'Normal',
           `${kind}InProgress`,
-          `${kind} into ${name} in progress`,
+          this.message(kind, 'InProgress', dv, clone),
         );
       }
       await this.writeStatus(dv, `${kind}InProgress`, text, undefined, pvc);
       return { requeueAfterMs: this.step() };
     }
-    await this.annotatePvc(pvc, 'Succeeded');
+    await this.annotatePvc(pvc, 'Succeeded', kind);
     await this.writeStatus(dv, 'Succeeded', '100.0%', undefined, pvc);
     this.started.delete(uid);
     this.ctx.log(`cdi: DataVolume ${namespace}/${name} succeeded`);
@@ -155,11 +252,208 @@ export class CdiImporter {
       dv,
       'Normal',
       kind === 'Clone' ? 'CloneSucceeded' : 'ImportSucceeded',
-      kind === 'Clone'
-        ? `Successfully cloned from source into ${name}`
-        : `Successfully imported into PVC ${name}`,
+      this.message(kind, 'Succeeded', dv, clone),
     );
     return undefined;
+  }
+
+  /**
+   * What CDI's DataVolume controllers write on the DataVolume itself: no
+   * populator (`storage.usePopulator`), the clone strategy, a permissive clone
+   * when the source claim is larger than its image, and the default instancetype
+   * labels of the clone's source claim (`updateDataVolumeDefaultInstancetypeLabels`).
+   */
+  private async annotateDataVolume(
+    dv: DataVolumeObject,
+    clone: CloneSource | undefined,
+    virtualSize: number | undefined,
+  ): Promise<void> {
+    const annotations: Record<string, string> = {
+      ...dv.metadata.annotations,
+      'cdi.kubevirt.io/storage.usePopulator': 'false',
+    };
+    const labels: Record<string, string> = { ...dv.metadata.labels };
+    if (clone) {
+      annotations['cdi.kubevirt.io/cloneType'] = 'copy';
+      const capacity = byteCount(clone.claim?.status?.capacity?.storage);
+      if (
+        virtualSize !== undefined &&
+        capacity !== undefined &&
+        capacity > virtualSize
+      )
+        annotations['cdi.kubevirt.io/permissiveClone'] = 'true';
+      const sourceLabels = clone.claim?.metadata?.labels ?? {};
+      if (!DEFAULT_INSTANCETYPE_LABELS.some(l => l in labels)) {
+        for (const label of DEFAULT_INSTANCETYPE_LABELS) {
+          if (sourceLabels[label]) labels[label] = sourceLabels[label];
+        }
+      }
+    }
+    if (
+      canonicalJson({ annotations, labels }) ===
+      canonicalJson({
+        annotations: dv.metadata.annotations ?? {},
+        labels: dv.metadata.labels ?? {},
+      })
+    )
+      return;
+    const written = (await this.ctx.custom.replaceNamespacedCustomObject({
+      ...DATA_VOLUMES,
+      namespace: dv.metadata.namespace!,
+      name: dv.metadata.name!,
+      body: { ...dv, metadata: { ...dv.metadata, annotations, labels } },
+    })) as DataVolumeObject;
+    dv.metadata = written.metadata;
+  }
+
+  /** CDI's event messages (`MessageCloneScheduled`, `MessageImportSucceeded`, …). */
+  private message(
+    kind: Kind,
+    step: 'Scheduled' | 'InProgress' | 'Succeeded',
+    dv: DataVolumeObject,
+    clone: CloneSource | undefined,
+  ): string {
+    const target = dv.metadata.name;
+    if (kind === 'Clone') {
+      const from = `${clone?.namespace}/${clone?.name}`;
+      const into = `${dv.metadata.namespace}/${target}`;
+      if (step === 'Succeeded')
+        return `Successfully cloned from ${from} into ${into}`;
+      return `Cloning from ${from} into ${into} ${
+        step === 'Scheduled' ? 'scheduled' : 'in progress'
+      }`;
+    }
+    if (step === 'Succeeded') return `Successfully imported into PVC ${target}`;
+    return `Import into ${target} ${
+      step === 'Scheduled' ? 'scheduled' : 'in progress'
+    }`;
+  }
+
+  /**
+   * The clone's source: `source.pvc` / `source.snapshot`, or the source of the
+   * DataSource `sourceRef` names (CDI's `populateSourceIfSourceRef`, whose errors
+   * these are: CDI retries the DataVolume until the DataSource has a source).
+   */
+  private async cloneSource(dv: DataVolumeObject): Promise<CloneSource> {
+    const namespace = dv.metadata.namespace!;
+    let source = dv.spec.source;
+    const ref = dv.spec.sourceRef;
+    if (ref) {
+      if (ref.kind !== 'DataSource')
+        throw new Error(
+          `Unsupported sourceRef kind ${ref.kind}, currently only DataSource is supported`,
+        );
+      const dataSource = await readCustomObject<DataSource>(
+        this.ctx.custom,
+        DATA_SOURCES,
+        ref.namespace || namespace,
+        ref.name,
+      );
+      if (!dataSource)
+        throw new Error(`datasources.cdi.kubevirt.io "${ref.name}" not found`);
+      const resolved = dataSource.spec.source?.dataSource
+        ? dataSource.status?.source
+        : dataSource.spec.source;
+      if (!resolved?.pvc && !resolved?.snapshot)
+        throw new Error(
+          `Empty source field in '${ref.name}'. DataSource may not be ready yet`,
+        );
+      source = resolved.pvc
+        ? {
+            pvc: {
+              namespace: resolved.pvc.namespace ?? '',
+              name: resolved.pvc.name,
+            },
+          }
+        : {
+            snapshot: {
+              namespace: resolved.snapshot!.namespace ?? '',
+              name: resolved.snapshot!.name,
+            },
+          };
+    }
+    if (source?.snapshot) {
+      // No snapshot controller here: a snapshot source is taken as ready.
+      return {
+        kind: 'snapshot',
+        namespace: source.snapshot.namespace || namespace,
+        name: source.snapshot.name,
+        populated: true,
+      };
+    }
+    const pvcRef = source!.pvc!;
+    const sourceNamespace = pvcRef.namespace || namespace;
+    const claim = await orNotFound(
+      this.ctx.core.readNamespacedPersistentVolumeClaim({
+        namespace: sourceNamespace,
+        name: pvcRef.name,
+      }),
+    );
+    let populated = Boolean(claim);
+    const owner = claim?.metadata?.ownerReferences?.find(o => o.controller);
+    if (claim && owner?.kind === 'DataVolume') {
+      const owning = await readCustomObject<DataVolumeObject>(
+        this.ctx.custom,
+        DATA_VOLUMES,
+        sourceNamespace,
+        owner.name,
+      );
+      populated = owning?.status?.phase === 'Succeeded';
+    }
+    return {
+      kind: 'pvc',
+      namespace: sourceNamespace,
+      name: pvcRef.name,
+      claim,
+      populated,
+    };
+  }
+
+  /**
+   * The source image's virtual size, as CDI's size-detection pod reports it and
+   * `updateClonePVCAnnotations` keeps it on the source claim: a Filesystem claim
+   * of KubeVirt content holds an image of the claim's usable space; any other
+   * claim is cloned whole (its capacity).
+   */
+  private async detectVirtualSize(
+    claim: V1PersistentVolumeClaim,
+  ): Promise<number> {
+    // A claim not bound yet has no capacity: its request is what it will get.
+    const capacity =
+      claim.status?.capacity?.storage ??
+      claim.spec?.resources?.requests?.storage;
+    const capacityBytes = byteCount(capacity) ?? 0;
+    const filesystem =
+      (claim.spec?.volumeMode ?? 'Filesystem') === 'Filesystem';
+    const annotations = claim.metadata?.annotations ?? {};
+    const kubevirt =
+      annotations['cdi.kubevirt.io/storage.contentType'] === 'kubevirt';
+    if (!filesystem || !kubevirt) return capacityBytes;
+    const known = annotations[ANN_VIRTUAL_SIZE];
+    if (known && byteCount(annotations[ANN_SOURCE_CAPACITY]) === capacityBytes)
+      return Number(known);
+    const virtualSize = usableSpace(FILESYSTEM_OVERHEAD, capacityBytes);
+    try {
+      await this.ctx.core.replaceNamespacedPersistentVolumeClaim({
+        namespace: claim.metadata!.namespace!,
+        name: claim.metadata!.name!,
+        body: {
+          ...claim,
+          metadata: {
+            ...claim.metadata,
+            annotations: {
+              ...annotations,
+              [ANN_VIRTUAL_SIZE]: String(virtualSize),
+              [ANN_SOURCE_CAPACITY]: capacity ?? '0',
+            },
+          },
+        },
+      });
+    } catch (error) {
+      // Only a cache for the next clone: a concurrent writer wins.
+      if (errorStatus(error) !== 409) throw error;
+    }
+    return virtualSize;
   }
 
   private step(): number {
@@ -169,12 +463,14 @@ export class CdiImporter {
   /** The PVC CDI's `renderPvcSpec` would create for the DataVolume. */
   private async createPvc(
     dv: DataVolumeObject,
+    clone: CloneSource | undefined,
+    virtualSize: number | undefined,
   ): Promise<{ pvc: V1PersistentVolumeClaim } | { error: KubevirtCondition }> {
     const namespace = dv.metadata.namespace!;
     const name = dv.metadata.name!;
     let spec: V1PersistentVolumeClaimSpec;
     try {
-      spec = await this.renderPvcSpec(dv);
+      spec = await this.renderPvcSpec(dv, virtualSize);
     } catch (error) {
       await this.event(dv, 'Warning', 'ErrClaimNotValid', describeError(error));
       return {
@@ -187,7 +483,9 @@ export class CdiImporter {
       };
     }
     const source = dv.spec.source ?? {};
+    // `newPersistentVolumeClaim`: the DataVolume's labels and annotations, and CDI's own.
     const annotations: Record<string, string> = {
+      ...dv.metadata.annotations,
       'cdi.kubevirt.io/storage.contentType': dv.spec.contentType ?? 'kubevirt',
       'cdi.kubevirt.io/storage.pod.phase': 'Pending',
       'cdi.kubevirt.io/storage.pod.restarts': '0',
@@ -203,10 +501,8 @@ export class CdiImporter {
       annotations['cdi.kubevirt.io/storage.import.source'] = 'registry';
     } else if (source.blank) {
       annotations['cdi.kubevirt.io/storage.import.source'] = 'none';
-    } else if (source.pvc) {
-      annotations['k8s.io/CloneRequest'] = `${
-        source.pvc.namespace ?? namespace
-      }/${source.pvc.name}`;
+    } else if (clone?.kind === 'pvc') {
+      annotations['k8s.io/CloneRequest'] = `${clone.namespace}/${clone.name}`;
     }
     const pvc: V1PersistentVolumeClaim = {
       apiVersion: 'v1',
@@ -216,6 +512,10 @@ export class CdiImporter {
         namespace,
         labels: {
           app: 'containerized-data-importer',
+          ...(spec.volumeMode === 'Filesystem' && {
+            'alerts.k8s.io/KubePersistentVolumeFillingUp': 'disabled',
+          }),
+          ...dv.metadata.labels,
           'app.kubernetes.io/component': 'storage',
           'app.kubernetes.io/managed-by': 'cdi-controller',
         },
@@ -244,8 +544,13 @@ export class CdiImporter {
     }
   }
 
+  /**
+   * `renderPvcSpec`; `virtualSize` is the clone source's image size, for a clone
+   * whose `storage` gives no size (`detectCloneSize` inflates it like a request).
+   */
   private async renderPvcSpec(
     dv: DataVolumeObject,
+    virtualSize?: number,
   ): Promise<V1PersistentVolumeClaimSpec> {
     if (dv.spec.pvc) return structuredClone(dv.spec.pvc);
     const storage = dv.spec.storage;
@@ -259,15 +564,12 @@ export class CdiImporter {
     // What a StorageProfile without claim property sets would leave: the commonest defaults.
     if (!spec.accessModes?.length) spec.accessModes = ['ReadWriteOnce'];
     if (!spec.volumeMode) spec.volumeMode = 'Filesystem';
-    let requested = spec.resources?.requests?.storage;
-    if (!requested && (dv.spec.source?.pvc || dv.spec.sourceRef)) {
-      requested = await this.sourceSize(dv);
-    }
-    if (!requested)
+    const requested = spec.resources?.requests?.storage;
+    if (!requested && virtualSize === undefined)
       throw new Error('PVC Spec is not valid - missing storage size');
     // Whole bytes (rounded up, as Kubernetes' Value()); a double holds them exactly up to 8 PiB.
-    const bytes = Number(Quantity.parse(requested).value());
-    if (bytes < MiB)
+    const bytes = byteCount(requested) ?? virtualSize!;
+    if (requested && bytes < MiB)
       throw new Error(
         'PVC Spec is not valid - storage size should be at least 1MiB',
       );
@@ -301,18 +603,6 @@ export class CdiImporter {
     )?.metadata?.name;
   }
 
-  private async sourceSize(dv: DataVolumeObject): Promise<string | undefined> {
-    const source = dv.spec.source?.pvc;
-    if (!source) return undefined;
-    const pvc = await orNotFound(
-      this.ctx.core.readNamespacedPersistentVolumeClaim({
-        namespace: source.namespace ?? dv.metadata.namespace!,
-        name: source.name,
-      }),
-    );
-    return pvc?.spec?.resources?.requests?.storage;
-  }
-
   /** Binds the claim as a provisioner would: Bound, with the requested capacity. */
   private async bind(
     pvc: V1PersistentVolumeClaim,
@@ -338,12 +628,17 @@ export class CdiImporter {
     return bound;
   }
 
-  private async annotatePvc(pvc: V1PersistentVolumeClaim, podPhase: string) {
+  private async annotatePvc(
+    pvc: V1PersistentVolumeClaim,
+    podPhase: string,
+    kind: Kind,
+  ) {
     const annotations = {
       ...pvc.metadata?.annotations,
       'cdi.kubevirt.io/storage.pod.phase': podPhase,
       'cdi.kubevirt.io/storage.condition.running': 'false',
-      'cdi.kubevirt.io/storage.condition.running.message': 'Import Complete',
+      'cdi.kubevirt.io/storage.condition.running.message':
+        kind === 'Clone' ? 'Clone Complete' : 'Import Complete',
       'cdi.kubevirt.io/storage.condition.running.reason': 'Completed',
       'cdi.kubevirt.io/storage.condition.bound': 'true',
       'cdi.kubevirt.io/storage.condition.bound.message': '',
@@ -414,7 +709,7 @@ export class CdiImporter {
         status: phase === 'Succeeded' ? 'True' : 'False',
         reason: running ? 'TransferRunning' : '',
       }),
-      set(runningCondition(phase)),
+      set(runningCondition(phase, transferKind(dv))),
     ];
     const status = {
       phase,

@@ -22,7 +22,8 @@ import type { ReconcileResult } from './WorkQueue';
 const UNSCHEDULABLE_RETRY_MS = 10_000;
 
 /**
- * Plays kube-scheduler for launcher pods: filters nodes by node selector,
+ * Plays kube-scheduler for launcher pods (except those behind a scheduling gate):
+ * filters nodes by node selector,
  * required node affinity, taints and free allocatable resources (allocatable
  * minus the requests of the pods already bound there), binds the pod to the
  * least loaded node through `pods/binding`, or marks it `PodScheduled=False`
@@ -54,6 +55,8 @@ export class FakeScheduler {
     );
     if (!pod || pod.spec?.nodeName || pod.metadata?.deletionTimestamp)
       return undefined;
+    // A gated pod waits, unscheduled, until whoever gated it lifts its gates.
+    if ((pod.spec?.schedulingGates?.length ?? 0) > 0) return undefined;
     if (
       pod.spec?.schedulerName &&
       pod.spec.schedulerName !== 'default-scheduler'

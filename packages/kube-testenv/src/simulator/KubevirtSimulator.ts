@@ -10,11 +10,30 @@ import {
 } from '@kubernetes/client-node';
 import type {
   DataVolumeObject,
+  KubeVirtConfigurationLike,
   VirtualMachineInstanceObject,
 } from '@vmportal/plugin-kubevirt-common';
 import type { ClusterInfo } from '../ControlPlane';
 import { describeError, errorStatus, kubeConfigFor } from '../kubeClient';
+import {
+  AaqObject,
+  ApplicationAwareQuotaController,
+  ApplicationAwareResourceQuotaObject,
+  isAaqGated,
+} from './ApplicationAwareQuotaController';
 import { CdiImporter } from './CdiImporter';
+import { hasCondition } from './conditions';
+import {
+  cronOf,
+  DataImportCron,
+  DataImportCronController,
+} from './DataImportCronController';
+import {
+  DataSource,
+  DataSourceController,
+  dataSourcesReferencing,
+  usesDataSource,
+} from './DataSourceController';
 import { EventRecorder } from './EventRecorder';
 import { FakeKubelet } from './FakeKubelet';
 import { ensureFakeNodes } from './FakeNodes';
@@ -23,6 +42,10 @@ import { LauncherPodOracle } from './LauncherPodOracle';
 import { PowerActions } from './PowerActions';
 import { isFinal } from './printableStatus';
 import {
+  AAQS,
+  APPLICATION_AWARE_RESOURCE_QUOTAS,
+  DATA_IMPORT_CRONS,
+  DATA_SOURCES,
   DATA_VOLUMES,
   KUBEVIRTS,
   LAUNCHER_SELECTOR,
@@ -59,7 +82,8 @@ export interface KubevirtSimulatorOptions {
   apiServiceTimeoutMs?: number;
 }
 
-type Kind = 'vm' | 'vmi' | 'pod' | 'dv';
+/** `aaq` is a namespace (Application Aware Quota's controllers work per namespace). */
+type Kind = 'vm' | 'vmi' | 'pod' | 'dv' | 'aaq' | 'dic' | 'ds';
 
 /** Everything re-examined at this interval, in case a watch event was missed. */
 const RESYNC_MS = 30_000;
@@ -179,6 +203,17 @@ export class KubevirtSimulator {
           enqueue('vm', vmi.metadata.namespace, owner.name);
       },
     );
+    // Application Aware Quota: its quotas and its CR (whose namespaceSelector says which
+    // namespaces' pods it gates).
+    const arqs = watch<ApplicationAwareResourceQuotaObject & KubernetesObject>(
+      'ApplicationAwareResourceQuotas',
+      '/apis/aaq.kubevirt.io/v1alpha1/applicationawareresourcequotas',
+      () =>
+        custom.listClusterCustomObject({
+          ...APPLICATION_AWARE_RESOURCE_QUOTAS,
+        }),
+      arq => enqueue('aaq', arq.metadata.namespace, arq.metadata.namespace),
+    );
     const kubelet = new FakeKubelet(core, timing, log);
     const pods = watch<V1Pod>(
       'launcher pods',
@@ -186,6 +221,10 @@ export class KubevirtSimulator {
       () => core.listPodForAllNamespaces({ labelSelector: LAUNCHER_SELECTOR }),
       (pod, event) => {
         enqueue('pod', pod.metadata?.namespace, pod.metadata?.name);
+        const namespace = pod.metadata?.namespace;
+        // AAQ counts pods, and gates them: its controllers look again.
+        if (isAaqGated(pod) || (namespace && arqs.list(namespace).length > 0))
+          enqueue('aaq', namespace, namespace);
         const owner = controllerOf(pod);
         if (owner?.kind === 'VirtualMachineInstance')
           enqueue('vmi', pod.metadata?.namespace, owner.name);
@@ -203,6 +242,24 @@ export class KubevirtSimulator {
         }
       },
       LAUNCHER_SELECTOR,
+    );
+    /** Namespaces AAQ's controllers have work in: ARQs, or pods behind AAQ's gate. */
+    const aaqNamespaces = () =>
+      new Set([
+        ...arqs.list().map(arq => arq.metadata.namespace!),
+        ...pods
+          .list()
+          .filter(isAaqGated)
+          .map(pod => pod.metadata!.namespace!),
+      ]);
+    const aaqs = watch<AaqObject & KubernetesObject>(
+      'AAQ',
+      '/apis/aaq.kubevirt.io/v1alpha1/aaqs',
+      () => custom.listClusterCustomObject({ ...AAQS }),
+      () => {
+        for (const namespace of aaqNamespaces())
+          enqueue('aaq', namespace, namespace);
+      },
     );
     const referencing = (
       namespace: string | undefined,
@@ -234,24 +291,74 @@ export class KubevirtSimulator {
         if (owner?.kind === 'VirtualMachine')
           enqueue('vm', dv.metadata.namespace, owner.name);
         referencing(dv.metadata.namespace, dv.metadata.name);
+        enqueue('dic', dv.metadata.namespace, cronOf(dv));
+        goldenImageSourceChanged(dv.metadata.namespace, dv.metadata.name);
       },
     );
     const pvcs = watch<V1PersistentVolumeClaim>(
       'PersistentVolumeClaims',
       '/api/v1/persistentvolumeclaims',
       () => core.listPersistentVolumeClaimForAllNamespaces(),
-      pvc => {
+      (pvc, event) => {
         const owner = controllerOf(pvc);
         if (owner?.kind === 'DataVolume')
           enqueue('dv', pvc.metadata?.namespace, owner.name);
         referencing(pvc.metadata?.namespace, pvc.metadata?.name);
+        if (event === 'delete')
+          enqueue('dic', pvc.metadata?.namespace, cronOf(pvc));
+        goldenImageSourceChanged(pvc.metadata?.namespace, pvc.metadata?.name);
       },
     );
+    // CDI's golden images: DataImportCrons import them, DataSources name them.
+    const crons = watch<DataImportCron & KubernetesObject>(
+      'DataImportCrons',
+      '/apis/cdi.kubevirt.io/v1beta1/dataimportcrons',
+      () => custom.listClusterCustomObject({ ...DATA_IMPORT_CRONS }),
+      cron => enqueue('dic', cron.metadata.namespace, cron.metadata.name),
+    );
+    const dataSources = watch<DataSource & KubernetesObject>(
+      'DataSources',
+      '/apis/cdi.kubevirt.io/v1beta1/datasources',
+      () => custom.listClusterCustomObject({ ...DATA_SOURCES }),
+      ds => {
+        const namespace = ds.metadata.namespace;
+        enqueue('ds', namespace, ds.metadata.name);
+        enqueue('dic', namespace, cronOf(ds));
+        goldenImageSourceChanged(namespace, ds.metadata.name);
+        // Clones waiting for this DataSource's source.
+        for (const dv of dvs.list()) {
+          if (usesDataSource(dv.spec, dv.metadata.namespace, ds))
+            enqueue('dv', dv.metadata.namespace, dv.metadata.name);
+        }
+        for (const vm of vms.list()) {
+          const templates = vm.spec.dataVolumeTemplates ?? [];
+          if (
+            templates.some(t =>
+              usesDataSource(t.spec, vm.metadata.namespace, ds),
+            )
+          )
+            enqueue('vm', vm.metadata.namespace, vm.metadata.name);
+        }
+      },
+    );
+    /** DataSources whose source is the PVC, DataVolume or DataSource `namespace/name`. */
+    function goldenImageSourceChanged(
+      namespace: string | undefined,
+      name: string | undefined,
+    ) {
+      const list = dataSources.list();
+      for (const ds of dataSourcesReferencing(list, namespace, name))
+        enqueue('ds', ds.metadata.namespace, ds.metadata.name);
+    }
     const quotas = watch<V1ResourceQuota>(
       'ResourceQuotas',
       '/api/v1/resourcequotas',
       () => core.listResourceQuotaForAllNamespaces(),
       quota => {
+        const namespace = quota.metadata?.namespace;
+        // AAQ reads the usage Kubernetes counts in the quotas it keeps beside its ARQs.
+        if (namespace && arqs.list(namespace).length > 0)
+          enqueue('aaq', namespace, namespace);
         // A raised quota may let a refused launcher pod in: retry the VMIs still waiting for one.
         for (const vmi of vmis.list(quota.metadata?.namespace)) {
           if (!vmi.status?.phase || vmi.status.phase === 'Pending')
@@ -260,7 +367,9 @@ export class KubevirtSimulator {
       },
     );
 
-    let kubevirtConfig: { at: number; value: object | undefined } | undefined;
+    let kubevirtConfig:
+      | { at: number; value: KubeVirtConfigurationLike | undefined }
+      | undefined;
     const ctx: SimulatorContext = {
       cluster: cluster.name,
       core,
@@ -275,16 +384,19 @@ export class KubevirtSimulator {
         dataVolume: (namespace, name) => dvs.get(name, namespace),
         pvc: (namespace, name) => pvcs.get(name, namespace),
         resourceQuotas: namespace => quotas.list(namespace),
+        aaq: () => aaqs.list()[0],
       },
       kubevirtConfiguration: async () => {
         if (kubevirtConfig && Date.now() - kubevirtConfig.at < 5000)
           return kubevirtConfig.value;
-        let value: object | undefined;
+        let value: KubeVirtConfigurationLike | undefined;
         try {
           const list = (await custom.listClusterCustomObject({
             ...KUBEVIRTS,
           })) as {
-            items?: Array<{ spec?: { configuration?: object } }>;
+            items?: Array<{
+              spec?: { configuration?: KubeVirtConfigurationLike };
+            }>;
           };
           value = list.items?.[0]?.spec?.configuration;
         } catch {
@@ -300,6 +412,12 @@ export class KubevirtSimulator {
     const vmiController = new VirtualMachineInstanceReconciler(ctx, handler);
     const scheduler = new FakeScheduler(core, ctx.events, log);
     const cdi = new CdiImporter(ctx);
+    const cronController = new DataImportCronController(ctx);
+    const dataSourceController = new DataSourceController(ctx);
+    const aaqController = new ApplicationAwareQuotaController(
+      ctx,
+      ctx.caches.aaq,
+    );
     dispatch.run = async (kind, namespace, name) => {
       switch (kind) {
         case 'vm':
@@ -308,6 +426,12 @@ export class KubevirtSimulator {
           return vmiController.reconcile(namespace, name);
         case 'dv':
           return cdi.reconcile(namespace, name);
+        case 'dic':
+          return cronController.reconcile(namespace, name);
+        case 'ds':
+          return dataSourceController.reconcile(namespace, name);
+        case 'aaq':
+          return aaqController.reconcile(namespace);
         case 'pod': {
           const scheduled = await scheduler.schedule(namespace, name);
           const synced = await kubelet.sync(namespace, name);
@@ -324,9 +448,18 @@ export class KubevirtSimulator {
       }
     };
 
-    const watchers = [vms, vmis, pods, dvs, pvcs, quotas] as Array<
-      ResourceWatcher<KubernetesObject>
-    >;
+    const watchers = [
+      vms,
+      vmis,
+      arqs,
+      aaqs,
+      pods,
+      dvs,
+      pvcs,
+      crons,
+      dataSources,
+      quotas,
+    ] as Array<ResourceWatcher<KubernetesObject>>;
     const server = new SubresourceServer({
       pkiDir: join(dirname(cluster.kubeconfigPath), 'pki'),
       actions: new PowerActions(ctx, handler),
@@ -381,6 +514,16 @@ export class KubevirtSimulator {
       for (const dv of dvs.list()) {
         if (dv.status?.phase !== 'Succeeded')
           enqueue('dv', dv.metadata.namespace, dv.metadata.name);
+      }
+      for (const namespace of aaqNamespaces())
+        enqueue('aaq', namespace, namespace);
+      for (const cron of crons.list()) {
+        if (!hasCondition(cron.status?.conditions, 'UpToDate', 'True'))
+          enqueue('dic', cron.metadata.namespace, cron.metadata.name);
+      }
+      for (const ds of dataSources.list()) {
+        if (!hasCondition(ds.status?.conditions, 'Ready', 'True'))
+          enqueue('ds', ds.metadata.namespace, ds.metadata.name);
       }
     }, RESYNC_MS);
     simulator.resyncTimer.unref();

@@ -22,6 +22,8 @@ export interface OracleRequest {
   architecture?: string;
   /** NetworkAttachmentDefinitions virt-controller may look up. */
   nads?: object[];
+  /** ConfigMaps virt-controller may look up (hook sidecars' scripts). */
+  configMaps?: object[];
   namespaceQuotas?: V1ResourceQuota[];
   namespaceLabels?: Record<string, string>;
   pvcs?: V1PersistentVolumeClaim[];

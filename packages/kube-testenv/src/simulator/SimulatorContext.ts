@@ -6,8 +6,10 @@ import type {
 } from '@kubernetes/client-node';
 import type {
   DataVolumeObject,
+  KubeVirtConfigurationLike,
   VirtualMachineInstanceObject,
 } from '@vmportal/plugin-kubevirt-common';
+import type { AaqObject } from './ApplicationAwareQuotaController';
 import type { EventRecorder } from './EventRecorder';
 import type { LauncherPodOracle } from './LauncherPodOracle';
 import type { VirtualMachine } from './types';
@@ -41,6 +43,8 @@ export interface SimulatorCaches {
   dataVolume(namespace: string, name: string): DataVolumeObject | undefined;
   pvc(namespace: string, name: string): V1PersistentVolumeClaim | undefined;
   resourceQuotas(namespace: string): ReadonlyArray<V1ResourceQuota>;
+  /** Application Aware Quota's CR, when AAQ is installed (one per cluster). */
+  aaq(): AaqObject | undefined;
 }
 
 /** What every part of one cluster's simulator shares. */
@@ -53,6 +57,6 @@ export interface SimulatorContext {
   caches: SimulatorCaches;
   timing: SimulatorTiming;
   /** The KubeVirt CR's `spec.configuration`, if a KubeVirt CR exists. */
-  kubevirtConfiguration(): Promise<object | undefined>;
+  kubevirtConfiguration(): Promise<KubeVirtConfigurationLike | undefined>;
   log: (line: string) => void;
 }

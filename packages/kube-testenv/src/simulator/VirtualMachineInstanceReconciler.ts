@@ -3,7 +3,9 @@ import type {
   V1Pod,
   V1PodCondition,
 } from '@kubernetes/client-node';
-import type {
+import {
+  AAQ_SCHEDULING_GATE,
+  aaqGatesNamespace,
   KubevirtCondition,
   VirtualMachineInstanceObject,
 } from '@vmportal/plugin-kubevirt-common';
@@ -249,6 +251,20 @@ export class VirtualMachineInstanceReconciler {
         pvcs,
       });
       rendered = launcherPod(answer.pod, vmi);
+      // Application Aware Quota's webhook gates every new pod of the namespaces its CR selects.
+      const aaq = this.ctx.caches.aaq();
+      if (
+        aaq &&
+        aaqGatesNamespace(
+          aaq.spec?.namespaceSelector,
+          namespaceObject.metadata?.labels,
+        )
+      ) {
+        rendered.spec!.schedulingGates = [
+          ...(rendered.spec!.schedulingGates ?? []),
+          { name: AAQ_SCHEDULING_GATE },
+        ];
+      }
     } catch (error) {
       const message = `failed to render launch manifest: ${describeError(
         error,

@@ -14,6 +14,7 @@ import {
   removeCondition,
   updateCondition,
 } from './conditions';
+import type { DataSource } from './DataSourceController';
 import { legacyFirmwareUuid } from './firmwareUuid';
 import { isFinal, printableStatus, runStrategyOf } from './printableStatus';
 import {
@@ -315,6 +316,7 @@ export class VirtualMachineReconciler {
           template.metadata ?? {},
           template.spec,
         );
+        await this.handleCloneDataVolume(vm, manifest);
         try {
           await this.ctx.custom.createNamespacedCustomObject({
             ...DATA_VOLUMES,
@@ -381,7 +383,38 @@ export class VirtualMachineReconciler {
     return ready;
   }
 
-  /** `CreateDataVolumeManifest`: the template, owned by the VM, with a DataSource resolved. */
+  /**
+   * `handleCloneDataVolume` (without the clone authorization, which the
+   * simulator does not check): a `sourceRef` left unresolved is refused, and a
+   * missing source PVC is only warned about.
+   */
+  private async handleCloneDataVolume(
+    vm: VirtualMachine,
+    dv: DataVolumeObject,
+  ): Promise<void> {
+    if (dv.spec.sourceRef)
+      throw new Error('DataVolume sourceRef not supported');
+    const source = dv.spec.source?.pvc;
+    if (!source) return;
+    const claim =
+      this.ctx.caches.pvc(source.namespace, source.name) ??
+      (await orNotFound(
+        this.ctx.core.readNamespacedPersistentVolumeClaim({
+          namespace: source.namespace,
+          name: source.name,
+        }),
+      ));
+    if (!claim) {
+      await this.event(
+        vm,
+        'Warning',
+        'SourcePVCNotAvailabe',
+        `Source PVC ${source.name} not available: Target PVC ${dv.metadata.name} will remain unpopulated until source is created`,
+      );
+    }
+  }
+
+  /** `CreateDataVolumeManifest`: the template, owned by the VM, with a DataSource resolved (`GetResolvedCloneSource`). */
   private async dataVolumeManifest(
     vm: VirtualMachine,
     name: string,
@@ -397,10 +430,20 @@ export class VirtualMachineReconciler {
     if (dvSpec.sourceRef?.kind === 'DataSource') {
       const sourceNamespace =
         dvSpec.sourceRef.namespace ?? vm.metadata.namespace!;
-      const dataSource = await readCustomObject<{
-        spec?: { source?: DataVolumeObject['spec']['source'] };
-      }>(this.ctx.custom, DATA_SOURCES, sourceNamespace, dvSpec.sourceRef.name);
-      const source = dataSource?.spec?.source;
+      const dataSource = await readCustomObject<DataSource>(
+        this.ctx.custom,
+        DATA_SOURCES,
+        sourceNamespace,
+        dvSpec.sourceRef.name,
+      );
+      if (!dataSource) {
+        throw new Error(
+          `unable to create DataVolume manifest: datasources.cdi.kubevirt.io "${dvSpec.sourceRef.name}" not found`,
+        );
+      }
+      const source = dataSource.spec.source?.dataSource
+        ? dataSource.status?.source
+        : dataSource.spec.source;
       if (source?.pvc || source?.snapshot) {
         delete dvSpec.sourceRef;
         dvSpec.source = source.pvc
@@ -417,6 +460,8 @@ export class VirtualMachineReconciler {
               },
             };
       }
+    } else if (dvSpec.source?.pvc && !dvSpec.source.pvc.namespace) {
+      dvSpec.source.pvc.namespace = vm.metadata.namespace!;
     }
     return {
       apiVersion: 'cdi.kubevirt.io/v1beta1',

@@ -1,4 +1,5 @@
 import type { KubevirtCondition } from '@vmportal/plugin-kubevirt-common';
+import { now } from './resources';
 
 /** The condition of `type`, if present. */
 export function findCondition(
@@ -50,4 +51,39 @@ export function removeCondition(
   type: string,
 ): KubevirtCondition[] {
   return conditions.filter(c => c.type !== type);
+}
+
+/**
+ * Sets a condition as CDI's `updateConditionState` does: a new status moves
+ * `lastTransitionTime`, any change of status, reason or message moves
+ * `lastHeartbeatTime`, and an unchanged condition is left as it was (so that
+ * writing it again changes nothing).
+ */
+export function setCdiCondition(
+  conditions: KubevirtCondition[] | undefined,
+  condition: Pick<KubevirtCondition, 'type' | 'status'> & {
+    reason: string;
+    message: string;
+  },
+): KubevirtCondition[] {
+  const list = conditions ?? [];
+  const current = findCondition(list, condition.type);
+  if (
+    current &&
+    current.status === condition.status &&
+    (current.reason ?? '') === condition.reason &&
+    (current.message ?? '') === condition.message
+  ) {
+    return list;
+  }
+  const timestamp = now();
+  const next: KubevirtCondition = {
+    ...condition,
+    lastTransitionTime:
+      current?.status === condition.status
+        ? current.lastTransitionTime
+        : timestamp,
+    lastHeartbeatTime: timestamp,
+  };
+  return current ? list.map(c => (c === current ? next : c)) : [...list, next];
 }

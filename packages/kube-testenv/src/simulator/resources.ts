@@ -43,6 +43,34 @@ export const DATA_SOURCES: CustomResource = {
   plural: 'datasources',
 };
 
+/** `kubevirt.io/v1` virtualmachineinstancemigrations. */
+export const VIRTUAL_MACHINE_INSTANCE_MIGRATIONS: CustomResource = {
+  group: 'kubevirt.io',
+  version: 'v1',
+  plural: 'virtualmachineinstancemigrations',
+};
+
+/** Application Aware Quota's `aaq.kubevirt.io/v1alpha1` applicationawareresourcequotas. */
+export const APPLICATION_AWARE_RESOURCE_QUOTAS: CustomResource = {
+  group: 'aaq.kubevirt.io',
+  version: 'v1alpha1',
+  plural: 'applicationawareresourcequotas',
+};
+
+/** Application Aware Quota's operator CR, `aaq.kubevirt.io/v1alpha1` aaqs (one per cluster). */
+export const AAQS: CustomResource = {
+  group: 'aaq.kubevirt.io',
+  version: 'v1alpha1',
+  plural: 'aaqs',
+};
+
+/** `cdi.kubevirt.io/v1beta1` dataimportcrons. */
+export const DATA_IMPORT_CRONS: CustomResource = {
+  group: 'cdi.kubevirt.io',
+  version: 'v1beta1',
+  plural: 'dataimportcrons',
+};
+
 /** The instancetype API's group and version. */
 export const INSTANCETYPE_API = {
   group: 'instancetype.kubevirt.io',

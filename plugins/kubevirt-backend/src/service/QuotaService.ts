@@ -47,6 +47,8 @@ export interface QuotaServiceOptions {
   clusters: KubevirtClustersService;
   catalog: CatalogService;
   logger: LoggerService;
+  /** Instancetype series the request form offers first (`kubevirt.requests.offeredSeries`). */
+  offeredSeries: string[];
 }
 
 interface NamespaceRef {
@@ -162,7 +164,10 @@ export class QuotaService {
     };
   }
 
-  /** The instancetypes of a cluster (or the built-in common ones when it has none). */
+  /**
+   * The instancetypes of a cluster (or the built-in common ones when it has none),
+   * those of the offered series marked `offered`.
+   */
   async sizes(cluster: string): Promise<VirtualMachineSize[]> {
     const { planning } = this.options.clusters.get(cluster);
     const objects = await this.read(cluster, planning.listSizeObjects());
@@ -174,6 +179,7 @@ export class QuotaService {
       vcpus: size.vcpus,
       memory: size.memory.toString(),
       ...(size.description && { description: size.description }),
+      offered: this.options.offeredSeries.includes(size.series ?? ''),
     }));
   }
 
@@ -190,7 +196,10 @@ export class QuotaService {
     const { planning } = this.options.clusters.get(cluster);
     const state = await this.read(
       cluster,
-      planning.readPlanningState(namespace),
+      planning.readPlanningState(namespace, {
+        ...(body.image &&
+          'dataSource' in body.image && { dataSource: body.image.dataSource }),
+      }),
     );
     const { sizes } = state;
     const instancetype = body.instancetype
@@ -232,9 +241,11 @@ export class QuotaService {
             memory: body.memory,
             ...(preferenceRef && { preference: preferenceRef }),
           },
-      // The request form's plan has no OS disk: a containerDisk counts only its
-      // small sidecar, so the disks in the body are what the plan counts as storage.
-      image: { containerDisk: { image: 'quay.io/containerdisks/fedora:41' } },
+      // Without an OS disk in the body, a containerDisk: it counts only its small
+      // sidecar, so the disks in the body are what the plan counts as storage.
+      image: body.image ?? {
+        containerDisk: { image: 'quay.io/containerdisks/fedora:41' },
+      },
       disks: body.disks ?? [],
     });
     return planQuota({ request, ...state });

@@ -21,6 +21,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { parseWithSchema } from '../lib/parseWithSchema';
 import type { QuotaService } from './QuotaService';
+import type { RequestOptionsService } from './RequestOptionsService';
 import type { VirtualMachineService } from './VirtualMachineService';
 
 /**
@@ -34,6 +35,7 @@ export interface RouterOptions {
   clusters: KubevirtClustersService;
   virtualMachines: VirtualMachineService;
   quotas: QuotaService;
+  requestOptions: RequestOptionsService;
   /** The VM request routes (`/v1/requests`), see `requests/requestsRouter.ts`. */
   requests: express.Router;
 }
@@ -53,6 +55,15 @@ const DNS_LABEL_RULE =
 const powerBody = z.strictObject({
   action: z.enum(POWER_ACTIONS as [PowerAction, ...PowerAction[]]),
   force: z.boolean().optional(),
+});
+
+const ownerQuery = z.object({
+  owner: z
+    .string({
+      error: 'give ?owner=<group ref>, e.g. group:default/team-web',
+    })
+    .min(1)
+    .max(300),
 });
 
 // The VM request's own size and disk fields (kubevirt-common's one request schema).
@@ -78,8 +89,15 @@ function dnsLabelParam(param: string, value: string): string {
  * @internal
  */
 export function createRouter(options: RouterOptions): express.Router {
-  const { httpAuth, permissions, clusters, virtualMachines, quotas, requests } =
-    options;
+  const {
+    httpAuth,
+    permissions,
+    clusters,
+    virtualMachines,
+    quotas,
+    requestOptions,
+    requests,
+  } = options;
   const router = Router();
   router.use(express.json());
 
@@ -131,6 +149,30 @@ export function createRouter(options: RouterOptions): express.Router {
   router.get('/v1/clusters/:cluster/sizes', async (req, res) => {
     await authorized(req, kubevirtVmPlanPermission, "list a cluster's sizes");
     res.json(await quotas.sizes(clusterParam(req.params.cluster)));
+  });
+
+  router.get('/v1/clusters/:cluster/namespaces', async (req, res) => {
+    await authorized(
+      req,
+      kubevirtVmPlanPermission,
+      'list namespaces to request VMs in',
+    );
+    const { owner } = parseWithSchema(ownerQuery, req.query, 'query');
+    res.json(
+      await requestOptions.ownedNamespaces(
+        clusterParam(req.params.cluster),
+        owner,
+      ),
+    );
+  });
+
+  router.get('/v1/clusters/:cluster/images', async (req, res) => {
+    await authorized(
+      req,
+      kubevirtVmPlanPermission,
+      "list a cluster's OS images",
+    );
+    res.json(await requestOptions.osImages(clusterParam(req.params.cluster)));
   });
 
   router.post(

@@ -207,3 +207,19 @@ export interface StorageClassObject extends KubeObject {
 export type JsonPatchOperation =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
   | { op: 'remove'; path: string };
+
+/**
+ * A VolumeSnapshot (`snapshot.storage.k8s.io/v1`), as far as CDI clones from it.
+ *
+ * @public
+ */
+export interface VolumeSnapshotObject extends KubeObject {
+  spec?: {
+    source?: {
+      persistentVolumeClaimName?: string;
+      volumeSnapshotContentName?: string;
+    };
+    volumeSnapshotClassName?: string;
+  };
+  status?: { readyToUse?: boolean; restoreSize?: string };
+}

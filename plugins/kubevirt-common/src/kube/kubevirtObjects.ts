@@ -290,6 +290,40 @@ export interface DataVolumeObject extends KubeObject {
 }
 
 /**
+ * A CDI DataSource (`cdi.kubevirt.io/v1beta1`): a named, refreshable clone source (a
+ * golden image), pointing at a PVC or a VolumeSnapshot, or at another DataSource.
+ *
+ * @public
+ */
+export interface DataSourceObject extends KubeObject {
+  spec: {
+    source?: {
+      pvc?: { name: string; namespace?: string };
+      snapshot?: { name: string; namespace?: string };
+      dataSource?: { name: string; namespace?: string };
+    };
+  };
+  status?: { conditions?: KubevirtCondition[] };
+}
+
+/**
+ * A CDI DataImportCron (`cdi.kubevirt.io/v1beta1`): imports an image on a schedule
+ * and points its managed DataSource at the newest import.
+ *
+ * @public
+ */
+export interface DataImportCronObject extends KubeObject {
+  spec: {
+    managedDataSource?: string;
+    schedule?: string;
+    template?: {
+      spec?: { source?: { registry?: { url?: string } } };
+    };
+  };
+  status?: { lastImportTimestamp?: string };
+}
+
+/**
  * A DataVolume a VirtualMachine creates for itself (`kubevirt.io/v1`
  * DataVolumeTemplateSpec).
  *
@@ -513,6 +547,8 @@ export interface StorageProfileObject extends KubeObject {
  */
 export interface KubevirtObject extends KubeObject {
   spec?: { configuration?: KubeVirtConfigurationLike };
+  /** `defaultArchitecture` is set by virt-operator from the nodes, and wins over the spec's. */
+  status?: { defaultArchitecture?: string };
 }
 
 /**

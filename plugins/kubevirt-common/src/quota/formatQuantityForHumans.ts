@@ -2,14 +2,20 @@ import { Quantity } from '../kube/Quantity';
 
 const BINARY_UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 
+/** Application Aware Quota's VM resources (`requests.memory/vmi`, `cpu/vmi`) read as their base. */
+function baseResource(resource: string): string {
+  return resource.replace(/\/vmi$/, '');
+}
+
 function isByteResource(resource: string): boolean {
   return /(^|\.|\/)(memory|storage|ephemeral-storage|hugepages-[^/]+)$/.test(
-    resource,
+    baseResource(resource),
   );
 }
 
 function isCpuResource(resource: string): boolean {
-  return resource === 'cpu' || resource.endsWith('.cpu');
+  const base = baseResource(resource);
+  return base === 'cpu' || base.endsWith('.cpu');
 }
 
 function trimDecimals(text: string): string {

@@ -46,11 +46,16 @@ export interface ResolvedKubeVirtSettings {
 
 /**
  * Fills in KubeVirt v1.9.0's defaults (cpuAllocationRatio 10, memoryOvercommit 100,
- * cpuRequest 100m, bridge default interface, amd64). Throws for settings KubeVirt would
+ * cpuRequest 100m, bridge default interface). Throws for settings KubeVirt would
  * refuse (a ratio or overcommit of zero or less).
+ *
+ * The default architecture is the KubeVirt CR's `status.defaultArchitecture` (amd64
+ * when not known): KubeVirt overwrites the spec's with it (virt-config's
+ * setConfigFromKubeVirt).
  */
 export function resolveKubeVirtSettings(
   config: KubeVirtConfigurationLike = {},
+  defaultArchitecture?: string,
 ): ResolvedKubeVirtSettings {
   const dev = config.developerConfiguration ?? {};
   const cpuAllocationRatio = dev.cpuAllocationRatio || 10;
@@ -81,8 +86,7 @@ export function resolveKubeVirtSettings(
     allowEmulation: dev.useEmulation === true,
     serialConsoleLogDisabled:
       config.virtualMachineOptions?.disableSerialConsoleLog !== undefined,
-    defaultArchitecture:
-      config.architectureConfiguration?.defaultArchitecture || 'amd64',
+    defaultArchitecture: defaultArchitecture || 'amd64',
     defaultNetworkInterface:
       config.network?.defaultNetworkInterface || 'bridge',
     permitBridgeInterfaceOnPodNetwork:

@@ -57,6 +57,15 @@ interface Shape {
   preferenceObject?: { metadata: { name: string }; spec: object };
   /** KubeVirt refuses the VM: the test checks that the library says so, in the same words. */
   refused?: boolean;
+  /** The KubeVirt CR's `status.defaultArchitecture` (the oracle's cluster architecture). */
+  architecture?: string;
+  /** ConfigMaps of the namespace (hook sidecars' scripts). */
+  configMaps?: Array<{ metadata: { name: string; namespace?: string } }>;
+  /**
+   * virt-controller cannot render the pod (a lookup fails): the oracle's error, which
+   * the library must give as a problem, in the same words.
+   */
+  renderError?: string;
 }
 
 const NS = 'team-a';
@@ -491,6 +500,20 @@ const shapes: Shape[] = [
     title: 'arm64',
     vmi: vmi(custom({ cores: 2 }, '4Gi'), { architecture: 'arm64' }),
   },
+  // The cluster's architecture is the KubeVirt CR's status.defaultArchitecture.
+  {
+    title: 'a cluster whose default architecture is arm64',
+    vmi: vmi(custom({ cores: 2 }, '4Gi')),
+    architecture: 'arm64',
+  },
+  {
+    title:
+      'u1.medium on arm64, spec asking for amd64 (the status wins, as in KubeVirt)',
+    vmi: vmi(),
+    instancetype: 'u1.medium',
+    architecture: 'arm64',
+    kubevirt: { architectureConfiguration: { defaultArchitecture: 'amd64' } },
+  },
   {
     title: 'autoCPULimitNamespaceLabelSelector matching the namespace',
     vmi: vmi(custom({ cores: 3 }, '3Gi')),
@@ -814,6 +837,34 @@ const shapes: Shape[] = [
     ),
     kubevirt: { developerConfiguration: { featureGates: ['Sidecar'] } },
   },
+  ...[true, false].map(
+    (present): Shape => ({
+      title: `a hook sidecar whose script is a ConfigMap ${
+        present ? 'that exists' : 'that is missing'
+      }`,
+      vmi: vmi(
+        custom({ cores: 2 }, '2Gi'),
+        {},
+        {
+          annotations: {
+            'hooks.kubevirt.io/hookSidecars': JSON.stringify([
+              {
+                args: ['--version', 'v1alpha2'],
+                configMap: {
+                  name: 'smbios-hook',
+                  key: 'script.sh',
+                  hookPath: '/usr/bin/onDefineDomain',
+                },
+              },
+            ]),
+          },
+        },
+      ),
+      kubevirt: { developerConfiguration: { featureGates: ['Sidecar'] } },
+      configMaps: present ? [{ metadata: { name: 'smbios-hook' } }] : [],
+      ...(!present && { renderError: 'configmaps "smbios-hook" not found' }),
+    }),
+  ),
   {
     title: 'a hook sidecar without the Sidecar gate (refused)',
     vmi: vmi(
@@ -948,6 +999,31 @@ const shapes: Shape[] = [
       }),
     }),
   ),
+  {
+    title:
+      'SR-IOV on a NAD that does not exist, ExternalNetResourceInjection off',
+    vmi: vmi(
+      custom({ cores: 2 }, '2Gi', {
+        interfaces: [
+          { name: 'default', masquerade: {} },
+          { name: 'fast1', sriov: {} },
+        ],
+      }),
+      {
+        networks: [
+          { name: 'default', pod: {} },
+          { name: 'fast1', multus: { networkName: 'infra/gone' } },
+        ],
+      },
+    ),
+    nads: [],
+    kubevirt: {
+      developerConfiguration: {
+        disabledFeatureGates: ['ExternalNetResourceInjection'],
+      },
+    },
+    renderError: 'failed to locate network attachment definition infra/gone',
+  },
   // Class 4: a preference's preferredLaunchSecurity is applied.
   {
     title: 'u1.medium with a preference for SEV (memory overhead and device)',
@@ -1219,10 +1295,12 @@ describe('launcherPodResources against KubeVirt v1.9.0 (the oracle)', () => {
         !!shape.instancetype,
         !!(shape.preference ?? shape.preferenceObject),
       ]);
-      const outcome = await oracle.renderOrRefuse({
+      const asked = oracle.renderOrRefuse({
         vmi: shape.vmi as any,
         kubevirt: shape.kubevirt,
         kubevirtAnnotations: shape.kubevirtAnnotations,
+        architecture: shape.architecture,
+        configMaps: shape.configMaps,
         nads: shape.nads,
         namespaceQuotas: shape.namespaceQuotas as any,
         namespaceLabels: shape.namespaceLabels,
@@ -1241,10 +1319,34 @@ describe('launcherPodResources against KubeVirt v1.9.0 (the oracle)', () => {
           kubevirt: shape.kubevirt,
           kubevirtAnnotations: shape.kubevirtAnnotations,
           networkAttachmentDefinitions: shape.nads,
+          configMaps: shape.configMaps,
+          defaultArchitecture: shape.architecture,
           namespaceQuotas: shape.namespaceQuotas,
           namespaceLabels: shape.namespaceLabels,
         },
       );
+      // Where virt-controller fails to render the pod, the library says so in its words.
+      const settled = await asked.then(
+        answer => ({ answer }),
+        (error: Error) => ({ error: error.message }),
+      );
+      const oracleError = 'error' in settled ? settled.error : '';
+      expect(
+        shape.renderError
+          ? oracleError.includes(shape.renderError)
+          : oracleError,
+      ).toBe(shape.renderError ? true : '');
+      expect(
+        mine.problems.filter(p =>
+          p.startsWith('virt-controller would not create the pod'),
+        ),
+      ).toEqual(
+        shape.renderError
+          ? [`virt-controller would not create the pod: ${shape.renderError}`]
+          : [],
+      );
+      if (!('answer' in settled)) return;
+      const outcome = settled.answer;
 
       // KubeVirt's refusal, in its words (virt-api may repeat a cause).
       const refusals =

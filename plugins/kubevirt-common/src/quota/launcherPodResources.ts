@@ -77,6 +77,19 @@ export interface LauncherPodCluster {
       annotations?: Record<string, string>;
     };
   }>;
+  /**
+   * The ConfigMaps of the VM's namespace that hook sidecars name
+   * (`hooks.kubevirt.io/hookSidecars` entries with `configMap`): virt-controller does
+   * not create the pod while one is missing. When not given and needed, `unknowns`
+   * says so.
+   */
+  configMaps?: Array<{ metadata: { name: string } }>;
+  /**
+   * The KubeVirt CR's `status.defaultArchitecture` (virt-operator sets it from the
+   * cluster's nodes; KubeVirt ignores `spec.configuration.architectureConfiguration.defaultArchitecture`).
+   * amd64 when not given. On arm64 every launcher pod needs 128Mi more.
+   */
+  defaultArchitecture?: string;
   /** ResourceQuotas of the VM's namespace: `limits.cpu`/`limits.memory` make KubeVirt set limits. */
   namespaceQuotas?: ResourceQuotaLike[];
   /** Labels of the VM's namespace (`alpha.kubevirt.io/auto-memory-limits-ratio`). */
@@ -241,19 +254,60 @@ function supportContainerResources(
 
 const HOOK_SIDECARS = 'hooks.kubevirt.io/hookSidecars';
 
-/** How many sidecars `hooks.kubevirt.io/hookSidecars` asks for (hooks.UnmarshalHookSidecarList). */
-function parseHookSidecars(text: string | undefined, problems: string[]) {
-  if (!text) return 0;
+/** The sidecars `hooks.kubevirt.io/hookSidecars` asks for (hooks.UnmarshalHookSidecarList). */
+function parseHookSidecars(
+  text: string | undefined,
+  problems: string[],
+): Array<{ configMap?: { name?: string } }> {
+  if (!text) return [];
   try {
     const list = JSON.parse(text);
-    if (Array.isArray(list)) return list.length;
+    if (Array.isArray(list)) {
+      return list.map(entry =>
+        entry && typeof entry === 'object' ? entry : {},
+      );
+    }
   } catch {
     // reported below
   }
   problems.push(
     `the annotation ${HOOK_SIDECARS} is not a JSON list of sidecars, so virt-controller would not create the pod`,
   );
-  return 0;
+  return [];
+}
+
+/**
+ * virt-controller reads each hook sidecar's ConfigMap (its script) from the VM's
+ * namespace and does not create the pod when one is missing (services.TemplateService).
+ */
+function checkSidecarConfigMaps(
+  sidecars: Array<{ configMap?: { name?: string } }>,
+  cluster: LauncherPodCluster,
+  renderProblems: string[],
+  unknowns: string[],
+) {
+  const names = sidecars.flatMap(s =>
+    s.configMap?.name ? [s.configMap.name] : [],
+  );
+  if (names.length === 0) return;
+  if (!cluster.configMaps) {
+    unknowns.push(
+      `hook sidecars read the ConfigMap${
+        names.length > 1 ? 's' : ''
+      } ${names.join(
+        ', ',
+      )}, which were not read; virt-controller does not create the pod while one is missing`,
+    );
+    return;
+  }
+  const present = new Set(cluster.configMaps.map(c => c.metadata.name));
+  for (const name of names) {
+    if (!present.has(name)) {
+      renderProblems.push(
+        `virt-controller would not create the pod: configmaps "${name}" not found`,
+      );
+    }
+  }
 }
 
 /** services.sidecarResources: limits 200m/64M and requests = limits with dedicated CPUs or guaranteed QoS. */
@@ -332,16 +386,16 @@ function virtiofsContainerResources(
  * cannot be known here (sidecar images' own needs, RuntimeClass overhead, DRA claims)
  * is in `unknowns`.
  *
- * Not modelled: multus resource injection with `ExternalNetResourceInjection` disabled
- * (it needs the NetworkAttachmentDefinitions).
- *
  * @public
  */
 export function launcherPodResources(
   input: LauncherPodInput,
   cluster: LauncherPodCluster = {},
 ): LauncherPodResources {
-  const settings = resolveKubeVirtSettings(cluster.kubevirt);
+  const settings = resolveKubeVirtSettings(
+    cluster.kubevirt,
+    cluster.defaultArchitecture,
+  );
   // The VM controller's startVMI order: the preference's autoattach settings, the
   // default interface, then the instancetype and the rest of the preference (so a
   // preferred interface model applies to the default interface).
@@ -572,10 +626,41 @@ export function launcherPodResources(
   // WithNetworkResources: with ExternalNetResourceInjection off, virt-controller reads
   // each multus network's NetworkAttachmentDefinition (multus.NetworkToResource).
   const multusNetworks = (spec.networks ?? []).filter(n => n.multus);
+  const nadOf = (full: string) => {
+    const [nadNamespace, nadName] = full.includes('/')
+      ? full.split('/', 2)
+      : [namespace, full];
+    return {
+      id: `${nadNamespace}/${nadName}`,
+      nad: cluster.networkAttachmentDefinitions?.find(
+        n =>
+          n.metadata.name === nadName &&
+          (n.metadata.namespace ?? namespace) === nadNamespace,
+      ),
+    };
+  };
+  const resourceNameOf = (nad?: { metadata: { annotations?: object } }) =>
+    (nad?.metadata.annotations as Record<string, string> | undefined)?.[
+      'k8s.v1.cni.cncf.io/resourceName'
+    ];
   if (
     multusNetworks.length > 0 &&
-    !settings.featureGate('ExternalNetResourceInjection')
+    settings.featureGate('ExternalNetResourceInjection')
   ) {
+    // KubeVirt leaves the device pool to multus' network-resources-injector webhook.
+    const pools = multusNetworks.flatMap(n => {
+      const { nad } = nadOf(n.multus!.networkName);
+      const pool = resourceNameOf(nad);
+      return pool ? [pool] : [];
+    });
+    if (pools.length > 0 || !cluster.networkAttachmentDefinitions) {
+      unknowns.push(
+        `with ExternalNetResourceInjection on, the device pool${
+          pools.length > 0 ? ` ${[...new Set(pools)].join(', ')}` : ''
+        } a multus network's NetworkAttachmentDefinition names is added to the pod by multus' network-resources-injector (where the cluster runs it), not by KubeVirt; not included here`,
+      );
+    }
+  } else if (multusNetworks.length > 0) {
     const nads = cluster.networkAttachmentDefinitions;
     if (!nads) {
       unknowns.push(
@@ -583,20 +668,11 @@ export function launcherPodResources(
       );
     } else {
       for (const network of multusNetworks) {
-        const full = network.multus!.networkName;
-        const [nadNamespace, nadName] = full.includes('/')
-          ? full.split('/', 2)
-          : [namespace, full];
-        const nad = nads.find(
-          n =>
-            n.metadata.name === nadName &&
-            (n.metadata.namespace ?? namespace) === nadNamespace,
-        );
-        const resourceName =
-          nad?.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName'];
+        const { id, nad } = nadOf(network.multus!.networkName);
+        const resourceName = resourceNameOf(nad);
         if (!nad) {
           renderProblems.push(
-            `virt-controller would not create the pod: failed to locate network attachment definition ${nadNamespace}/${nadName}`,
+            `virt-controller would not create the pod: failed to locate network attachment definition ${id}`,
           );
         } else if (resourceName) renderer.requestDevice(resourceName);
       }
@@ -676,10 +752,12 @@ export function launcherPodResources(
 
   // Hook sidecars (hooks.kubevirt.io/hookSidecars), then the network binding plugins'
   // sidecars: hook-sidecar-<i>, sized by sidecarResources.
-  const hookSidecars = parseHookSidecars(
+  const hookSidecarList = parseHookSidecars(
     annotations[HOOK_SIDECARS],
     renderProblems,
   );
+  checkSidecarConfigMaps(hookSidecarList, cluster, renderProblems, unknowns);
+  const hookSidecars = hookSidecarList.length;
   const bindingPlugins = settings.config.network?.binding ?? {};
   const pluginSidecars = new Set(
     interfaces

@@ -390,6 +390,106 @@ describe('planQuota', () => {
     ]);
   });
 
+  it("counts the SR-IOV pool a multus network's NetworkAttachmentDefinition names, where KubeVirt requests it", () => {
+    const sriovRequest = request({
+      size: { instancetype: { name: 'u1.medium' } },
+      disks: [],
+      networkInterfaces: [
+        { name: 'default', type: 'pod' },
+        { name: 'fast', type: 'multus', networkName: 'sriov-a' },
+      ],
+    });
+    const sriovQuota: ResourceQuotaLike = {
+      metadata: { name: 'devices', namespace: 'team-a' },
+      spec: { hard: { 'requests.intel.com/sriov_netdevice': '2' } },
+      status: { used: { 'requests.intel.com/sriov_netdevice': '2' } },
+    };
+    const nads = [
+      {
+        metadata: {
+          name: 'sriov-a',
+          namespace: 'team-a',
+          annotations: {
+            'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_netdevice',
+          },
+        },
+      },
+    ];
+    const injectionOff = {
+      developerConfiguration: {
+        disabledFeatureGates: ['ExternalNetResourceInjection'],
+      },
+    };
+    const full = planQuota({
+      request: sriovRequest,
+      sizes,
+      quotas: [sriovQuota],
+      storageClasses,
+      kubevirt: injectionOff,
+      networkAttachmentDefinitions: nads,
+    });
+    expect(full.fits).toBe(false);
+    expect(table(full)).toEqual([
+      ['requests.intel.com/sriov_netdevice', '2', '2', '1', '0', '3', false],
+    ]);
+    expect(full.unknowns).toEqual([]);
+
+    // Not read (the credential may not): the plan says what it could not count.
+    const unread = planQuota({
+      request: sriovRequest,
+      sizes,
+      quotas: [sriovQuota],
+      storageClasses,
+      kubevirt: injectionOff,
+    });
+    expect(unread.unknowns).toEqual([
+      "with ExternalNetResourceInjection off, KubeVirt requests the device pool named by each multus network's NetworkAttachmentDefinition, which was not read; those devices are not included here",
+    ]);
+
+    // A NAD that does not exist: virt-controller would not create the pod.
+    const missing = planQuota({
+      request: sriovRequest,
+      sizes,
+      quotas: [sriovQuota],
+      storageClasses,
+      kubevirt: injectionOff,
+      networkAttachmentDefinitions: [],
+    });
+    expect(missing.problems).toEqual([
+      "The VM's pod would be refused: virt-controller would not create the pod: failed to locate network attachment definition team-a/sriov-a.",
+    ]);
+
+    // KubeVirt's default: multus' own webhook adds the pool, which the plan names.
+    const injected = planQuota({
+      request: sriovRequest,
+      sizes,
+      quotas: [sriovQuota],
+      storageClasses,
+      networkAttachmentDefinitions: nads,
+    });
+    expect(table(injected)).toEqual([]);
+    expect(injected.unknowns).toEqual([
+      "with ExternalNetResourceInjection on, the device pool intel.com/sriov_netdevice a multus network's NetworkAttachmentDefinition names is added to the pod by multus' network-resources-injector (where the cluster runs it), not by KubeVirt; not included here",
+    ]);
+  });
+
+  it('adds what arm64 costs when the cluster is arm64 (the KubeVirt CR status)', () => {
+    const plan = (kubevirtDefaultArchitecture?: string) =>
+      planQuota({
+        request: request({
+          size: { instancetype: { name: 'u1.medium' } },
+          disks: [],
+        }),
+        sizes,
+        quotas: [],
+        storageClasses,
+        kubevirtDefaultArchitecture,
+      });
+    const amd64 = plan().launcher!.memoryOverhead;
+    const arm64 = plan('arm64').launcher!.memoryOverhead;
+    expect(arm64.sub(amd64).toString()).toBe('128Mi');
+  });
+
   it('applies a scoped quota only to the pods it selects', () => {
     const scoped = (
       scopes: string[],
@@ -473,5 +573,222 @@ describe('planQuota', () => {
         .find(r => r.resource === 'requests.cpu')
         ?.thisVm.equals(Quantity.parse('1605m')),
     ).toBe(true);
+  });
+});
+
+describe('planQuota with ApplicationAwareResourceQuotas', () => {
+  const arq = (
+    hard: Record<string, string>,
+    used: Record<string, string> = {},
+  ): ResourceQuotaLike => ({
+    metadata: { name: 'team-vms', namespace: 'team-a' },
+    spec: { hard },
+    status: { hard, used },
+  });
+  const noDisks = {
+    size: { instancetype: { name: 'u1.2xlarge' } },
+    image: { containerDisk: { image: 'quay.io/containerdisks/fedora:41' } },
+    disks: [],
+  };
+  const arqRows = (plan: QuotaPlan) =>
+    plan.rows
+      .filter(r => r.quotaKind === 'ApplicationAwareResourceQuota')
+      .map(r => [r.quota, r.resource, r.thisVm.toString(), r.fits]);
+
+  it('counts the guest in DedicatedVirtualResources, beside the ResourceQuotas, and names the ARQ in shortfalls', () => {
+    const plan = planQuota({
+      request: request(),
+      sizes,
+      storageClasses,
+      quotas: [
+        teamQuota,
+        {
+          // What AAQ keeps for the ARQ's storage: the ARQ's own rows say it.
+          metadata: {
+            name: 'team-vms-non-schedulable-resources-managed-rq-x',
+          },
+          spec: { hard: { 'requests.storage': '600Gi' } },
+        },
+      ],
+      applicationAwareQuotas: [
+        arq(
+          {
+            'requests.cpu/vmi': '16',
+            'requests.memory/vmi': '40Gi',
+            'requests.instances/vmi': '2',
+            'requests.storage': '600Gi',
+            'requests.cpu': '64',
+          },
+          {
+            'requests.cpu/vmi': '4',
+            'requests.memory/vmi': '16Gi',
+            'requests.instances/vmi': '1',
+            'requests.storage': '60Gi',
+            'requests.cpu': '0',
+          },
+        ),
+      ],
+      aaqCalculationMode: 'DedicatedVirtualResources',
+    });
+    // The launcher pod counts only as the guest (8 vCPUs, 32Gi); the importer pod of
+    // the blank disk counts as any pod; storage as Kubernetes counts it.
+    expect(arqRows(plan)).toEqual([
+      ['team-vms', 'requests.cpu', '100m', true],
+      ['team-vms', 'requests.cpu/vmi', '8', true],
+      ['team-vms', 'requests.instances/vmi', '1', true],
+      ['team-vms', 'requests.memory/vmi', '32Gi', false],
+      [
+        'team-vms',
+        'requests.storage',
+        plan.rows
+          .find(
+            r => r.quota === 'team-quota' && r.resource === 'requests.storage',
+          )!
+          .thisVm.toString(),
+        true,
+      ],
+    ]);
+    expect(plan.rows.some(r => r.quota.endsWith('-managed-rq-x'))).toBe(false);
+    expect(plan.rows.find(r => r.quota === 'team-quota')?.quotaKind).toBe(
+      'ResourceQuota',
+    );
+    expect(plan.shortfalls).toContain(
+      'ApplicationAwareResourceQuota team-vms: requests.memory/vmi would be 48 GiB of 40 GiB (short by 8 GiB). Choose a smaller size or ask the platform team to raise the quota.',
+    );
+    expect(plan.applicationAwareQuota).toEqual({
+      aaqVersion: 'v1.8.0',
+      calculationMode: 'DedicatedVirtualResources',
+    });
+  });
+
+  it('counts what each calculation mode counts of the same launcher pod', () => {
+    const hard = {
+      'requests.memory': '1Ti',
+      memory: '1Ti',
+      'limits.memory': '1Ti',
+      'requests.cpu': '100',
+      pods: '10',
+      'requests.memory/vmi': '1Ti',
+    };
+    const plan = (mode?: string, size = 'u1.2xlarge') =>
+      planQuota({
+        request: request({
+          ...noDisks,
+          size: { instancetype: { name: size } },
+        }),
+        sizes,
+        quotas: [
+          {
+            metadata: { name: 'rq' },
+            spec: { hard: { 'limits.memory': '1Ti' } },
+          },
+        ],
+        applicationAwareQuotas: [arq(hard)],
+        aaqCalculationMode: mode,
+      });
+    const usage = (p: QuotaPlan) =>
+      Object.fromEntries(
+        p.rows
+          .filter(r => r.quotaKind === 'ApplicationAwareResourceQuota')
+          .map(r => [r.resource, r.thisVm.toString()]),
+      );
+    const pod = plan('VmiPodUsage').launcher!;
+    const podMemory = pod.pod.requests.memory.toString();
+    const computeMemory = pod.compute.requests.memory;
+    // No mode configured: AAQ's controller counts as VmiPodUsage, i.e. as the pod.
+    for (const mode of [undefined, 'VmiPodUsage', 'IgnoreVmiCalculator']) {
+      expect(usage(plan(mode))).toEqual({
+        'limits.memory': pod.pod.limits.memory.toString(),
+        memory: podMemory,
+        pods: '1',
+        'requests.cpu': pod.pod.requests.cpu.toString(),
+        'requests.memory': podMemory,
+      });
+    }
+    expect(usage(plan('VirtualResources'))).toEqual({
+      'limits.memory': '32Gi',
+      memory: '32Gi',
+      pods: '1',
+      'requests.cpu': '8',
+      'requests.memory': '32Gi',
+    });
+    expect(usage(plan('DedicatedVirtualResources'))).toEqual({
+      'requests.memory/vmi': '32Gi',
+    });
+    // The compute container without KubeVirt's overhead: the guest's share of the
+    // request (o1: half the guest memory, overcommitted); bare `memory` keeps it.
+    const o1 = plan('GuestEffectiveResources', 'o1.2xlarge');
+    const o1Compute = o1.launcher!.compute;
+    expect(usage(o1)).toEqual({
+      'limits.memory': o1Compute.limits.memory
+        .sub(o1.launcher!.memoryOverhead)
+        .toString(),
+      memory: o1Compute.requests.memory.toString(),
+      pods: '1',
+      'requests.cpu': o1Compute.requests.cpu.toString(),
+      'requests.memory': '16Gi',
+    });
+    expect(computeMemory.toString()).not.toBe('32Gi');
+  });
+
+  it('leaves out ARQs of a namespace AAQ does not gate, and keeps the ResourceQuota AAQ made for them', () => {
+    const plan = planQuota({
+      request: request(noDisks),
+      sizes,
+      quotas: [
+        {
+          metadata: {
+            name: 'team-vms-non-schedulable-resources-managed-rq-x',
+          },
+          spec: { hard: { 'count/virtualmachines.kubevirt.io': '1' } },
+          status: { used: { 'count/virtualmachines.kubevirt.io': '1' } },
+        },
+      ],
+      applicationAwareQuotas: [
+        arq(
+          {
+            'requests.memory/vmi': '1Gi',
+            'count/virtualmachines.kubevirt.io': '1',
+          },
+          { 'count/virtualmachines.kubevirt.io': '1' },
+        ),
+      ],
+      aaqCalculationMode: 'DedicatedVirtualResources',
+      aaqNamespaceSelector: {
+        matchExpressions: [
+          { key: 'application-aware-quota/enable-gating', operator: 'Exists' },
+        ],
+      },
+      namespaceLabels: { team: 'a' },
+    });
+    expect(plan.rows.map(r => [r.quota, r.quotaKind, r.resource])).toEqual([
+      [
+        'team-vms-non-schedulable-resources-managed-rq-x',
+        'ResourceQuota',
+        'count/virtualmachines.kubevirt.io',
+      ],
+    ]);
+    expect(plan.unknowns).toContain(
+      'AAQ does not gate pods in namespace team-a (its namespaceSelector does not select it), so the ApplicationAwareResourceQuota team-vms limit only what the ResourceQuotas AAQ keeps beside them count; their other resources are left out',
+    );
+    expect(plan.applicationAwareQuota).toBeUndefined();
+
+    const gated = planQuota({
+      request: request(noDisks),
+      sizes,
+      quotas: [],
+      applicationAwareQuotas: [arq({ 'requests.memory/vmi': '1Gi' })],
+      aaqCalculationMode: 'DedicatedVirtualResources',
+      aaqNamespaceSelector: {
+        matchExpressions: [
+          { key: 'application-aware-quota/enable-gating', operator: 'Exists' },
+        ],
+      },
+      namespaceLabels: { 'application-aware-quota/enable-gating': '' },
+    });
+    expect(gated.fits).toBe(false);
+    expect(gated.shortfalls).toEqual([
+      'ApplicationAwareResourceQuota team-vms: requests.memory/vmi would be 32 GiB of 1 GiB (short by 31 GiB). Choose a smaller size or ask the platform team to raise the quota.',
+    ]);
   });
 });

@@ -1,7 +1,9 @@
 import type {
+  LabelSelectorLike,
   LimitRangeLike,
   ResourceQuotaLike,
 } from '../kube/kubernetesObjects';
+import { matchesLabelSelector } from '../kube/labelSelector';
 import {
   applyLimitRanges,
   applyPodApiDefaults,
@@ -19,12 +21,22 @@ import {
 } from '../render/buildVirtualMachineObjects';
 import type { VirtualMachineRequest } from '../request/VirtualMachineRequest';
 import type { SizeCatalog } from '../sizes/SizeCatalog';
+import type { CloneSourceInfo } from './cloneSource';
 import {
+  claimQuotaUsage,
   diskClaimPlan,
   DiskClaimPlan,
   resolveStorageClass,
   StorageClassInfo,
 } from './dataVolumeStorage';
+import {
+  AAQ_MANAGED_QUOTA_SUFFIX,
+  AAQ_VERSION,
+  aaqCalculationMode,
+  AaqCalculationMode,
+  aaqLauncherPodUsage,
+  isAaqSchedulableResource,
+} from './applicationAwareQuota';
 import { formatQuantityForHumans } from './formatQuantityForHumans';
 import type {
   CdiConfigLike,
@@ -32,6 +44,7 @@ import type {
   VirtualMachineInstanceLike,
 } from '../kube/kubevirtObjects';
 import {
+  LauncherPodCluster,
   launcherPodResources,
   LauncherPodResources,
 } from './launcherPodResources';
@@ -50,12 +63,43 @@ export interface PlanQuotaInput {
   limitRanges?: LimitRangeLike[];
   storageClasses?: StorageClassInfo[];
   cdiConfig?: CdiConfigLike;
+  /**
+   * For a `dataSource` image: the DataSource's source claim or snapshot, as read from
+   * the cluster. CDI sizes a clone with no size from it and checks a clone's size
+   * against it; without it, a clone with no size is listed in `unknowns`.
+   */
+  imageCloneSource?: CloneSourceInfo;
   /** The KubeVirt CR's `spec.configuration`. */
   kubevirt?: KubeVirtConfigurationLike;
   /** The KubeVirt CR's `metadata.annotations`. */
   kubevirtAnnotations?: Record<string, string>;
+  /** The KubeVirt CR's `status.defaultArchitecture` (amd64 when not given). */
+  kubevirtDefaultArchitecture?: string;
+  /**
+   * The NetworkAttachmentDefinitions the request's multus networks name (what was
+   * found of them): with ExternalNetResourceInjection off, KubeVirt requests their
+   * device pools itself. When not given, the plan lists them as unknown.
+   */
+  networkAttachmentDefinitions?: LauncherPodCluster['networkAttachmentDefinitions'];
   /** Labels of the request's namespace. */
   namespaceLabels?: Record<string, string>;
+  /**
+   * ApplicationAwareResourceQuotas (aaq.kubevirt.io/v1alpha1) of the request's
+   * namespace, with their status: a ResourceQuota's spec and status, counted by AAQ
+   * (see `aaqCalculationMode`).
+   */
+  applicationAwareQuotas?: ResourceQuotaLike[];
+  /**
+   * The AAQ CR's `spec.configuration.vmiCalculatorConfiguration.configName`: how AAQ
+   * counts the VM's virt-launcher pod. AAQ counts as `VmiPodUsage` when it is unset.
+   */
+  aaqCalculationMode?: string;
+  /**
+   * The namespaces AAQ gates: its CR's `spec.namespaceSelector`, or AAQ's default
+   * (`AAQ_DEFAULT_NAMESPACE_SELECTOR`) when the CR sets none. When not given, AAQ is
+   * taken to gate the request's namespace.
+   */
+  aaqNamespaceSelector?: LabelSelectorLike;
 }
 
 /**
@@ -64,8 +108,14 @@ export interface PlanQuotaInput {
  * @public
  */
 export interface QuotaPlanRow {
-  /** The ResourceQuota's name. */
+  /** The quota's name. */
   quota: string;
+  /**
+   * Which kind of quota `quota` is: a core/v1 ResourceQuota, or an Application Aware
+   * Quota ApplicationAwareResourceQuota (counted as AAQ counts). Absent means
+   * ResourceQuota.
+   */
+  quotaKind?: 'ResourceQuota' | 'ApplicationAwareResourceQuota';
   /** The quota resource, e.g. `requests.memory`. */
   resource: string;
   hard: Quantity;
@@ -103,6 +153,14 @@ export interface QuotaPlan {
   launcher?: LauncherPodResources;
   /** The claims each persistent disk makes. */
   disks: DiskClaimPlan[];
+  /**
+   * When the namespace has ApplicationAwareResourceQuotas that AAQ enforces: the AAQ
+   * release whose counting the plan follows and the calculation mode it counted in.
+   */
+  applicationAwareQuota?: {
+    aaqVersion: string;
+    calculationMode: AaqCalculationMode;
+  };
 }
 
 const CDI_POD_DEFAULTS = {
@@ -186,7 +244,11 @@ function advice(resource: string): string {
   if (/storage|persistentvolumeclaims|datavolumes/.test(resource)) {
     return 'Choose smaller disks or fewer of them, or ask the platform team to raise the quota.';
   }
-  if (/virtualmachines|virtualmachineinstances|pods$/.test(resource)) {
+  if (
+    /virtualmachines|virtualmachineinstances|pods$|instances\/vmi$/.test(
+      resource,
+    )
+  ) {
     return 'Delete a VM you no longer need or ask the platform team to raise the quota.';
   }
   return 'Choose a smaller size or ask the platform team to raise the quota.';
@@ -303,6 +365,8 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
     launcher = launcherPodResources(launcherInput, {
       kubevirt: input.kubevirt,
       kubevirtAnnotations: input.kubevirtAnnotations,
+      defaultArchitecture: input.kubevirtDefaultArchitecture,
+      networkAttachmentDefinitions: input.networkAttachmentDefinitions,
       namespaceQuotas: quotas,
       namespaceLabels: input.namespaceLabels,
       limitRanges,
@@ -339,6 +403,7 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
         storageClass: image.storageClass,
         cloneSourceNamespace:
           'dataSource' in image ? image.dataSource.namespace : undefined,
+        cloneSource: 'dataSource' in image ? input.imageCloneSource : undefined,
       }),
     );
   }
@@ -359,29 +424,14 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
     target: ResourceQuantities,
     storageClass: string | undefined,
     size: Quantity,
-  ) => {
-    add(target, 'requests.storage', size);
-    add(target, 'persistentvolumeclaims', one);
-    add(target, 'count/persistentvolumeclaims', one);
-    if (storageClass) {
-      add(
-        target,
-        `${storageClass}.storageclass.storage.k8s.io/requests.storage`,
-        size,
-      );
-      add(
-        target,
-        `${storageClass}.storageclass.storage.k8s.io/persistentvolumeclaims`,
-        one,
-      );
-    }
-  };
+  ) => addAll(target, claimQuotaUsage(storageClass, size));
   for (const disk of disks) {
     if (!disk.storageClass) {
       problems.push(
         `Disk ${disk.disk} names no storage class and the cluster has no default one; choose a storage class.`,
       );
     }
+    if (disk.problem) problems.push(`Disk ${disk.disk}: ${disk.problem}.`);
     add(running, 'count/datavolumes.cdi.kubevirt.io', one);
     claimUsage(running, disk.storageClass, disk.claim);
     for (const temporary of disk.temporaryClaims) {
@@ -401,30 +451,103 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
       addAll(importing, launcher.quotaUsage);
     }
   }
-  const peak: ResourceQuantities = { ...running };
-  for (const [key, amount] of Object.entries(importing)) {
-    if (!peak[key] || amount.cmp(peak[key]) > 0) peak[key] = amount;
+  const peakOf = (
+    steady: ResourceQuantities,
+    temporary: ResourceQuantities,
+  ) => {
+    const result: ResourceQuantities = { ...steady };
+    for (const [key, amount] of Object.entries(temporary)) {
+      if (!result[key] || amount.cmp(result[key]) > 0) result[key] = amount;
+    }
+    return result;
+  };
+  const peak = peakOf(running, importing);
+
+  // Application Aware Quota: AAQ counts pods itself (the launcher pod by its
+  // calculation mode, other pods as Kubernetes does) and leaves the rest (storage,
+  // object counts) to the ResourceQuota it keeps beside each ARQ, counted as above.
+  const arqs = input.applicationAwareQuotas ?? [];
+  const unknowns = [
+    ...(launcher?.unknowns ?? []),
+    ...disks.flatMap(d => (d.unknown ? [`Disk ${d.disk}: ${d.unknown}.`] : [])),
+  ];
+  const aaqGates =
+    !input.aaqNamespaceSelector ||
+    matchesLabelSelector(input.aaqNamespaceSelector, input.namespaceLabels);
+  const aaqMode = aaqCalculationMode(input.aaqCalculationMode);
+  const aaqRunning: ResourceQuantities = {};
+  const aaqImporting: ResourceQuantities = {};
+  if (arqs.length > 0 && aaqGates) {
+    const launcherUsage =
+      launcherInput && launcher
+        ? aaqLauncherPodUsage(aaqMode, launcherInput, launcher, {
+            kubevirt: input.kubevirt,
+            defaultArchitecture: input.kubevirtDefaultArchitecture,
+          })
+        : {};
+    addAll(aaqRunning, launcherUsage);
+    const importers = disks.filter(d => d.importerPod);
+    const importer = importerPods(input.cdiConfig, limitRanges);
+    for (let i = 0; i < importers.length; i++)
+      addAll(aaqImporting, importer.usage);
+    if (disks.some(d => d.waitForFirstConsumer))
+      addAll(aaqImporting, launcherUsage);
+  } else if (arqs.length > 0) {
+    unknowns.push(
+      `AAQ does not gate pods in namespace ${
+        request.namespace
+      } (its namespaceSelector does not select it), so the ApplicationAwareResourceQuota${
+        arqs.length > 1 ? 's' : ''
+      } ${arqs
+        .map(q => q.metadata?.name)
+        .join(
+          ', ',
+        )} limit only what the ResourceQuotas AAQ keeps beside them count; their other resources are left out`,
+    );
   }
+  const aaqPeak = peakOf(aaqRunning, aaqImporting);
+  const aaqGains = {
+    peak: (resource: string) =>
+      isAaqSchedulableResource(resource)
+        ? aaqPeak[resource]
+        : peak[resource] ?? aaqPeak[resource],
+    steady: (resource: string) =>
+      isAaqSchedulableResource(resource)
+        ? aaqRunning[resource]
+        : running[resource] ?? aaqRunning[resource],
+  };
 
   // Quota rows.
   const rows: QuotaPlanRow[] = [];
   const shortfalls: string[] = [];
-  quotas.forEach((quota, index) => {
-    const name = quota.metadata?.name ?? `quota-${index}`;
+  const enforcedArqs = aaqGates ? arqs : [];
+  const addRows = (
+    quota: ResourceQuotaLike,
+    name: string,
+    quotaKind: NonNullable<QuotaPlanRow['quotaKind']>,
+    gains: {
+      peak: (resource: string) => Quantity | undefined;
+      steady: (resource: string) => Quantity | undefined;
+      /** Whether a scoped quota of this kind counts `resource` of the pods it selects. */
+      countsForPods: (resource: string) => boolean;
+    },
+  ) => {
     const hard = parseResourceList(quota.spec?.hard ?? quota.status?.hard);
     const used = parseResourceList(quota.status?.used);
     const scoped = isScoped(quota);
     if (scoped && !(appliesToScopedQuota(quota) && scopesMatchPod(quota)))
-      return;
+      return hard;
+    const label = quotaKind === 'ResourceQuota' ? name : `${quotaKind} ${name}`;
     for (const resource of Object.keys(hard).sort()) {
-      if (scoped && !isPodResource(resource)) continue;
-      const thisVm = peak[resource];
+      if (scoped && !gains.countsForPods(resource)) continue;
+      const thisVm = gains.peak(resource);
       if (!thisVm) continue;
-      const steady = running[resource] ?? Quantity.ZERO;
+      const steady = gains.steady(resource) ?? Quantity.ZERO;
       const after = (used[resource] ?? Quantity.ZERO).add(thisVm);
       const fits = after.cmp(hard[resource]) <= 0;
       const row: QuotaPlanRow = {
         quota: name,
+        quotaKind,
         resource,
         hard: hard[resource],
         used: used[resource] ?? Quantity.ZERO,
@@ -444,7 +567,7 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
               row.duringImportOnly,
             )} of it is needed only while the disks are imported`;
         shortfalls.push(
-          `${name}: ${resource} would be ${f(after)} of ${f(
+          `${label}: ${resource} would be ${f(after)} of ${f(
             row.hard,
           )} (short by ${f(after.sub(row.hard), true)}${temporary}). ${advice(
             resource,
@@ -452,6 +575,22 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
         );
       }
     }
+    return hard;
+  };
+  quotas.forEach((quota, index) => {
+    const name = quota.metadata?.name ?? `quota-${index}`;
+    // The ResourceQuota AAQ keeps for an enforced ARQ: the ARQ's rows say the same.
+    if (
+      enforcedArqs.some(
+        arq => `${arq.metadata?.name}${AAQ_MANAGED_QUOTA_SUFFIX}` === name,
+      )
+    )
+      return;
+    const hard = addRows(quota, name, 'ResourceQuota', {
+      peak: resource => peak[resource],
+      steady: resource => running[resource],
+      countsForPods: isPodResource,
+    });
     if (launcher) {
       const missing = missingQuotaConstraints(
         launcher.admittedContainers,
@@ -467,6 +606,19 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
         );
       }
     }
+  });
+  // AAQ's evaluator sets no per-container constraints (its Constraints is a no-op).
+  enforcedArqs.forEach((arq, index) => {
+    addRows(
+      arq,
+      arq.metadata?.name ?? `arq-${index}`,
+      'ApplicationAwareResourceQuota',
+      {
+        ...aaqGains,
+        countsForPods: resource =>
+          isPodResource(resource) || resource in aaqPeak,
+      },
+    );
   });
   for (const disk of disks) {
     const info = resolveStorageClass(disk.storageClass, classes);
@@ -485,8 +637,14 @@ export function planQuota(input: PlanQuotaInput): QuotaPlan {
     fits: shortfalls.length === 0 && problems.length === 0,
     shortfalls,
     problems,
-    unknowns: launcher?.unknowns ?? [],
+    unknowns,
     ...(launcher && { launcher }),
     disks,
+    ...(enforcedArqs.length > 0 && {
+      applicationAwareQuota: {
+        aaqVersion: AAQ_VERSION,
+        calculationMode: aaqMode,
+      },
+    }),
   };
 }

@@ -57,14 +57,22 @@ const REQUESTED_BY =
 
 const REQUEST_ID = /^[A-Za-z0-9][-A-Za-z0-9]{0,62}$/;
 
+/**
+ * A DataVolume spec with a `storage` section. Without a size (a clone of a DataSource),
+ * `storage` names no `resources`: CDI v1.65 then sizes the claim from the clone's
+ * source (its webhook's validateStorageSize allows it for sourceRef, pvc and snapshot
+ * sources; KubeVirt only needs `storage` to be there).
+ */
 function dataVolumeSpec(
   source: Record<string, unknown>,
-  storage: DiskStorageRequest,
+  storage: Partial<DiskStorageRequest>,
 ) {
   return {
     ...source,
     storage: {
-      resources: { requests: { storage: storage.size } },
+      ...(storage.size && {
+        resources: { requests: { storage: storage.size } },
+      }),
       ...(storage.storageClass && { storageClassName: storage.storageClass }),
     },
   };

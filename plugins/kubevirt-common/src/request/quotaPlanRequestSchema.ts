@@ -4,6 +4,7 @@ import {
   dataDiskSchema,
   instancetypeSizeSchema,
   MAX_DATA_DISKS,
+  osImageSchema,
   preferenceSchema,
 } from './virtualMachineRequestSchema';
 
@@ -12,7 +13,7 @@ import {
  * (`POST /v1/clusters/:cluster/namespaces/:namespace/plan`), which the size picker sends
  * while the form is filled in: the size and disk fields of
  * {@link virtualMachineRequestSchema}, flattened (the instancetype and preference by
- * name, `cpu` as the cores), with the same checks.
+ * name, `cpu` as the cores), and the OS disk, with the same checks.
  *
  * @public
  */
@@ -24,6 +25,11 @@ export const quotaPlanRequestSchema = z
     memory: customSizeSchema.shape.memory.optional(),
     preference: preferenceSchema.shape.name.optional(),
     disks: z.array(dataDiskSchema).max(MAX_DATA_DISKS).optional(),
+    image: osImageSchema
+      .optional()
+      .describe(
+        'The OS disk as the request has it; without it, a container disk (no claim)',
+      ),
   })
   .refine(
     body =>

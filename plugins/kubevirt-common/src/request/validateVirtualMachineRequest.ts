@@ -21,7 +21,7 @@ const HINTS: Record<string, string> = {
   owner: 'give the owning team, e.g. group:default/team-a',
   size: 'choose an instancetype (size.instancetype.name, e.g. u1.medium) or a custom size (size.cpu.cores and size.memory)',
   image:
-    'choose the OS disk: image.containerDisk.image, or image.dataSource, image.registry or image.http with image.size',
+    'choose the OS disk: image.containerDisk.image, or image.dataSource (image.size optional), image.registry or image.http with image.size',
   'size.instancetype.name': 'give an instancetype such as u1.medium',
   'size.cpu.cores': 'give the number of vCPU cores, e.g. 2',
   'size.memory': 'give the guest memory, e.g. 4Gi',

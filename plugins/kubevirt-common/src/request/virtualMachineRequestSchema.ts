@@ -103,7 +103,8 @@ const storage = {
 /** An extra empty disk. */
 export const dataDiskSchema = z.strictObject({ name: vmName, ...storage });
 
-const image = z
+/** The OS disk: a container disk, a DataSource clone, or an import. */
+export const osImageSchema = z
   .union([
     z.strictObject({
       containerDisk: z
@@ -122,6 +123,9 @@ const image = z
         })
         .describe('Persistent OS disk cloned from a CDI DataSource'),
       ...storage,
+      size: diskSize
+        .optional()
+        .describe("Disk size, e.g. 30Gi; default the DataSource's source size"),
     }),
     z.strictObject({
       registry: z
@@ -220,7 +224,7 @@ export const virtualMachineRequestSchema = z.strictObject({
     .describe(
       'Either instancetype, or cpu and memory; optionally a preference',
     ),
-  image,
+  image: osImageSchema,
   disks: z
     .array(dataDiskSchema)
     .max(MAX_DATA_DISKS, {

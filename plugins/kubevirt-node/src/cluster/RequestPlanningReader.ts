@@ -1,9 +1,14 @@
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
+  AAQ_DEFAULT_NAMESPACE_SELECTOR,
   CdiConfigObject,
+  DataImportCronObject,
+  DataSourceObject,
   KubeObject,
   KubevirtObject,
+  LabelSelectorLike,
   LimitRangeLike,
+  PersistentVolumeClaimObject,
   PlanQuotaInput,
   ResourceQuotaLike,
   SizeCatalog,
@@ -12,6 +17,7 @@ import {
   StorageProfileObject,
   VirtualMachineRequestError,
 } from '@vmportal/plugin-kubevirt-common';
+import { readDataSourceCloneSource } from './readDataSourceCloneSource';
 import {
   collectionPath,
   KubeApiTransport,
@@ -26,15 +32,53 @@ import type { KubeNamespace } from './VirtualMachineInventoryReader';
  * @public
  */
 export interface PlanningState extends Omit<PlanQuotaInput, 'request'> {
-  /** Optional objects the plan went without (`CDIConfig`, `KubeVirt configuration`). */
+  /**
+   * Optional objects the plan went without (`CDIConfig`, `KubeVirt configuration`,
+   * `NetworkAttachmentDefinitions`, `ApplicationAwareResourceQuotas`,
+   * `AAQ configuration`).
+   */
   unreadable: string[];
 }
 
+/**
+ * What of a request the planning reads depend on.
+ *
+ * @public
+ */
+export interface PlanningStateRequest {
+  /** The request's multus networks, `name` or `namespace/name`. */
+  networkNames?: string[];
+  /** The request's golden image, for a `dataSource` OS disk. */
+  dataSource?: { name: string; namespace: string };
+}
+
 /** The reads a plan can do without, by the names the task log gives them. */
-const OPTIONAL_READS = ['CDIConfig', 'KubeVirt configuration'];
+const OPTIONAL_READS = [
+  'CDIConfig',
+  'KubeVirt configuration',
+  'NetworkAttachmentDefinitions',
+  'ApplicationAwareResourceQuotas',
+  'AAQ configuration',
+];
 
 const SIZE_API = 'instancetype.kubevirt.io/v1beta1';
 const CDI_API = 'cdi.kubevirt.io/v1beta1';
+const NAD_API = 'k8s.cni.cncf.io/v1';
+/** Application Aware Quota's API (AAQ v1.8.0). */
+const AAQ_API = 'aaq.kubevirt.io/v1alpha1';
+
+/**
+ * Application Aware Quota's operator CR (`aaq.kubevirt.io/v1alpha1` AAQ), as far as the
+ * quota plan reads it.
+ *
+ * @public
+ */
+export interface AaqObject extends KubeObject {
+  spec?: {
+    namespaceSelector?: LabelSelectorLike;
+    configuration?: { vmiCalculatorConfiguration?: { configName?: string } };
+  };
+}
 
 async function optional<T>(
   what: string,
@@ -72,30 +116,73 @@ export class RequestPlanningReader {
    * the KubeVirt configuration are optional (the plan uses their defaults when the
    * credential may not read them). A namespace that does not exist is a request
    * problem on field `namespace` (a `VirtualMachineRequestError`, an `InputError`).
+   *
+   * `request.networkNames` are the request's multus networks (`name` or
+   * `namespace/name`): their NetworkAttachmentDefinitions are read too, as
+   * virt-controller reads them for the device pools it requests. For a
+   * `request.dataSource` image, the DataSource's source claim or snapshot is read (what
+   * CDI sizes and checks the clone by).
    */
-  async readPlanningState(namespace: string): Promise<PlanningState> {
+  async readPlanningState(
+    namespace: string,
+    request: PlanningStateRequest = {},
+  ): Promise<PlanningState> {
+    const networkNames = request.networkNames ?? [];
+    const image = request.dataSource;
     const unreadable: string[] = [];
-    const [ns, quotas, limitRanges, sizeObjects, storageClasses, cdi, kubevirt] =
-      await Promise.all([
-        this.getNamespace(namespace).catch(error => {
-          if (error instanceof NotFoundError) {
-            throw new VirtualMachineRequestError([
-              {
-                field: 'namespace',
-                message: `'${namespace}' does not exist on cluster ${this.cluster}; give your team's namespace there, or ask the platform team to create it`,
-              },
-            ]);
-          }
-          throw error;
-        }),
-        this.listResourceQuotas(namespace),
-        this.listLimitRanges(namespace),
-        this.listSizeObjects(namespace),
-        this.listStorageClassInfo(),
-        optional('CDIConfig', unreadable, this.getCdiConfig()),
-        optional('KubeVirt configuration', unreadable, this.getKubevirt()),
-      ]);
+    const [
+      ns,
+      quotas,
+      limitRanges,
+      sizeObjects,
+      storageClasses,
+      cdi,
+      kubevirt,
+      nads,
+      arqs,
+      aaq,
+    ] = await Promise.all([
+      this.getNamespace(namespace).catch(error => {
+        if (error instanceof NotFoundError) {
+          throw new VirtualMachineRequestError([
+            {
+              field: 'namespace',
+              message: `'${namespace}' does not exist on cluster ${this.cluster}; give your team's namespace there, or ask the platform team to create it`,
+            },
+          ]);
+        }
+        throw error;
+      }),
+      this.listResourceQuotas(namespace),
+      this.listLimitRanges(namespace),
+      this.listSizeObjects(namespace),
+      this.listStorageClassInfo(),
+      optional('CDIConfig', unreadable, this.getCdiConfig()),
+      optional('KubeVirt configuration', unreadable, this.getKubevirt()),
+      networkNames.length > 0
+        ? optional(
+            'NetworkAttachmentDefinitions',
+            unreadable,
+            this.getNetworkAttachmentDefinitions(namespace, networkNames),
+          )
+        : Promise.resolve(undefined),
+      optional(
+        'ApplicationAwareResourceQuotas',
+        unreadable,
+        this.listApplicationAwareResourceQuotas(namespace),
+      ),
+      optional('AAQ configuration', unreadable, this.getAaq()),
+    ]);
+    const cloneSource = image
+      ? await readDataSourceCloneSource(
+          this.transport,
+          image.namespace,
+          image.name,
+        )
+      : undefined;
     return {
+      ...(cloneSource &&
+        'source' in cloneSource && { imageCloneSource: cloneSource.source }),
       namespaceLabels: ns.metadata.labels ?? {},
       quotas,
       limitRanges,
@@ -108,6 +195,19 @@ export class RequestPlanningReader {
       // KubeVirt reads some settings from its CR's annotations (e.g. CPU alignment).
       ...(kubevirt?.metadata.annotations && {
         kubevirtAnnotations: kubevirt.metadata.annotations,
+      }),
+      ...(kubevirt?.status?.defaultArchitecture && {
+        kubevirtDefaultArchitecture: kubevirt.status.defaultArchitecture,
+      }),
+      ...(nads && { networkAttachmentDefinitions: nads }),
+      ...(arqs && arqs.length > 0 && { applicationAwareQuotas: arqs }),
+      ...(aaq && {
+        aaqNamespaceSelector:
+          aaq.spec?.namespaceSelector ?? AAQ_DEFAULT_NAMESPACE_SELECTOR,
+      }),
+      ...(aaq?.spec?.configuration?.vmiCalculatorConfiguration?.configName && {
+        aaqCalculationMode:
+          aaq.spec.configuration.vmiCalculatorConfiguration.configName,
       }),
       // In a fixed order, whichever read was refused first.
       unreadable: OPTIONAL_READS.filter(what => unreadable.includes(what)),
@@ -129,6 +229,36 @@ export class RequestPlanningReader {
       `list resourcequotas in namespace '${namespace}'`,
       collectionPath('v1', 'resourcequotas', namespace),
     );
+  }
+
+  /**
+   * Every ApplicationAwareResourceQuota (Application Aware Quota) of `namespace`, with
+   * its status; none when AAQ is not installed. `NotAllowedError` when the credential
+   * may not list them.
+   */
+  listApplicationAwareResourceQuotas(
+    namespace: string,
+  ): Promise<ResourceQuotaLike[]> {
+    return this.orEmpty(
+      this.transport.listAll(
+        `list applicationawareresourcequotas in namespace '${namespace}'`,
+        collectionPath(AAQ_API, 'applicationawareresourcequotas', namespace),
+      ),
+    );
+  }
+
+  /**
+   * The cluster's AAQ CR (AAQ allows one), or undefined when AAQ is not installed.
+   * `NotAllowedError` when the credential may not list it.
+   */
+  async getAaq(): Promise<AaqObject | undefined> {
+    const items = await this.orEmpty(
+      this.transport.listAll<AaqObject>(
+        'list aaqs',
+        collectionPath(AAQ_API, 'aaqs'),
+      ),
+    );
+    return items[0];
   }
 
   /** Every LimitRange of `namespace`. */
@@ -190,6 +320,32 @@ export class RequestPlanningReader {
     );
   }
 
+  /**
+   * The NetworkAttachmentDefinitions `networkNames` name (`name` in `namespace`, or
+   * `namespace/name`), those that exist. `NotAllowedError` when the credential may not
+   * read them.
+   */
+  async getNetworkAttachmentDefinitions(
+    namespace: string,
+    networkNames: string[],
+  ): Promise<KubeObject[]> {
+    const names = [
+      ...new Set(
+        networkNames.map(n => (n.includes('/') ? n : `${namespace}/${n}`)),
+      ),
+    ];
+    const found = await Promise.all(
+      names.map(full => {
+        const [ns, name] = full.split('/', 2);
+        return this.transport.getOptional<KubeObject>(
+          `get network-attachment-definition ${full}`,
+          objectPath(NAD_API, 'network-attachment-definitions', ns, name),
+        );
+      }),
+    );
+    return found.flatMap(nad => (nad ? [nad] : []));
+  }
+
   /** The cluster's KubeVirt custom resource, or undefined when there is none. */
   async getKubevirt(): Promise<KubevirtObject | undefined> {
     const items = await this.orEmpty(
@@ -228,6 +384,49 @@ export class RequestPlanningReader {
     );
     return classes.map(storageClass =>
       storageClassInfo(storageClass, byClass.get(storageClass.metadata.name)),
+    );
+  }
+
+  /**
+   * The CDI DataSources of `namespace` (golden images, where it is a namespace for OS
+   * images); empty when CDI is not installed.
+   */
+  listDataSources(namespace: string): Promise<DataSourceObject[]> {
+    return this.orEmpty(
+      this.transport.listAll<DataSourceObject>(
+        `list datasources in namespace '${namespace}'`,
+        collectionPath(CDI_API, 'datasources', namespace),
+      ),
+    );
+  }
+
+  /** The CDI DataImportCrons of `namespace`; empty when CDI is not installed. */
+  listDataImportCrons(namespace: string): Promise<DataImportCronObject[]> {
+    return this.orEmpty(
+      this.transport.listAll<DataImportCronObject>(
+        `list dataimportcrons in namespace '${namespace}'`,
+        collectionPath(CDI_API, 'dataimportcrons', namespace),
+      ),
+    );
+  }
+
+  /** The PersistentVolumeClaim `namespace/name`, or undefined when there is none. */
+  getPersistentVolumeClaim(
+    namespace: string,
+    name: string,
+  ): Promise<PersistentVolumeClaimObject | undefined> {
+    return this.transport.getOptional(
+      `get persistentvolumeclaim ${namespace}/${name}`,
+      objectPath('v1', 'persistentvolumeclaims', namespace, name),
+    );
+  }
+
+  /** The namespaces whose labels match `labelSelector` (every page). */
+  listNamespaces(labelSelector: string): Promise<KubeNamespace[]> {
+    return this.transport.listAll(
+      `list namespaces with ${labelSelector}`,
+      collectionPath('v1', 'namespaces'),
+      { labelSelector },
     );
   }
 

@@ -167,6 +167,8 @@ export function mockKubevirtApi(): jest.Mocked<KubevirtApi> {
     getTeamQuota: unexpected('getTeamQuota'),
     listClusters: unexpected('listClusters'),
     listSizes: unexpected('listSizes'),
+    listOwnedNamespaces: unexpected('listOwnedNamespaces'),
+    listOsImages: unexpected('listOsImages'),
     planRequest: unexpected('planRequest'),
     listRequests: unexpected('listRequests'),
     getRequest: unexpected('getRequest'),

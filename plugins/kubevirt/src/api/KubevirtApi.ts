@@ -2,6 +2,7 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type {
   NamespaceQuotaSummary,
+  OsImage,
   PowerActionRequest,
   PowerActionResult,
   Quantity,
@@ -84,6 +85,16 @@ export interface KubevirtApi {
   ): Promise<TeamQuotaSummary>;
   listClusters(): Promise<KubevirtCluster[]>;
   listSizes(cluster: string): Promise<VirtualMachineSize[]>;
+  /**
+   * The namespaces on `cluster` that `owner` (a group entity ref) may request VMs in,
+   * with their quota use.
+   */
+  listOwnedNamespaces(
+    cluster: string,
+    owner: string,
+  ): Promise<NamespaceQuotaSummary[]>;
+  /** The OS images (golden images) `cluster` publishes for new VMs. */
+  listOsImages(cluster: string): Promise<OsImage[]>;
   /** What a VM of the requested size would do to the namespace's quotas. */
   planRequest(
     cluster: string,

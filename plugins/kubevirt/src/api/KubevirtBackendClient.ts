@@ -3,6 +3,7 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   NamespaceQuotaSummary,
+  OsImage,
   PowerActionRequest,
   PowerActionResult,
   QuotaPlanRequest,
@@ -78,6 +79,24 @@ export class KubevirtBackendClient implements KubevirtApi {
   async listSizes(cluster: string): Promise<VirtualMachineSize[]> {
     return this.request(`/v1/clusters/${encodeURIComponent(cluster)}/sizes`, {
       purpose: `list the sizes on ${cluster}`,
+    });
+  }
+
+  async listOwnedNamespaces(
+    cluster: string,
+    owner: string,
+  ): Promise<NamespaceQuotaSummary[]> {
+    return this.request(
+      `/v1/clusters/${encodeURIComponent(
+        cluster,
+      )}/namespaces?owner=${encodeURIComponent(owner)}`,
+      { purpose: `list the namespaces of ${owner} on ${cluster}` },
+    );
+  }
+
+  async listOsImages(cluster: string): Promise<OsImage[]> {
+    return this.request(`/v1/clusters/${encodeURIComponent(cluster)}/images`, {
+      purpose: `list the OS images on ${cluster}`,
     });
   }
 

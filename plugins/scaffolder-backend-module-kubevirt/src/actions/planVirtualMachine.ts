@@ -83,6 +83,11 @@ export function createPlanVirtualMachineAction(
             .array(
               z.object({
                 quota: z.string(),
+                quotaKind: z
+                  .enum(['ResourceQuota', 'ApplicationAwareResourceQuota'])
+                  .describe(
+                    'The kind of quota: a ResourceQuota, or an Application Aware Quota ApplicationAwareResourceQuota',
+                  ),
                 resource: z.string(),
                 hard: z.string(),
                 used: z.string(),
@@ -142,6 +147,14 @@ export function createPlanVirtualMachineAction(
         const started = Date.now();
         const state = await cluster.planning.readPlanningState(
           request.namespace,
+          {
+            networkNames: request.networkInterfaces.flatMap(n =>
+              n.type === 'multus' ? [n.networkName] : [],
+            ),
+            ...('dataSource' in request.image && {
+              dataSource: request.image.dataSource,
+            }),
+          },
         );
         await admission.admit({
           request,

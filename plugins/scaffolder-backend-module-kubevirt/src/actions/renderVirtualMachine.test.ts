@@ -155,6 +155,44 @@ describe('kubevirt:vm:render', () => {
     60_000,
   );
 
+  it('renders a golden image without a size as a DataVolume that asks for none, which the cluster accepts (CDI sizes it from the source)', async () => {
+    const { outputs, workspacePath, logs } = await runAction(renderAction(), {
+      ...smallWebServer,
+      namespace,
+      name: 'web-golden',
+      image: { dataSource: { name: 'fedora', namespace: 'os-images' } },
+    });
+    const vm = yaml.parse(
+      fs.readFileSync(
+        path.join(
+          workspacePath,
+          (outputs.files as string[]).find(f =>
+            f.endsWith('virtualmachine.yaml'),
+          )!,
+        ),
+        'utf8',
+      ),
+    );
+    expect(vm.spec.dataVolumeTemplates).toMatchObject([
+      {
+        metadata: { name: 'web-golden-rootdisk' },
+        spec: {
+          sourceRef: {
+            kind: 'DataSource',
+            name: 'fedora',
+            namespace: 'os-images',
+          },
+          storage: {},
+        },
+      },
+    ]);
+    // No resources at all: the claim's size is CDI's to take from the source.
+    expect(vm.spec.dataVolumeTemplates[0].spec.storage).toEqual({});
+    expect(logs.join('\n')).toContain(
+      'Cluster demo-east accepts VirtualMachine web-golden',
+    );
+  });
+
   it('renders the same bytes for the same request', async () => {
     const input = { ...smallWebServer, namespace };
     const first = await runAction(renderAction(), input);

@@ -29,7 +29,7 @@ import {
 } from '../lib/KubevirtGitopsConfig';
 import { requestCluster } from '../lib/requestCluster';
 import type { VirtualMachineRequestAdmission } from '../lib/VirtualMachineRequestAdmission';
-import { visibleMessage } from '../lib/visibleText';
+import { visibleMessage } from '@vmportal/plugin-kubevirt-common';
 import {
   relativeFolderProblem,
   writeWorkspaceFiles,

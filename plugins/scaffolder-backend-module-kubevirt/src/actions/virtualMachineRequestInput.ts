@@ -9,7 +9,7 @@ import {
   ScaffolderInput,
   scaffolderInputFromSchema,
 } from '../lib/scaffolderInputFromSchema';
-import { visibleMessage } from '../lib/visibleText';
+import { visibleMessage } from '@vmportal/plugin-kubevirt-common';
 
 /**
  * The VM request fields both actions take, made from kubevirt-common's one request

@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { visibleText } from './visibleText';
+import { visibleText } from '@vmportal/plugin-kubevirt-common';
 
 /** Where a VM's files go in the GitOps repository unless configured otherwise. */
 export const DEFAULT_PATH_TEMPLATE = 'clusters/{cluster}/{namespace}/{name}/';

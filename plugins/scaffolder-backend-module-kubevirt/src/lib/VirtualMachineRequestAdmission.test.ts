@@ -19,7 +19,6 @@ import { createPlanVirtualMachineAction } from '../actions/planVirtualMachine';
 import { createRenderVirtualMachineAction } from '../actions/renderVirtualMachine';
 import { smallWebServer } from '../actions/exampleRequests';
 import { readKubevirtGitopsConfig } from './KubevirtGitopsConfig';
-import { readKubevirtRequestsConfig } from './KubevirtRequestsConfig';
 
 const WEB_MEMBER = ['user:default/mock', 'group:default/team-web'];
 
@@ -421,76 +420,5 @@ describe('who may request a VM where', () => {
       `namespace: '${webNamespace}' on cluster demo-down cannot be read (the cluster is unreachable) and kubevirt.requests.namespaceOwners does not name its owner`,
     );
     expect(files(workspacePath)).toEqual([]);
-  });
-});
-
-describe('readKubevirtRequestsConfig', () => {
-  it('reads the defaults', () => {
-    expect(readKubevirtRequestsConfig(new ConfigReader({}))).toEqual({
-      namespaceOwners: {},
-      approvers: [],
-      protectedNamespaces: [
-        'kube-*',
-        'default',
-        'vmportal-system',
-        'kubevirt',
-        'cdi',
-        'openshift-cnv',
-      ],
-      allowedImageHosts: [],
-      policyMayWaiveMembership: false,
-    });
-  });
-
-  it('normalises what it reads', () => {
-    const config = readKubevirtRequestsConfig(
-      new ConfigReader({
-        kubevirt: {
-          requests: {
-            namespaceOwners: { 'demo-east/team-web': 'team-web' },
-            approvers: ['vm-approvers', 'user:default/jane'],
-            protectedNamespaces: ['infra-*'],
-            allowedImageHosts: ['Registry.Local', '::1'],
-          },
-        },
-      }),
-    );
-    expect(config).toMatchObject({
-      namespaceOwners: { 'demo-east/team-web': 'group:default/team-web' },
-      approvers: ['group:default/vm-approvers', 'user:default/jane'],
-      allowedImageHosts: ['registry.local', '[::1]'],
-    });
-    expect(config.protectedNamespaces).toContain('infra-*');
-  });
-
-  it.each([
-    [
-      { namespaceOwners: { 'team-web': 'team-web' } },
-      /kubevirt\.requests\.namespaceOwners has the key 'team-web', which is not <cluster>\/<namespace>/,
-    ],
-    [
-      { namespaceOwners: { 'demo-east/team-web': 'user:default/jane' } },
-      /kubevirt\.requests\.namespaceOwners\.demo-east\/team-web is a user; give a group/,
-    ],
-    [
-      { approvers: ['component:default/x'] },
-      /kubevirt\.requests\.approvers\[0\] 'component:default\/x' is a component/,
-    ],
-    [
-      { protectedNamespaces: ['Infra'] },
-      /kubevirt\.requests\.protectedNamespaces\[0\] 'Infra' is not a namespace name or glob/,
-    ],
-    [
-      { allowedImageHosts: ['https://registry.local/'] },
-      /kubevirt\.requests\.allowedImageHosts\[0\] .* is not a host name or IP address/,
-    ],
-    [
-      { policyMayWaiveMembership: true },
-      /kubevirt\.requests\.policyMayWaiveMembership is true but permission\.enabled is not/,
-    ],
-  ])('fails at start-up on %j, naming the key', (requests, message) => {
-    expect(() =>
-      readKubevirtRequestsConfig(new ConfigReader({ kubevirt: { requests } })),
-    ).toThrow(message);
   });
 });

@@ -14,14 +14,16 @@ import {
   VirtualMachineRequestError,
   VirtualMachineRequestProblem,
 } from '@vmportal/plugin-kubevirt-common';
-import { imageHostProblems } from './imageHostProblems';
 import {
   KubevirtRequestsConfig,
+  NAMESPACE_OWNER_LABEL as OWNER_LABEL,
+  namespaceOwners,
+  protectedNamespacePattern,
   readKubevirtRequestsConfig,
-} from './KubevirtRequestsConfig';
+  sameEntityRef as sameRef,
+} from '@vmportal/plugin-kubevirt-node';
+import { imageHostProblems } from './imageHostProblems';
 
-/** The namespace label naming its owning group (as the catalog module reads it). */
-const OWNER_LABEL = 'vmportal.io/owner';
 const TEAM_SLUG_ANNOTATION = 'github.com/team-slug';
 const USER_LOGIN_ANNOTATION = 'github.com/user-login';
 
@@ -50,19 +52,6 @@ export interface VirtualMachineRequestAdmissionDeps {
 
 function refused(field: string, message: string): VirtualMachineRequestError {
   return new VirtualMachineRequestError([{ field, message }]);
-}
-
-function globMatches(pattern: string, name: string): boolean {
-  const regex = pattern
-    .split('*')
-    .map(part => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${regex}$`).test(name);
-}
-
-/** Entity refs compare without regard to case. */
-function sameRef(a: string, b: string): boolean {
-  return a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
 }
 
 function isUser(credentials: BackstageCredentials): boolean {
@@ -116,9 +105,7 @@ export class VirtualMachineRequestAdmission {
     request: VirtualMachineRequest,
   ): VirtualMachineRequestProblem[] {
     const problems: VirtualMachineRequestProblem[] = [];
-    const pattern = this.config.protectedNamespaces.find(p =>
-      globMatches(p, request.namespace),
-    );
+    const pattern = protectedNamespacePattern(this.config, request.namespace);
     if (pattern) {
       problems.push({
         field: 'namespace',
@@ -137,14 +124,7 @@ export class VirtualMachineRequestAdmission {
     namespace: string,
     labels: Record<string, string> | undefined,
   ): string[] {
-    const owners: string[] = [];
-    const label = labels?.[OWNER_LABEL];
-    if (label && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(label)) {
-      owners.push(`group:default/${label}`);
-    }
-    const mapped = this.config.namespaceOwners[`${cluster}/${namespace}`];
-    if (mapped && !owners.some(o => sameRef(o, mapped))) owners.push(mapped);
-    return owners;
+    return namespaceOwners(this.config, cluster, namespace, labels);
   }
 
   /**

@@ -3,7 +3,7 @@ import type {
   VirtualMachineRequestProblem,
 } from '@vmportal/plugin-kubevirt-common';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { normaliseHost } from './KubevirtRequestsConfig';
+import { normaliseHost } from '@vmportal/plugin-kubevirt-node';
 
 /** Cloud metadata services by name (their addresses are link-local, below). */
 const METADATA_HOSTS = new Set([

@@ -3,6 +3,7 @@ import {
   formatQuantityForHumans,
   KUBEVIRT_VERSION,
   QuotaPlan,
+  QuotaPlanRow,
   VirtualMachineRequest,
 } from '@vmportal/plugin-kubevirt-common';
 
@@ -14,6 +15,8 @@ import {
  */
 export interface QuotaPlanRowOutput {
   quota: string;
+  /** `ResourceQuota`, or `ApplicationAwareResourceQuota` (Application Aware Quota). */
+  quotaKind: NonNullable<QuotaPlanRow['quotaKind']>;
   resource: string;
   hard: string;
   used: string;
@@ -27,6 +30,7 @@ export interface QuotaPlanRowOutput {
 export function quotaPlanRows(plan: QuotaPlan): QuotaPlanRowOutput[] {
   return plan.rows.map(row => ({
     quota: row.quota,
+    quotaKind: row.quotaKind ?? 'ResourceQuota',
     resource: row.resource,
     hard: row.hard.toString(),
     used: row.used.toString(),
@@ -37,6 +41,13 @@ export function quotaPlanRows(plan: QuotaPlan): QuotaPlanRowOutput[] {
   }));
 }
 
+/** The quota's name; an ApplicationAwareResourceQuota's with its kind in front. */
+function quotaLabel(row: QuotaPlanRow): string {
+  return row.quotaKind === 'ApplicationAwareResourceQuota'
+    ? `${row.quotaKind} ${row.quota}`
+    : row.quota;
+}
+
 function humanRows(plan: QuotaPlan): string[][] {
   return plan.rows.map(row => {
     const f = (q: typeof row.hard) => formatQuantityForHumans(row.resource, q);
@@ -44,7 +55,7 @@ function humanRows(plan: QuotaPlan): string[][] {
       ? f(row.thisVm)
       : `${f(row.thisVm)} (${f(row.duringImportOnly)} while importing)`;
     return [
-      row.quota,
+      quotaLabel(row),
       row.resource,
       f(row.hard),
       f(row.used),
@@ -136,7 +147,7 @@ function imageText(request: VirtualMachineRequest): string {
   const image = request.image;
   if ('containerDisk' in image)
     return `container disk ${code(image.containerDisk.image)}`;
-  const where = `${code(image.size)}${
+  const where = `${image.size ? code(image.size) : "the source's size"}${
     image.storageClass ? ` in ${code(image.storageClass)}` : ''
   }`;
   if ('dataSource' in image) {
@@ -228,6 +239,12 @@ export function quotaPlanMarkdown(
     for (const line of [...plan.shortfalls, ...plan.problems]) {
       lines.push(`- ${markdownSafe(line)}`);
     }
+  }
+  if (plan.applicationAwareQuota) {
+    lines.push(
+      '',
+      `ApplicationAwareResourceQuota rows count as Application Aware Quota ${plan.applicationAwareQuota.aaqVersion} does in its ${plan.applicationAwareQuota.calculationMode} calculation mode.`,
+    );
   }
   if (plan.rows.some(r => !r.duringImportOnly.isZero())) {
     lines.push(

@@ -2,9 +2,12 @@ import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import Box from '@material-ui/core/Box';
+import Checkbox from '@material-ui/core/Checkbox';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
+import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import type { VirtualMachineSize } from '@vmportal/plugin-kubevirt-common';
 import { kubevirtApiRef } from '../../api/KubevirtApi';
@@ -114,7 +117,7 @@ export function VirtualMachineSizePicker(
   } = props;
   const api = useApi(kubevirtApiRef);
   const options = uiSchema?.['ui:options'];
-  const { cluster, namespace, request } = planTarget(
+  const { cluster, namespace, image, request } = planTarget(
     formContext?.formData,
     options,
     formData ?? '',
@@ -123,8 +126,28 @@ export function VirtualMachineSizePicker(
     async () => (cluster ? api.listSizes(cluster) : undefined),
     [api, cluster],
   );
+  const [showAll, setShowAll] = useState(false);
   const chosen = sizes.value?.find(size => size.name === formData);
   const label = schema.title ?? 'Size';
+  const suggested = image?.defaultInstancetype;
+  const suggestedSize = sizes.value?.find(size => size.name === suggested);
+  // The image's default instancetype, once per image, while nothing is chosen.
+  const [preselectedFor, setPreselectedFor] = useState<string>();
+  useEffect(() => {
+    if (suggestedSize && !formData && preselectedFor !== image?.title) {
+      setPreselectedFor(image?.title);
+      onChange(suggestedSize.name);
+    }
+  }, [suggestedSize, formData, preselectedFor, image?.title, onChange]);
+  // Sizes without the flag come from an older backend: all offered.
+  const offered = (sizes.value ?? []).filter(
+    size =>
+      showAll ||
+      size.offered !== false ||
+      size.name === formData ||
+      size.name === suggested,
+  );
+  const hidden = (sizes.value?.length ?? 0) - offered.length;
 
   return (
     <Box mb={2}>
@@ -149,11 +172,14 @@ export function VirtualMachineSizePicker(
         }
       >
         <option value="">Choose a size</option>
-        {bySeries(sizes.value ?? []).map(([series, group]) => (
+        {bySeries(offered).map(([series, group]) => (
           <optgroup key={series} label={series}>
             {group.map(size => (
               <option key={size.name} value={size.name}>
                 {sizeLabel(size)}
+                {size.name === suggested
+                  ? ` (suggested for ${image?.title})`
+                  : ''}
               </option>
             ))}
           </optgroup>
@@ -164,6 +190,22 @@ export function VirtualMachineSizePicker(
           </option>
         )}
       </TextField>
+      {(hidden > 0 || showAll) && (
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={showAll}
+              onChange={event => setShowAll(event.target.checked)}
+              color="primary"
+            />
+          }
+          label={
+            showAll
+              ? 'Showing every size the cluster has'
+              : `Show all sizes (${hidden} more: compute, memory, GPU, realtime…)`
+          }
+        />
+      )}
       {sizes.loading && <Progress />}
       {sizes.error && (
         <Alert severity="error">

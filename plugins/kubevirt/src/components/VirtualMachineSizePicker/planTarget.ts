@@ -1,4 +1,9 @@
 import type { QuotaPlanRequest } from '@vmportal/plugin-kubevirt-common';
+import { formText as text, formValueAt as valueAt } from '../../lib/formValues';
+import {
+  isImageChoice,
+  VirtualMachineImageChoice,
+} from '../VirtualMachineRequestFields/imageChoice';
 
 /**
  * `ui:options` of the `VirtualMachineSizePicker` field: where in the form it finds
@@ -16,31 +21,24 @@ export type VirtualMachineSizePickerUiOptions = {
    * when set, the quota plan counts the disk too.
    */
   diskSizeField?: string;
+  /**
+   * Form field of a `VirtualMachineImagePicker`: its default instancetype is
+   * preselected, its preference and root disk are counted in the quota plan.
+   */
+  imageField?: string;
 };
-
-function valueAt(data: unknown, path: string): unknown {
-  let current: unknown = data;
-  for (const key of path.split('.')) {
-    if (typeof current !== 'object' || current === null) {
-      return undefined;
-    }
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== ''
-    ? value.trim()
-    : undefined;
-}
 
 /** The cluster, namespace and plan request that a chosen size means in this form. */
 export function planTarget(
   formData: unknown,
   options: VirtualMachineSizePickerUiOptions | undefined,
   instancetype: string,
-): { cluster?: string; namespace?: string; request: QuotaPlanRequest } {
+): {
+  cluster?: string;
+  namespace?: string;
+  image?: VirtualMachineImageChoice;
+  request: QuotaPlanRequest;
+} {
   const cluster = text(valueAt(formData, options?.clusterField ?? 'cluster'));
   const namespace = text(
     valueAt(formData, options?.namespaceField ?? 'namespace'),
@@ -54,5 +52,13 @@ export function planTarget(
       request.disks = [{ name: 'data', size }];
     }
   }
-  return { cluster, namespace, request };
+  const chosenImage = options?.imageField
+    ? valueAt(formData, options.imageField)
+    : undefined;
+  const image = isImageChoice(chosenImage) ? chosenImage : undefined;
+  if (image) {
+    request.image = image.image;
+    if (image.preference) request.preference = image.preference;
+  }
+  return { cluster, namespace, image, request };
 }

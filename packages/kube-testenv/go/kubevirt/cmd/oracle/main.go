@@ -47,6 +47,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	k8sfield "k8s.io/apimachinery/pkg/util/validation/field"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	resourcehelper "k8s.io/component-helpers/resource"
 	sigsjson "sigs.k8s.io/json"
@@ -110,16 +112,23 @@ type request struct {
 	// NADs are the NetworkAttachmentDefinitions virt-controller may look up (for the
 	// SR-IOV resource name when ExternalNetResourceInjection is off).
 	NADs []netv1.NetworkAttachmentDefinition `json:"nads,omitempty"`
+	// ConfigMaps are the ConfigMaps virt-controller may look up (a hook sidecar's
+	// script, hooks.kubevirt.io/hookSidecars' configMap).
+	ConfigMaps []k8sv1.ConfigMap `json:"configMaps,omitempty"`
 }
 
 // oracleClient answers the lookups RenderLaunchManifest makes from the request
-// (NetworkAttachmentDefinitions); any other call panics, which handle reports.
+// (NetworkAttachmentDefinitions and ConfigMaps); any other call panics, which handle
+// reports.
 type oracleClient struct {
 	kubecli.KubevirtClient
 	nets networkattachmentdefinitionclient.Interface
+	core *k8sfake.Clientset
 }
 
 func (c oracleClient) NetworkClient() networkattachmentdefinitionclient.Interface { return c.nets }
+
+func (c oracleClient) CoreV1() corev1client.CoreV1Interface { return c.core.CoreV1() }
 
 // refusal is one reason virt-api (or the VM controller, for the default interface) gives for
 // refusing a VMI.
@@ -425,7 +434,17 @@ func render(req *request) (response, error) {
 			return resp, err
 		}
 	}
-	client := oracleClient{nets: nets}
+	core := k8sfake.NewSimpleClientset()
+	for i := range req.ConfigMaps {
+		cm := req.ConfigMaps[i].DeepCopy()
+		if cm.Namespace == "" {
+			cm.Namespace = vmi.Namespace
+		}
+		if err := core.Tracker().Add(cm); err != nil {
+			return resp, err
+		}
+	}
+	client := oracleClient{nets: nets, core: core}
 
 	netAnnotationsGenerator := netannotations.NewGenerator(clusterConfig)
 	svc := services.NewTemplateService(launcherImage,
@@ -436,7 +455,7 @@ func render(req *request) (response, error) {
 		hotplugDiskDir,
 		imagePullSecret,
 		pvcStore,
-		client, // answers NetworkAttachmentDefinitions; hook-sidecar ConfigMaps are not supported
+		client, // answers NetworkAttachmentDefinitions and ConfigMaps from the request
 		clusterConfig,
 		launcherSubGid,
 		exporterImage,

@@ -1,11 +1,13 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { visibleText } from './visibleText';
+import { visibleText } from '@vmportal/plugin-kubevirt-common';
 
 /**
  * Namespaces no VM may be requested into, whatever the config says: Kubernetes' own,
  * the portal's, KubeVirt's and CDI's install namespaces.
+ *
+ * @public
  */
 export const DEFAULT_PROTECTED_NAMESPACES = [
   'kube-*',
@@ -32,7 +34,37 @@ export interface KubevirtRequestsConfig {
   allowedImageHosts: string[];
   /** Whether an ALLOW of `kubevirt.vm.request` waives the membership of the owning group. */
   policyMayWaiveMembership: boolean;
+  /** Namespaces whose CDI DataSources the request form offers as OS images. */
+  osImageNamespaces: string[];
+  /** Instancetype series the request form offers first (others behind "show all"). */
+  offeredSeries: string[];
 }
+
+/**
+ * Where clusters publish golden images by default: upstream KubeVirt's and OpenShift
+ * Virtualization's namespaces for DataImportCron-managed DataSources.
+ *
+ * @public
+ */
+export const DEFAULT_OS_IMAGE_NAMESPACES = [
+  'kubevirt-os-images',
+  'openshift-virtualization-os-images',
+];
+
+/**
+ * The general-purpose instancetype series of KubeVirt's common instancetypes: u1
+ * (universal) and o1 (overcommitted memory).
+ *
+ * @public
+ */
+export const DEFAULT_OFFERED_SERIES = ['u1', 'o1'];
+
+/**
+ * The namespace label naming its owning group (as the catalog module reads it).
+ *
+ * @public
+ */
+export const NAMESPACE_OWNER_LABEL = 'vmportal.io/owner';
 
 const KEY = 'kubevirt.requests';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -129,7 +161,32 @@ function readProtectedNamespaces(config: Config): string[] {
   return [...DEFAULT_PROTECTED_NAMESPACES, ...configured];
 }
 
-/** A host name or IP address in the form `new URL(...).hostname` gives it. */
+function readNameList(
+  config: Config,
+  key: string,
+  pattern: RegExp,
+  example: string,
+  fallback: string[],
+): string[] {
+  const values = config.getOptionalStringArray(key);
+  if (values === undefined) return fallback;
+  values.forEach((value, index) => {
+    if (!pattern.test(value)) {
+      throw new InputError(
+        `${key}[${index}] '${visibleText(
+          value,
+        )}' is not a valid name; use lowercase letters, digits and '-', e.g. ${example}`,
+      );
+    }
+  });
+  return values;
+}
+
+/**
+ * A host name or IP address in the form `new URL(...).hostname` gives it.
+ *
+ * @public
+ */
 export function normaliseHost(host: string): string | undefined {
   const bracketed =
     host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -183,5 +240,72 @@ export function readKubevirtRequestsConfig(
     protectedNamespaces: readProtectedNamespaces(config),
     allowedImageHosts: readAllowedImageHosts(config),
     policyMayWaiveMembership,
+    osImageNamespaces: readNameList(
+      config,
+      `${KEY}.osImageNamespaces`,
+      DNS_LABEL,
+      'kubevirt-os-images',
+      DEFAULT_OS_IMAGE_NAMESPACES,
+    ),
+    offeredSeries: readNameList(
+      config,
+      `${KEY}.offeredSeries`,
+      DNS_LABEL,
+      'u1',
+      DEFAULT_OFFERED_SERIES,
+    ),
   };
+}
+
+function globMatches(pattern: string, name: string): boolean {
+  const regex = pattern
+    .split('*')
+    .map(part => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${regex}$`).test(name);
+}
+
+/**
+ * The protected-namespace pattern `namespace` matches (where the portal puts no VMs),
+ * or undefined.
+ *
+ * @public
+ */
+export function protectedNamespacePattern(
+  config: KubevirtRequestsConfig,
+  namespace: string,
+): string | undefined {
+  return config.protectedNamespaces.find(p => globMatches(p, namespace));
+}
+
+/**
+ * The groups that own `namespace` on `cluster` (entity refs): its
+ * `vmportal.io/owner` label, and `kubevirt.requests.namespaceOwners`.
+ *
+ * @public
+ */
+export function namespaceOwners(
+  config: KubevirtRequestsConfig,
+  cluster: string,
+  namespace: string,
+  labels: Record<string, string> | undefined,
+): string[] {
+  const owners: string[] = [];
+  const label = labels?.[NAMESPACE_OWNER_LABEL];
+  if (label && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(label)) {
+    owners.push(`group:default/${label}`);
+  }
+  const mapped = config.namespaceOwners[`${cluster}/${namespace}`];
+  if (mapped && !owners.some(o => sameEntityRef(o, mapped)))
+    owners.push(mapped);
+  return owners;
+}
+
+/**
+ * Entity refs compare without regard to case.
+ *
+ * @public
+ */
+export function sameEntityRef(a: string, b: string): boolean {
+  return a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
 }

@@ -7,6 +7,8 @@ const INVISIBLE =
  * A message with every control, line-separator and bidirectional character but the
  * newline written as `\uXXXX`: they could forge log lines or reorder what a reviewer
  * reads.
+ *
+ * @public
  */
 export function visibleMessage(message: string): string {
   return message.replace(
@@ -15,7 +17,12 @@ export function visibleMessage(message: string): string {
   );
 }
 
-/** Text from a request made safe to quote in a message: visible, and at most `max` characters. */
+/**
+ * Text from a request made safe to quote in a message: visible, and at most `max`
+ * characters.
+ *
+ * @public
+ */
 export function visibleText(text: string, max = 80): string {
   return visibleMessage(text.length > max ? `${text.slice(0, max)}…` : text);
 }
