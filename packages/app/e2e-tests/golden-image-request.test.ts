@@ -29,11 +29,9 @@ async function whoAndWhere(page: Page, appUrl: string, name: string) {
   const owner = page.getByRole('textbox', { name: /Owning team/ });
   await owner.waitFor({ timeout: 60_000 });
   await owner.click();
-  await owner.fill('team-web');
-  await page
-    .getByRole('option', { name: /team-web/ })
-    .first()
-    .click();
+  // The picker shows groups by their title ("Web") or ref; both contain "web".
+  await owner.fill('web');
+  await page.getByRole('option').filter({ hasText: /web/i }).first().click();
   const clusterField = page.getByRole('combobox', { name: /Cluster/ });
   await page
     .locator('option[value="demo-east"]')
@@ -130,9 +128,36 @@ describe('A VM from a golden image, requested through the form', () => {
       .getByLabel('Running: reached', { exact: true })
       .waitFor({ timeout: 180_000 });
     // The root disk: a DataVolume cloned from the golden image, persistent, 12 GiB.
+    // The VM's template names the DataSource; KubeVirt's VM controller creates the
+    // DataVolume with the DataSource resolved to its source claim.
+    const vm = await kube<{
+      spec: {
+        dataVolumeTemplates?: Array<{
+          spec: {
+            sourceRef?: { kind: string; name: string; namespace: string };
+          };
+        }>;
+      };
+    }>(
+      east,
+      'GET',
+      `/apis/kubevirt.io/v1/namespaces/${NAMESPACE}/virtualmachines/${name}`,
+    );
+    assert.deepEqual(vm.spec.dataVolumeTemplates?.[0]?.spec.sourceRef, {
+      kind: 'DataSource',
+      name: 'fedora',
+      namespace: IMAGES,
+    });
+    const golden = await kube<{
+      spec: { source?: { pvc?: { name: string; namespace: string } } };
+    }>(
+      east,
+      'GET',
+      `/apis/cdi.kubevirt.io/v1beta1/namespaces/${IMAGES}/datasources/fedora`,
+    );
     const dv = await kube<{
       spec: {
-        sourceRef?: { kind: string; name: string; namespace: string };
+        source?: { pvc?: { name: string; namespace: string } };
         storage?: { resources?: { requests?: { storage?: string } } };
       };
       status?: { phase?: string; claimName?: string };
@@ -141,11 +166,8 @@ describe('A VM from a golden image, requested through the form', () => {
       'GET',
       `/apis/cdi.kubevirt.io/v1beta1/namespaces/${NAMESPACE}/datavolumes/${name}-rootdisk`,
     );
-    assert.deepEqual(dv.spec.sourceRef, {
-      kind: 'DataSource',
-      name: 'fedora',
-      namespace: IMAGES,
-    });
+    assert.ok(golden.spec.source?.pvc, 'the golden image has a source claim');
+    assert.deepEqual(dv.spec.source?.pvc, golden.spec.source?.pvc);
     assert.equal(dv.spec.storage?.resources?.requests?.storage, '12Gi');
     assert.equal(dv.status?.phase, 'Succeeded');
     const pvc = await kube<{

@@ -239,7 +239,7 @@ describe('Request a virtual machine', () => {
       name,
       owner: 'group:default/team-web',
       instancetype: 'u1.8xlarge',
-      os: 'ubuntu',
+      os: FEDORA_CONTAINER_DISK,
       dataDiskSize: 0,
     });
     assert.equal(run.status, 'failed', run.log);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Browser, Locator, Page } from 'playwright-core';
 import {
+  FEDORA_CONTAINER_DISK,
   keepScreenshotForDocs,
   launchBrowser,
   portalUrls,
@@ -260,6 +261,7 @@ describe('the VM page', () => {
         owner: 'group:default/team-web',
         cluster,
         namespace: 'team-web',
+        os: FEDORA_CONTAINER_DISK,
       };
       await page.goto(
         `${appUrl}/create/templates/${
