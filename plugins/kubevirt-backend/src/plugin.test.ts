@@ -997,6 +997,19 @@ describe('kubevirtPlugin', () => {
       ],
       [
         'GET',
+        "an owner's namespaces",
+        () =>
+          `/v1/clusters/${east.name}/namespaces?owner=group:default/team-web`,
+        'kubevirt.vm.plan',
+      ],
+      [
+        'GET',
+        'OS images',
+        () => `/v1/clusters/${east.name}/images`,
+        'kubevirt.vm.plan',
+      ],
+      [
+        'GET',
         'namespace quota',
         () => `/v1/quota/${east.name}/${namespace}`,
         'kubevirt.quota.read',
@@ -1008,6 +1021,16 @@ describe('kubevirtPlugin', () => {
         'kubevirt.quota.read',
       ],
     ];
+
+    it('asks for the owner when the namespaces route is called without one', async () => {
+      const response = await request(server)
+        .get(`/api/kubevirt/v1/clusters/${east.name}/namespaces`)
+        .set(as(OWNER));
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toContain(
+        'give ?owner=<group ref>, e.g. group:default/team-web',
+      );
+    });
 
     it.each(routes)(
       '%s %s is 403 naming the permission when the policy denies it',
