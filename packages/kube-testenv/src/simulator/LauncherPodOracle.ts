@@ -1,11 +1,10 @@
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type {
   V1PersistentVolumeClaim,
   V1Pod,
   V1ResourceQuota,
 } from '@kubernetes/client-node';
 import type { VirtualMachineInstanceObject } from '@vmportal/plugin-kubevirt-common';
+import { JsonLinesProcess } from './JsonLinesProcess';
 
 /**
  * One request to the oracle (see go/kubevirt/cmd/oracle/main.go).
@@ -57,12 +56,6 @@ export interface OracleRefusal {
   refusals: Array<{ message: string; field?: string }>;
 }
 
-interface Pending {
-  resolve: (answer: OracleAnswer | OracleRefusal) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * Talks to one long-lived `oracle serve` process: a Go program built from
  * KubeVirt's own packages that renders the launcher pod exactly as
@@ -72,21 +65,19 @@ interface Pending {
  * @public
  */
 export class LauncherPodOracle {
-  private child: ChildProcessWithoutNullStreams | undefined;
-  private readonly pending = new Map<string, Pending>();
-  private nextId = 1;
-  private stopped = false;
-  private stderrTail = '';
+  private readonly process: JsonLinesProcess;
 
   constructor(
-    private readonly oraclePath: string,
-    private readonly log: (line: string) => void,
-    private readonly timeoutMs = 60_000,
-  ) {}
+    oraclePath: string,
+    log: (line: string) => void,
+    timeoutMs = 60_000,
+  ) {
+    this.process = new JsonLinesProcess(oraclePath, ['serve'], log, timeoutMs);
+  }
 
   /** Starts the process now: KubeVirt's packages take seconds to initialise, better not on the first VM. */
   warmUp(): void {
-    if (!this.stopped) this.process();
+    this.process.warmUp();
   }
 
   /**
@@ -104,109 +95,23 @@ export class LauncherPodOracle {
   }
 
   /** Renders the launcher pod for `request.vmi`, or says why KubeVirt refuses the VMI. */
-  renderOrRefuse(
+  async renderOrRefuse(
     request: OracleRequest,
   ): Promise<OracleAnswer | OracleRefusal> {
-    if (this.stopped)
-      return Promise.reject(new Error('the oracle has been stopped'));
-    const child = this.process();
-    const id = String(this.nextId++);
-    return new Promise<OracleAnswer | OracleRefusal>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(
-          new Error(`the oracle did not answer within ${this.timeoutMs} ms`),
-        );
-      }, this.timeoutMs);
-      timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
-      child.stdin.write(`${JSON.stringify({ id, ...request })}\n`);
-    });
+    const message = (await this.process.request(request)) as Partial<
+      OracleAnswer & OracleRefusal
+    >;
+    if (message.refusals?.length) return { refusals: message.refusals };
+    if (!message.pod || !message.compute || !message.vmi) {
+      throw new Error(
+        'the oracle answered without a pod, compute resources or vmi',
+      );
+    }
+    return message as OracleAnswer;
   }
 
   /** Ends the process (closing its stdin lets it exit by itself; SIGKILL after 5 s). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    const child = this.child;
-    this.child = undefined;
-    this.failAll(new Error('the oracle has been stopped'));
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>(resolve => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.stdin.end();
-    });
-  }
-
-  private process(): ChildProcessWithoutNullStreams {
-    if (this.child) return this.child;
-    const child = spawn(this.oraclePath, ['serve'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    this.stderrTail = '';
-    createInterface({ input: child.stdout }).on('line', line =>
-      this.answer(line),
-    );
-    child.stderr.on('data', (chunk: Buffer) => {
-      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
-    });
-    child.stdin.on('error', () => {
-      // reported through 'exit'
-    });
-    child.on('error', error => {
-      if (this.child === child) this.child = undefined;
-      this.failAll(
-        new Error(`cannot run the oracle ${this.oraclePath}: ${error.message}`),
-      );
-    });
-    child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = undefined;
-      if (this.stopped) return;
-      const why = `the oracle exited (${signal ?? `code ${code}`})${
-        this.stderrTail ? `: ${this.stderrTail.trim()}` : ''
-      }`;
-      this.log(why);
-      this.failAll(new Error(why));
-    });
-    return child;
-  }
-
-  private answer(line: string) {
-    let message: Partial<OracleAnswer> &
-      Partial<OracleRefusal> & { id?: string; error?: string };
-    try {
-      message = JSON.parse(line);
-    } catch {
-      this.log(
-        `oracle: ignoring a line that is not JSON: ${line.slice(0, 200)}`,
-      );
-      return;
-    }
-    const pending = message.id ? this.pending.get(message.id) : undefined;
-    if (!pending) return;
-    this.pending.delete(message.id!);
-    clearTimeout(pending.timer);
-    if (message.error) pending.reject(new Error(message.error));
-    else if (message.refusals?.length)
-      pending.resolve({ refusals: message.refusals });
-    else if (!message.pod || !message.compute || !message.vmi) {
-      pending.reject(
-        new Error(
-          'the oracle answered without a pod, compute resources or vmi',
-        ),
-      );
-    } else pending.resolve(message as OracleAnswer);
-  }
-
-  private failAll(error: Error) {
-    for (const [id, pending] of this.pending) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-      this.pending.delete(id);
-    }
+  stop(): Promise<void> {
+    return this.process.stop();
   }
 }
