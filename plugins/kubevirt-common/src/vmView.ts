@@ -172,6 +172,8 @@ export interface VirtualMachineView {
 /** One quota in a namespace, with use. @public */
 export interface QuotaUse {
   quota: string;
+  /** An ApplicationAwareResourceQuota (AAQ) rather than a ResourceQuota. */
+  quotaKind?: 'ApplicationAwareResourceQuota';
   resource: string;
   hard: string;
   used: string;

@@ -72,6 +72,12 @@ beforeAll(async () => {
       },
     },
     {
+      apiVersion: 'aaq.kubevirt.io/v1alpha1',
+      kind: 'ApplicationAwareResourceQuota',
+      metadata: { name: 'team-vms', namespace: teamA },
+      spec: { hard: { 'requests.memory': '64Gi' } },
+    },
+    {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: { name: 'fedora-41-import', namespace: images },
@@ -138,9 +144,13 @@ describe('RequestOptionsService against a real apiserver', () => {
       [teamA, teamAQuiet, mapped].sort(),
     );
     const withQuota = owned.find(ns => ns.namespace === teamA)!;
-    expect(withQuota.quotas.map(q => [q.quota, q.resource, q.hard])).toEqual([
-      ['team-quota', 'count/virtualmachines.kubevirt.io', '5'],
-      ['team-quota', 'requests.memory', '16Gi'],
+    // ResourceQuotas, then Application Aware Quota's.
+    expect(
+      withQuota.quotas.map(q => [q.quotaKind, q.quota, q.resource, q.hard]),
+    ).toEqual([
+      [undefined, 'team-quota', 'count/virtualmachines.kubevirt.io', '5'],
+      [undefined, 'team-quota', 'requests.memory', '16Gi'],
+      ['ApplicationAwareResourceQuota', 'team-vms', 'requests.memory', '64Gi'],
     ]);
     // A bare group name means the default namespace, as the label does.
     expect(

@@ -1,5 +1,5 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   DataImportCronObject,
   DataSourceObject,
@@ -133,13 +133,32 @@ export class RequestOptionsService {
       .map(([namespace]) => namespace)
       .sort();
     return Promise.all(
-      owned.map(async namespace => ({
-        cluster,
-        namespace,
-        quotas: quotaUses(
-          await this.read(cluster, planning.listResourceQuotas(namespace)),
-        ),
-      })),
+      owned.map(async namespace => {
+        const [quotas, applicationAware] = await this.read(
+          cluster,
+          Promise.all([
+            planning.listResourceQuotas(namespace),
+            // AAQ's quotas, where it is installed and the reader may list them.
+            planning
+              .listApplicationAwareResourceQuotas(namespace)
+              .catch(error => {
+                if (error instanceof NotAllowedError) return [];
+                throw error;
+              }),
+          ]),
+        );
+        return {
+          cluster,
+          namespace,
+          quotas: [
+            ...quotaUses(quotas),
+            ...quotaUses(applicationAware).map(use => ({
+              ...use,
+              quotaKind: 'ApplicationAwareResourceQuota' as const,
+            })),
+          ],
+        };
+      }),
     );
   }
 

@@ -151,9 +151,11 @@ export function VirtualMachineNamespacePicker(
           </Typography>
           {chosen.quotas.map(row => (
             <QuotaBar
-              key={`${row.quota}/${row.resource}`}
+              key={`${row.quotaKind ?? ''}/${row.quota}/${row.resource}`}
               resource={row.resource}
-              quota={row.quota}
+              quota={
+                row.quotaKind ? `${row.quotaKind} ${row.quota}` : row.quota
+              }
               hard={row.hard}
               used={row.used}
             />

@@ -70,9 +70,13 @@ function QuotaPlanView(props: {
       )}
       {rows.map(row => (
         <QuotaBar
-          key={`${row.quota}/${row.resource}`}
+          key={`${row.quotaKind ?? ''}/${row.quota}/${row.resource}`}
           resource={row.resource}
-          quota={row.quota}
+          quota={
+            row.quotaKind === 'ApplicationAwareResourceQuota'
+              ? `${row.quotaKind} ${row.quota}`
+              : row.quota
+          }
           hard={row.hard}
           used={row.used}
           after={row.after}
