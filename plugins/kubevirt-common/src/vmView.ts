@@ -242,7 +242,10 @@ export interface OsImage {
   defaultInstancetype?: string;
   /** The preference matched to it (`instancetype.kubevirt.io/default-preference`). */
   defaultPreference?: string;
-  /** The source's size (the root disk's smallest size), e.g. `30Gi`; unknown for snapshots. */
+  /**
+   * The image's size, the root disk's smallest: what its DataImportCron imports it at,
+   * else its source claim's capacity; e.g. `30Gi`. Unknown for snapshots.
+   */
   size?: string;
   /** Whether CDI has the source ready to clone. */
   ready: boolean;

@@ -245,7 +245,10 @@ export function osImageOf(
     context.cron?.spec.template?.spec?.source?.registry?.url,
   );
   const ready = source.status?.conditions?.find(c => c.type === 'Ready');
+  // The size the image was imported at (what a clone needs); the claim's capacity
+  // has CDI's file system overhead on top.
   const size =
+    context.cron?.spec.template?.spec?.storage?.resources?.requests?.storage ??
     context.pvc?.status?.capacity?.storage ??
     context.pvc?.spec?.resources?.requests?.storage;
   const title =

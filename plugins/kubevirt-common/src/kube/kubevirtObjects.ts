@@ -317,7 +317,10 @@ export interface DataImportCronObject extends KubeObject {
     managedDataSource?: string;
     schedule?: string;
     template?: {
-      spec?: { source?: { registry?: { url?: string } } };
+      spec?: {
+        source?: { registry?: { url?: string } };
+        storage?: { resources?: { requests?: { storage?: string } } };
+      };
     };
   };
   status?: { lastImportTimestamp?: string };
