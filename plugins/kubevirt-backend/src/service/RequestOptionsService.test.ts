@@ -15,7 +15,7 @@ import {
   applyAsAdmin,
   clustersConfig,
 } from '../__testUtils__/testVirtualMachines';
-import { RequestOptionsService } from './RequestOptionsService';
+import { osImageOf, RequestOptionsService } from './RequestOptionsService';
 
 jest.setTimeout(120_000);
 
@@ -161,6 +161,36 @@ describe('RequestOptionsService against a real apiserver', () => {
     expect(
       await service.ownedNamespaces(cluster.name, 'group:default/nobody-here'),
     ).toEqual([]);
+  });
+
+  it('names an image by its OS and version, once', () => {
+    const image = (preferenceTitle: string, tag: string) =>
+      osImageOf(
+        {
+          metadata: {
+            name: 'img',
+            namespace: 'os',
+            labels: { 'instancetype.kubevirt.io/default-preference': 'p' },
+          },
+          spec: { source: { pvc: { name: 'img-pvc' } } },
+        },
+        {
+          cron: {
+            metadata: { name: 'img-cron' },
+            spec: {
+              template: {
+                spec: {
+                  source: { registry: { url: `docker://r/img:${tag}` } },
+                },
+              },
+            },
+          },
+          preferenceTitle: () => preferenceTitle,
+        },
+      ).title;
+    expect(image('Fedora (amd64)', '41')).toBe('Fedora 41');
+    expect(image('CentOS Stream 9', '9')).toBe('CentOS Stream 9');
+    expect(image('Ubuntu', '24.04')).toBe('Ubuntu 24.04');
   });
 
   it('refuses an owner that is not a group, naming the fix', async () => {

@@ -251,9 +251,15 @@ export function osImageOf(
     context.cron?.spec.template?.spec?.storage?.resources?.requests?.storage ??
     context.pvc?.status?.capacity?.storage ??
     context.pvc?.spec?.resources?.requests?.storage;
+  // "CentOS Stream 9" already names its version 9; "Fedora" does not name 41.
+  const named =
+    os && version && !os.split(/\s+/).includes(version)
+      ? `${os} ${version}`
+      : os;
   const title =
     source.metadata.annotations?.[DISPLAY_NAME] ??
-    (os ? [os, version].filter(Boolean).join(' ') : source.metadata.name);
+    named ??
+    source.metadata.name;
   return {
     name: source.metadata.name,
     namespace: source.metadata.namespace ?? '',
