@@ -34,6 +34,14 @@ export interface Config {
        * principals may not. Default: none.
        */
       servicePrincipalsAllowedToAct?: string[];
+      /**
+       * Subjects of the service principals (e.g. `plugin:my-plugin`, or the subject of
+       * a static token) that may read the VM inventory in bulk: the live states of many
+       * VMs in one call (`POST /v1/inventory/states`) and the search by IP address
+       * (`GET /v1/inventory/addresses`). Users read it as the policy's
+       * `kubevirt.vm.read` allows, per VM. Default: none.
+       */
+      servicePrincipalsAllowedToReadInventory?: string[];
     };
   };
 }

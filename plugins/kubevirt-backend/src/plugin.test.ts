@@ -28,8 +28,10 @@ import {
   KUBEVIRT_ANNOTATIONS,
   kubevirtPermissions,
   kubevirtVmPowerPermission,
+  kubevirtVmReadPermission,
   NamespaceQuotaSummary,
   TeamQuotaSummary,
+  VirtualMachineLiveState,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
 import type { Server } from 'node:http';
@@ -59,6 +61,10 @@ const DB_USER_DATA =
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** May not even read VMs. */
 const OUTSIDER = 'user:default/outsider';
+/** May read the live state of team-data's VMs only (as a conditional policy would say). */
+const WATCHER = 'user:default/watcher';
+/** A service principal the config allows to read the inventory in bulk (not to act). */
+const CMDB_SYNC = 'cmdb-sync';
 /** Who owns what through which group, as the catalog's ownership claims would say. */
 const claims: Record<string, string[]> = {
   [OWNER]: [OWNER, 'group:default/team-web'],
@@ -131,17 +137,29 @@ const permissions = mockServices.permissions.mock({
       return requests.map(() => ({ result: AuthorizeResult.ALLOW }));
     }
     const user = principal.userEntityRef ?? '';
+    const ownerOf = (resourceRef: string) =>
+      entities.find(e => `component:default/${e.metadata.name}` === resourceRef)
+        ?.spec?.owner as string | undefined;
     return requests.map(r => {
+      const resourceRef = (r as { resourceRef?: string }).resourceRef ?? '';
+      if (
+        user === WATCHER &&
+        isPermission(r.permission, kubevirtVmReadPermission)
+      ) {
+        return {
+          result:
+            ownerOf(resourceRef) === TEAM_DATA
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        };
+      }
       if (!isPermission(r.permission, kubevirtVmPowerPermission)) {
         return {
           result:
             user === OUTSIDER ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
         };
       }
-      const resourceRef = (r as { resourceRef?: string }).resourceRef ?? '';
-      const owner = entities.find(
-        e => `component:default/${e.metadata.name}` === resourceRef,
-      )?.spec?.owner as string | undefined;
+      const owner = ownerOf(resourceRef);
       return {
         result:
           owner && (claims[user] ?? []).includes(owner)
@@ -311,7 +329,10 @@ beforeAll(async () => {
     ...portal,
     kubevirt: {
       ...portal.kubevirt,
-      permissions: { servicePrincipalsAllowedToAct: [SCRIPT] },
+      permissions: {
+        servicePrincipalsAllowedToAct: [SCRIPT],
+        servicePrincipalsAllowedToReadInventory: [CMDB_SYNC],
+      },
     },
   };
   const backend = await startTestBackend({
@@ -843,6 +864,179 @@ describe('kubevirtPlugin', () => {
       const vm = await readVm(east, namespace, 'web-1');
       expect(vm.spec.runStrategy).toBe('Always');
       expect(vm.status?.printableStatus).toBe('Running');
+    });
+  });
+
+  describe('VM inventory', () => {
+    const states = (entityRefs: unknown, headers = as(OWNER)) =>
+      request(server)
+        .post('/api/kubevirt/v1/inventory/states')
+        .set(headers)
+        .send({ entityRefs });
+    const addresses = (q: string, headers = as(OWNER)) =>
+      request(server)
+        .get(`/api/kubevirt/v1/inventory/addresses?q=${encodeURIComponent(q)}`)
+        .set(headers);
+    const ref = (name: string) => `component:default/${name}`;
+
+    // The power tests stop, start and pause web-1: wait until it runs again.
+    beforeAll(async () => {
+      await waitForView(
+        'web-1',
+        'running, ready, with an address',
+        view =>
+          view.printableStatus === 'Running' &&
+          view.ready &&
+          view.interfaces.some(i => i.ipAddresses.length > 0),
+      );
+    });
+
+    it('answers the live state of every row in one call, in order, saying why a row has none', async () => {
+      const rows = [
+        'web-1',
+        'db-1',
+        'copied',
+        'ghost',
+        'elsewhere',
+        'offline-1',
+        'no-such-entity',
+      ].map(ref);
+      const response = await states(rows);
+      expect(response.status).toBe(200);
+      const items = response.body.items as VirtualMachineLiveState[];
+      expect(items.map(i => i.entityRef)).toEqual(rows);
+      const [web1, db1, copied, ghost, elsewhere, offline, missing] = items;
+      expect(web1).toMatchObject({
+        printableStatus: 'Running',
+        ready: true,
+        ipAddresses: [expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/)],
+        node: expect.any(String),
+      });
+      expect(web1.gap).toBeUndefined();
+      expect(db1).toEqual({
+        entityRef: ref('db-1'),
+        printableStatus: 'Stopped',
+        ready: false,
+      });
+      expect(copied).toMatchObject({
+        gap: 'not-a-vm',
+        message: expect.stringContaining(
+          'not an entity of the KubeVirt catalog provider',
+        ),
+      });
+      expect(copied.printableStatus).toBeUndefined();
+      expect(ghost).toMatchObject({
+        gap: 'not-found',
+        message: expect.stringContaining('is no longer on cluster'),
+      });
+      expect(elsewhere).toMatchObject({
+        gap: 'unavailable',
+        message: "Cluster 'nowhere' is not configured in this portal",
+      });
+      expect(offline).toMatchObject({
+        gap: 'unavailable',
+        message: expect.stringContaining("Cluster 'offline' could not be read"),
+      });
+      expect(missing).toMatchObject({
+        gap: 'not-a-vm',
+        message: `${ref(
+          'no-such-entity',
+        )} is not in the catalog, or you may not see it`,
+      });
+    });
+
+    it('says the catalog is catching up for an entity of a re-created VM', async () => {
+      const response = await states([ref('web-1-stale')]);
+      expect(response.body.items[0]).toMatchObject({
+        gap: 'not-found',
+        message: expect.stringContaining('was re-created'),
+      });
+    });
+
+    it('leaves out the live state of VMs the policy does not let the user read', async () => {
+      const response = await states(
+        [ref('web-1'), ref('web-1-stale')],
+        as(WATCHER),
+      );
+      expect(response.status).toBe(200);
+      const [web1, stale] = response.body.items as VirtualMachineLiveState[];
+      expect(web1).toEqual({
+        entityRef: ref('web-1'),
+        gap: 'not-allowed',
+        message: expect.stringContaining('members of group:default/team-web'),
+      });
+      // team-data's entity is readable: its gap is the VM's, not the permission's.
+      expect(stale.gap).toBe('not-found');
+    });
+
+    it('refuses service principals the config does not name, and serves those it does', async () => {
+      const refused = await states([ref('web-1')], asService(CI_BOT));
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toBe(
+        `Service principal '${CI_BOT}' may not read the VM inventory in bulk; a platform admin can allow it by adding '${CI_BOT}' to kubevirt.permissions.servicePrincipalsAllowedToReadInventory`,
+      );
+      // Allowed to act is not allowed to list: the two lists are apart.
+      expect((await states([ref('web-1')], asService(SCRIPT))).status).toBe(
+        403,
+      );
+      expect((await addresses('10.', asService(CI_BOT))).status).toBe(403);
+      const served = await states([ref('web-1')], asService(CMDB_SYNC));
+      expect(served.status).toBe(200);
+      expect(served.body.items[0].printableStatus).toBe('Running');
+    });
+
+    it('names the field and the limit of a bad request', async () => {
+      const tooMany = await states(
+        Array.from({ length: 101 }, (_, i) => ref(`vm-${i}`)),
+      );
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.body.error.message).toBe(
+        'Invalid live states request: entityRefs: ask for at most 100 entity refs at a time',
+      );
+      const none = await states([]);
+      expect(none.status).toBe(400);
+      expect(none.body.error.message).toContain(
+        'entityRefs: give at least one entity ref',
+      );
+      const notIp = await addresses('web-1');
+      expect(notIp.status).toBe(400);
+      expect(notIp.body.error.message).toContain(
+        'q: an IP address holds only digits and dots',
+      );
+    });
+
+    it("finds a running VM by the beginning of its guest's IP address, for those who may read it", async () => {
+      const [web1] = (await states([ref('web-1')])).body
+        .items as VirtualMachineLiveState[];
+      const ip = web1.ipAddresses![0];
+      const prefix = ip.slice(0, ip.lastIndexOf('.') + 1);
+      const found = await addresses(prefix);
+      expect(found.status).toBe(200);
+      expect(found.body.items).toContainEqual({
+        entityRef: ref('web-1'),
+        cluster: east.name,
+        namespace,
+        name: 'web-1',
+        ipAddresses: [ip],
+      });
+      // web-1-stale names the same VM by an old uid, copied is not the provider's:
+      // neither is an answer.
+      const refs = (found.body.items as Array<{ entityRef: string }>).map(
+        i => i.entityRef,
+      );
+      expect(refs).not.toContain(ref('web-1-stale'));
+      expect(refs).not.toContain(ref('copied'));
+      expect(
+        (await addresses(ip)).body.items.map((i: { name: string }) => i.name),
+      ).toEqual(['web-1']);
+      expect((await addresses(prefix, as(WATCHER))).body.items).toEqual([]);
+      // The offline cluster is named; the others still answered.
+      expect(found.body.unsearchedClusters).toEqual(['offline']);
+      expect((await addresses('203.0.113.')).body).toEqual({
+        items: [],
+        truncated: false,
+        unsearchedClusters: ['offline'],
+      });
     });
   });
 

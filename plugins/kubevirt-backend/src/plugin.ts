@@ -20,6 +20,7 @@ import { createRequestsRouter } from './requests/requestsRouter';
 import { VirtualMachineRequestStore } from './requests/VirtualMachineRequestStore';
 import { VirtualMachineRequestTracker } from './requests/VirtualMachineRequestTracker';
 import { createRouter } from './service/router';
+import { VirtualMachineInventoryService } from './service/VirtualMachineInventoryService';
 import { VirtualMachineService } from './service/VirtualMachineService';
 
 /** A request page polls every 5 s; a read younger than this serves it. */
@@ -69,8 +70,10 @@ export const kubevirtPlugin = createBackendPlugin({
         notifications,
         signals,
       }) {
-        const { servicePrincipalsAllowedToAct } =
-          readKubevirtPermissionsConfig(config);
+        const {
+          servicePrincipalsAllowedToAct,
+          servicePrincipalsAllowedToReadInventory,
+        } = readKubevirtPermissionsConfig(config);
         const requestsConfig = readRequestsConfig(config);
         const kubevirtRequests = readKubevirtRequestsConfig(config);
         permissionsRegistry.addPermissions(kubevirtPermissions);
@@ -131,6 +134,14 @@ export const kubevirtPlugin = createBackendPlugin({
             requestOptions: RequestOptionsService.create({
               clusters,
               requests: kubevirtRequests,
+            }),
+            inventory: new VirtualMachineInventoryService({
+              clusters,
+              catalog,
+              auth,
+              permissions,
+              logger,
+              servicePrincipalsAllowedToReadInventory,
             }),
             requests: createRequestsRouter({
               httpAuth,

@@ -15,6 +15,8 @@ export const KUBEVIRT_ENTITY_LABELS = {
   runStrategy: 'kubevirt.vmportal.io/run-strategy',
   /** Name of the instancetype, e.g. `u1.medium`. */
   instancetype: 'kubevirt.vmportal.io/instancetype',
+  /** The instancetype's series: `u1` of `u1.medium` (KubeVirt's common instancetypes name them so). */
+  series: 'kubevirt.vmportal.io/series',
   /** The instancetype's `instancetype.kubevirt.io/size` label, e.g. `medium`. */
   size: 'kubevirt.vmportal.io/size',
   /** Guest vCPUs (sockets x cores x threads, or the instancetype's `cpu.guest`). */

@@ -12,6 +12,20 @@ export {
 } from './annotations';
 export { KUBEVIRT_ENTITY_LABELS } from './entityLabels';
 export {
+  instancetypeSeries,
+  looksLikeIpAddress,
+  VIRTUAL_MACHINE_STATES_LIMIT,
+  virtualMachineAddressQuerySchema,
+  virtualMachineStatesRequestSchema,
+} from './inventory';
+export type {
+  VirtualMachineAddressMatch,
+  VirtualMachineAddressSearchResponse,
+  VirtualMachineLiveState,
+  VirtualMachineStateGap,
+  VirtualMachineStatesResponse,
+} from './inventory';
+export {
   kubevirtPermissions,
   kubevirtQuotaReadPermission,
   kubevirtRequestReadPermission,

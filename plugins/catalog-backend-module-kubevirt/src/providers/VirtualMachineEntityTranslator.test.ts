@@ -152,6 +152,7 @@ describe('VirtualMachineEntityTranslator', () => {
       expect.objectContaining({
         [KUBEVIRT_ENTITY_LABELS.runStrategy]: 'Halted',
         [KUBEVIRT_ENTITY_LABELS.instancetype]: 'u1.medium',
+        [KUBEVIRT_ENTITY_LABELS.series]: 'u1',
         [KUBEVIRT_ENTITY_LABELS.size]: 'medium',
         [KUBEVIRT_ENTITY_LABELS.vcpu]: '1',
         [KUBEVIRT_ENTITY_LABELS.memory]: '4Gi',

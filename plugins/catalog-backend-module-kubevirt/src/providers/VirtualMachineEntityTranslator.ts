@@ -9,6 +9,7 @@ import {
 import {
   CONFIG_VOLUME_SOURCES,
   KUBEVIRT_ANNOTATIONS,
+  instancetypeSeries,
   KUBEVIRT_ENTITY_LABELS,
   Quantity,
   VIRTUAL_MACHINE_COMPONENT_TYPE,
@@ -109,6 +110,11 @@ export class VirtualMachineEntityTranslator {
     setLabel(KUBEVIRT_ENTITY_LABELS.namespace, namespace);
     setLabel(KUBEVIRT_ENTITY_LABELS.runStrategy, virtualMachineRunStrategy(vm));
     setLabel(KUBEVIRT_ENTITY_LABELS.instancetype, vm.spec.instancetype?.name);
+    setLabel(
+      KUBEVIRT_ENTITY_LABELS.series,
+      vm.spec.instancetype?.name &&
+        instancetypeSeries(vm.spec.instancetype.name),
+    );
     setLabel(KUBEVIRT_ENTITY_LABELS.size, size.size);
     setLabel(KUBEVIRT_ENTITY_LABELS.vcpu, size.vcpu);
     setLabel(KUBEVIRT_ENTITY_LABELS.memory, memoryLabel(size.memory));

@@ -42,6 +42,7 @@ import {
   assertSameVirtualMachine,
 } from '../lib/entityProvenance';
 import { runStrategyPowerAction } from '../lib/runStrategyPowerAction';
+import { servicePrincipalRefusal } from '../lib/servicePrincipalRefusal';
 import { readVirtualMachineView } from './readVirtualMachineView';
 
 /**
@@ -300,14 +301,12 @@ export class VirtualMachineService {
   private principalRefusal(
     credentials: BackstageCredentials,
   ): string | undefined {
-    const { auth, servicePrincipalsAllowedToAct } = this.options;
-    if (auth.isPrincipal(credentials, 'user')) return undefined;
-    if (auth.isPrincipal(credentials, 'service')) {
-      const subject = credentials.principal.subject;
-      if (servicePrincipalsAllowedToAct.has(subject)) return undefined;
-      return `Service principal '${subject}' may not change virtual machines; a platform admin can allow it by adding '${subject}' to ${ALLOW_KEY}`;
-    }
-    return `Only signed-in users and the service principals listed in ${ALLOW_KEY} may change virtual machines`;
+    return servicePrincipalRefusal(
+      this.options.auth,
+      credentials,
+      this.options.servicePrincipalsAllowedToAct,
+      { key: ALLOW_KEY, what: 'change virtual machines' },
+    );
   }
 
   /** Who is calling, as audit logs name them: a user entity ref or a service subject. */

@@ -27,6 +27,34 @@ describe('readKubevirtPermissionsConfig', () => {
     ]);
   });
 
+  it('reads the subjects allowed to read the inventory, apart from those allowed to act', () => {
+    const config = readKubevirtPermissionsConfig(
+      new ConfigReader({
+        kubevirt: {
+          permissions: {
+            servicePrincipalsAllowedToAct: ['vmportal-scripts'],
+            servicePrincipalsAllowedToReadInventory: ['cmdb-sync'],
+          },
+        },
+      }),
+    );
+    expect([...config.servicePrincipalsAllowedToReadInventory]).toEqual([
+      'cmdb-sync',
+    ]);
+    expect(config.servicePrincipalsAllowedToAct.has('cmdb-sync')).toBe(false);
+    expect(() =>
+      readKubevirtPermissionsConfig(
+        new ConfigReader({
+          kubevirt: {
+            permissions: { servicePrincipalsAllowedToReadInventory: ['a b'] },
+          },
+        }),
+      ),
+    ).toThrow(
+      "kubevirt.permissions.servicePrincipalsAllowedToReadInventory[0] 'a b' is not a service principal subject",
+    );
+  });
+
   it.each([
     [
       'vmportal-scripts',

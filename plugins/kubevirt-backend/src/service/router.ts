@@ -14,6 +14,8 @@ import {
   POWER_ACTIONS,
   PowerAction,
   quotaPlanRequestSchema,
+  virtualMachineAddressQuerySchema,
+  virtualMachineStatesRequestSchema,
 } from '@vmportal/plugin-kubevirt-common';
 import type { KubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
 import express from 'express';
@@ -22,6 +24,7 @@ import { z } from 'zod';
 import { parseWithSchema } from '../lib/parseWithSchema';
 import type { QuotaService } from './QuotaService';
 import type { RequestOptionsService } from './RequestOptionsService';
+import type { VirtualMachineInventoryService } from './VirtualMachineInventoryService';
 import type { VirtualMachineService } from './VirtualMachineService';
 
 /**
@@ -36,6 +39,7 @@ export interface RouterOptions {
   virtualMachines: VirtualMachineService;
   quotas: QuotaService;
   requestOptions: RequestOptionsService;
+  inventory: VirtualMachineInventoryService;
   /** The VM request routes (`/v1/requests`), see `requests/requestsRouter.ts`. */
   requests: express.Router;
 }
@@ -96,6 +100,7 @@ export function createRouter(options: RouterOptions): express.Router {
     virtualMachines,
     quotas,
     requestOptions,
+    inventory,
     requests,
   } = options;
   const router = Router();
@@ -202,6 +207,27 @@ export function createRouter(options: RouterOptions): express.Router {
       req,
     );
     res.status(202).json(result);
+  });
+
+  // The VM inventory's bulk reads; kubevirt.vm.read per entity, in one permission call.
+  router.post('/v1/inventory/states', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const { entityRefs } = parseWithSchema(
+      virtualMachineStatesRequestSchema,
+      req.body,
+      'live states request',
+    );
+    res.json({ items: await inventory.states(entityRefs, credentials) });
+  });
+
+  router.get('/v1/inventory/addresses', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const { q } = parseWithSchema(
+      virtualMachineAddressQuerySchema,
+      req.query,
+      'query',
+    );
+    res.json(await inventory.searchAddresses(q, credentials));
   });
 
   router.get('/v1/quota/:cluster/:namespace', async (req, res) => {

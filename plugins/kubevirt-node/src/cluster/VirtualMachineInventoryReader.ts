@@ -1,6 +1,7 @@
 import type {
   KubeObjectMeta,
   VirtualMachine,
+  VirtualMachineInstanceObject,
   VirtualMachineInstancetype,
 } from '@vmportal/plugin-kubevirt-common';
 import {
@@ -66,6 +67,24 @@ export class VirtualMachineInventoryReader {
     );
   }
 
+  /**
+   * One page of VirtualMachineInstances, in `namespace` or in all namespaces: where
+   * the running guests are and their addresses (the inventory's search by IP).
+   */
+  listVirtualMachineInstances(
+    options: KubeListOptions & { namespace?: string },
+  ): Promise<KubeList<VirtualMachineInstanceObject>> {
+    return this.transport.listPage(
+      `list virtualmachineinstances${scope(options.namespace)}`,
+      collectionPath(
+        'kubevirt.io/v1',
+        'virtualmachineinstances',
+        options.namespace,
+      ),
+      options,
+    );
+  }
+
   /** The Namespace `name`; `NotFoundError` when there is none. */
   getNamespace(name: string): Promise<KubeNamespace> {
     return this.transport.request(
@@ -76,7 +95,9 @@ export class VirtualMachineInventoryReader {
   }
 
   /** One page of Namespaces. */
-  listNamespaces(options: KubeListOptions = {}): Promise<KubeList<KubeNamespace>> {
+  listNamespaces(
+    options: KubeListOptions = {},
+  ): Promise<KubeList<KubeNamespace>> {
     return this.transport.listPage(
       'list namespaces',
       collectionPath('v1', 'namespaces'),
