@@ -5,15 +5,23 @@ import {
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import { CatalogExportConfigBlueprint } from '@backstage/plugin-catalog/alpha';
 import {
+  CatalogFilterBlueprint,
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+import ComputerIcon from '@material-ui/icons/Computer';
 import PlaylistAddCheckIcon from '@material-ui/icons/PlaylistAddCheck';
 import { kubevirtApiRef } from './api/KubevirtApi';
 import { KubevirtBackendClient } from './api/KubevirtBackendClient';
-import { requestRouteRef, requestsRouteRef } from './routes';
+import { virtualMachineInventoryCsvExporter } from './components/VirtualMachineInventory/virtualMachineInventoryCsvExporter';
+import {
+  requestRouteRef,
+  requestsRouteRef,
+  virtualMachinesRouteRef,
+} from './routes';
 
 const VIRTUAL_MACHINE_FILTER = 'kind:component,spec.type:virtual-machine';
 
@@ -104,6 +112,66 @@ export const virtualMachineRequestsPage = PageBlueprint.make({
       )),
   },
 });
+
+/**
+ * The "Virtual machines" page (`page:kubevirt/virtual-machines`, in the sidebar): the
+ * VM inventory at `/virtual-machines`. The stock catalog page has no extension point
+ * for columns, so the inventory is a page of its own.
+ *
+ * @alpha
+ */
+export const virtualMachinesPage = PageBlueprint.make({
+  name: 'virtual-machines',
+  params: {
+    path: '/virtual-machines',
+    title: 'Virtual machines',
+    icon: <ComputerIcon fontSize="inherit" />,
+    routeRef: virtualMachinesRouteRef,
+    loader: () =>
+      import('./components/VirtualMachineInventory').then(m => (
+        <m.VirtualMachinesPage />
+      )),
+  },
+});
+
+/**
+ * The VM filters of the stock catalog page
+ * (`catalog-filter:kubevirt/virtual-machine-filters`): cluster, Kubernetes
+ * namespace, OS, size series and run strategy, while the type filter selects
+ * `virtual-machine`.
+ *
+ * @alpha
+ */
+export const virtualMachineCatalogFilters = CatalogFilterBlueprint.make({
+  name: 'virtual-machine-filters',
+  params: {
+    loader: () =>
+      import('./components/VirtualMachineInventory').then(m => (
+        <m.VirtualMachineCatalogFilters />
+      )),
+  },
+});
+
+/**
+ * The "VM inventory (CSV)" format of the stock catalog page's export
+ * (`catalog-export-config:kubevirt/virtual-machine-inventory`; the page shows its
+ * export button when `app.extensions` configures `page:catalog` with
+ * `exportSettings.enabled: true`).
+ *
+ * @alpha
+ */
+export const virtualMachineInventoryExportConfig =
+  CatalogExportConfigBlueprint.make({
+    name: 'virtual-machine-inventory',
+    params: {
+      exporters: {
+        'vm-csv': {
+          label: 'VM inventory (CSV)',
+          exporter: virtualMachineInventoryCsvExporter,
+        },
+      },
+    },
+  });
 
 /**
  * The requests a person made, on Users' pages
@@ -207,7 +275,8 @@ export const virtualMachineImagePickerFormField = FormFieldBlueprint.make({
 /**
  * The KubeVirt frontend plugin for the new frontend system: the VM tab and Overview
  * card of `virtual-machine` Components, the team card of Groups, the "VM requests"
- * page with its cards on Users and Groups, and the request form's pickers (cluster,
+ * page with its cards on Users and Groups, the "Virtual machines" inventory page with
+ * its catalog filters and CSV export, and the request form's pickers (cluster,
  * namespace, OS image, size).
  *
  * @alpha
@@ -217,6 +286,7 @@ export default createFrontendPlugin({
   routes: {
     requests: requestsRouteRef,
     request: requestRouteRef,
+    virtualMachines: virtualMachinesRouteRef,
   },
   extensions: [
     kubevirtApi,
@@ -224,6 +294,9 @@ export default createFrontendPlugin({
     entityVirtualMachineOverviewCard,
     entityTeamVirtualMachinesCard,
     virtualMachineRequestsPage,
+    virtualMachinesPage,
+    virtualMachineCatalogFilters,
+    virtualMachineInventoryExportConfig,
     entityUserVirtualMachineRequestsCard,
     entityTeamVirtualMachineRequestsCard,
     virtualMachineSizePickerFormField,

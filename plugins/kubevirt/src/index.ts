@@ -1,6 +1,7 @@
 /**
  * Frontend plugin for KubeVirt virtual machines: the VM page, power actions for owners,
- * the team card and the quota-aware size picker of the request form.
+ * the team card, the VM inventory (page, catalog columns, filters and CSV export) and
+ * the quota-aware size picker of the request form.
  *
  * @packageDocumentation
  */
@@ -10,7 +11,9 @@ export {
   EntityVirtualMachineContent,
   EntityVirtualMachineOverviewCard,
   EntityVirtualMachineRequestsCard,
+  VirtualMachineCatalogFilters,
   VirtualMachineRequestsPage,
+  VirtualMachinesPage,
   VirtualMachineClusterPickerFieldExtension,
   VirtualMachineImagePickerFieldExtension,
   VirtualMachineNamespacePickerFieldExtension,
@@ -31,6 +34,11 @@ export type {
   VirtualMachineSize,
 } from '@vmportal/plugin-kubevirt-common';
 export { KubevirtBackendClient } from './api/KubevirtBackendClient';
+export {
+  virtualMachineCatalogColumns,
+  virtualMachineColumns,
+} from './components/VirtualMachineInventory/virtualMachineCatalogColumns';
+export { virtualMachineInventoryCsvExporter } from './components/VirtualMachineInventory/virtualMachineInventoryCsvExporter';
 export { isVirtualMachineAvailable } from './lib/isVirtualMachineAvailable';
 export type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';
 export type {

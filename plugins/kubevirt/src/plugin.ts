@@ -29,7 +29,12 @@ import {
   VirtualMachineNamespacePicker,
   VirtualMachineNamespacePickerUiOptions,
 } from './components/VirtualMachineRequestFields/VirtualMachineNamespacePicker';
-import { requestRouteRef, requestsRouteRef, rootRouteRef } from './routes';
+import {
+  requestRouteRef,
+  requestsRouteRef,
+  rootRouteRef,
+  virtualMachinesRouteRef,
+} from './routes';
 
 /**
  * The KubeVirt frontend plugin for the legacy frontend system.
@@ -50,6 +55,7 @@ export const kubevirtPlugin = createPlugin({
     root: rootRouteRef,
     requests: requestsRouteRef,
     request: requestRouteRef,
+    virtualMachines: virtualMachinesRouteRef,
   },
 });
 
@@ -125,6 +131,44 @@ export const VirtualMachineRequestsPage: () => JSX.Element =
           m => m.LegacyVirtualMachineRequestsPage,
         ),
       mountPoint: requestsRouteRef,
+    }),
+  );
+
+/**
+ * The "Virtual machines" page: the VM inventory (cluster, namespace, size, OS, run
+ * strategy, live status and IP addresses; filters, search by name or IP, CSV
+ * export). Mount it at `/virtual-machines`.
+ *
+ * @public
+ */
+export const VirtualMachinesPage: () => JSX.Element = kubevirtPlugin.provide(
+  createRoutableExtension({
+    name: 'VirtualMachinesPage',
+    component: () =>
+      import('./components/VirtualMachineInventory').then(
+        m => m.LegacyVirtualMachinesPage,
+      ),
+    mountPoint: virtualMachinesRouteRef,
+  }),
+);
+
+/**
+ * The VM filters for `CatalogIndexPage filters={...}` (cluster, Kubernetes
+ * namespace, OS, size series, run strategy), shown while the type filter selects
+ * `virtual-machine`.
+ *
+ * @public
+ */
+export const VirtualMachineCatalogFilters: () => JSX.Element | null =
+  kubevirtPlugin.provide(
+    createComponentExtension({
+      name: 'VirtualMachineCatalogFilters',
+      component: {
+        lazy: () =>
+          import('./components/VirtualMachineInventory').then(
+            m => m.VirtualMachineCatalogFilters,
+          ),
+      },
     }),
   );
 

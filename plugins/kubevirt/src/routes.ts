@@ -12,3 +12,8 @@ export const requestRouteRef = createSubRouteRef({
   parent: requestsRouteRef,
   path: '/:id',
 });
+
+/** The "Virtual machines" page: the VM inventory. */
+export const virtualMachinesRouteRef = createRouteRef({
+  id: 'kubevirt-virtual-machines',
+});

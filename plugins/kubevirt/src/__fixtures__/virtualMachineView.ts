@@ -172,5 +172,7 @@ export function mockKubevirtApi(): jest.Mocked<KubevirtApi> {
     planRequest: unexpected('planRequest'),
     listRequests: unexpected('listRequests'),
     getRequest: unexpected('getRequest'),
+    getVirtualMachineStates: unexpected('getVirtualMachineStates'),
+    searchVirtualMachineAddresses: unexpected('searchVirtualMachineAddresses'),
   };
 }

@@ -10,6 +10,8 @@ import type {
   QuotaPlanRequest,
   TeamQuotaSummary,
   TrackedVirtualMachineRequest,
+  VirtualMachineAddressSearchResponse,
+  VirtualMachineLiveState,
   VirtualMachineSize,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
@@ -110,6 +112,17 @@ export interface KubevirtApi {
   ): Promise<TrackedVirtualMachineRequest[]>;
   /** One VM request; undefined when there is none or the caller may not see it. */
   getRequest(id: string): Promise<TrackedVirtualMachineRequest | undefined>;
+  /**
+   * The live state of the VMs of up to `VIRTUAL_MACHINE_STATES_LIMIT` entities, in
+   * one call (the rows of the VM inventory on screen); one item per ref, in order.
+   */
+  getVirtualMachineStates(
+    entityRefs: string[],
+  ): Promise<VirtualMachineLiveState[]>;
+  /** The VMs the caller may read whose guests have an IP address starting with `query`. */
+  searchVirtualMachineAddresses(
+    query: string,
+  ): Promise<VirtualMachineAddressSearchResponse>;
 }
 
 /**

@@ -9,7 +9,10 @@ import type {
   QuotaPlanRequest,
   TeamQuotaSummary,
   TrackedVirtualMachineRequest,
+  VirtualMachineAddressSearchResponse,
+  VirtualMachineLiveState,
   VirtualMachineSize,
+  VirtualMachineStatesResponse,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
 import type {
@@ -152,6 +155,29 @@ export class KubevirtBackendClient implements KubevirtApi {
       }
       throw error;
     }
+  }
+
+  async getVirtualMachineStates(
+    entityRefs: string[],
+  ): Promise<VirtualMachineLiveState[]> {
+    const response: VirtualMachineStatesResponse = await this.request(
+      '/v1/inventory/states',
+      {
+        purpose: 'load the live state of these virtual machines',
+        method: 'POST',
+        body: { entityRefs },
+      },
+    );
+    return response.items;
+  }
+
+  async searchVirtualMachineAddresses(
+    query: string,
+  ): Promise<VirtualMachineAddressSearchResponse> {
+    return this.request(
+      `/v1/inventory/addresses?q=${encodeURIComponent(query)}`,
+      { purpose: `search virtual machines by IP address ${query}` },
+    );
   }
 
   private async request<T>(

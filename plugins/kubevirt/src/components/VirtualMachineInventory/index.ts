@@ -1,0 +1,3 @@
+export { VirtualMachinesPage } from './VirtualMachinesPage';
+export { LegacyVirtualMachinesPage } from './LegacyVirtualMachinesPage';
+export { VirtualMachineCatalogFilters } from './VirtualMachineCatalogFilters';
