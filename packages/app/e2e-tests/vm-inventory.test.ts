@@ -197,7 +197,10 @@ test('the VM inventory filters, shows live states and exports what it shows', as
     `the fedora VMs of ${CLUSTER}`,
   );
   // The filters are in the address, to share the view.
-  assert.match(decodeURIComponent(page.url()), /filters\[vmCluster\]=demo-west/);
+  assert.match(
+    decodeURIComponent(page.url()),
+    /filters\[vmCluster\]=demo-west/,
+  );
 
   // Live states as the cluster has them: a running VM with its address, a stopped one.
   const byName = new Map(vms.map(vm => [vm.metadata.name, vm]));
@@ -257,4 +260,22 @@ test('the VM inventory filters, shows live states and exports what it shows', as
       `the CSV's status of ${name}`,
     );
   }
+
+  // Search by IP address: the running VM's address finds exactly it.
+  const address = shown
+    .find(r => r.Name === running.metadata.name)!
+    ['IP addresses'].split(/\s+/)[0];
+  await page.getByLabel('Search by name or IP').fill(address);
+  await waitForNames(
+    page,
+    [running.metadata.name],
+    `the VM with IP ${address}`,
+  );
+  // And by name, on the catalog's full-text search.
+  await page.getByLabel('Search by name or IP').fill(stopped.metadata.name);
+  await waitForNames(
+    page,
+    [stopped.metadata.name],
+    `the VM named ${stopped.metadata.name}`,
+  );
 });
