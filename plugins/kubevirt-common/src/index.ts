@@ -42,12 +42,14 @@ export {
 } from './virtualMachine';
 export { availablePowerActions, POWER_ACTIONS } from './vmView';
 export type {
+  DiagnosisEvidence,
   NamespaceQuotaSummary,
   OsImage,
   PowerAction,
   PowerActionRequest,
   PowerActionResult,
   QuotaPlanRequest,
+  QuotaShortfall,
   QuotaUse,
   TeamQuotaSummary,
   ViewCondition,
@@ -55,6 +57,8 @@ export type {
   ViewEvent,
   ViewInterface,
   ViewPodContainer,
+  VirtualMachineDiagnosis,
+  VirtualMachineDiagnosisCause,
   VirtualMachineSize,
   VirtualMachineView,
 } from './vmView';

@@ -105,6 +105,94 @@ export interface ViewPodContainer {
   limits: Record<string, string>;
 }
 
+/**
+ * What keeps a VM from running, as {@link VirtualMachineDiagnosis} names it:
+ *
+ * - `paused`: its guest is paused;
+ * - `missing-instancetype`, `missing-preference`: it names one that does not exist;
+ * - `missing-disk`: a claim or DataVolume its volumes name does not exist;
+ * - `import-failed`: a DataVolume's import or clone fails;
+ * - `storage-class`: a DataVolume waits for a StorageClass that does not exist;
+ * - `quota`: the namespace's ResourceQuota refuses its launcher pod or a disk's claim;
+ * - `unschedulable`: no node has room for (or matches) its launcher pod;
+ * - `import-waiting`: its disks are still being imported, cloned or uploaded;
+ * - `failure`: KubeVirt reports another failure to start it.
+ *
+ * @public
+ */
+export type VirtualMachineDiagnosisCause =
+  | 'paused'
+  | 'missing-instancetype'
+  | 'missing-preference'
+  | 'missing-disk'
+  | 'import-failed'
+  | 'storage-class'
+  | 'quota'
+  | 'unschedulable'
+  | 'import-waiting'
+  | 'failure';
+
+/**
+ * How far a ResourceQuota is from admitting what the VM needs: the quota plan's
+ * arithmetic (the launcher pod as KubeVirt renders it, against the quota's hard
+ * limit and current use). Quantities are Kubernetes quantities.
+ *
+ * @public
+ */
+export interface QuotaShortfall {
+  /** The ResourceQuota's name. */
+  quota: string;
+  /** The quota resource, e.g. `requests.memory`. */
+  resource: string;
+  /** What the VM asks for (its launcher pod's, or its claim's). */
+  needs: string;
+  /** `hard − used` now (zero when the quota is already full). */
+  free: string;
+  /** `needs − free`. */
+  short: string;
+}
+
+/**
+ * Where a diagnosis was read: a condition, an event or a status field of one object,
+ * in KubeVirt's (or CDI's, or the scheduler's) words.
+ *
+ * @public
+ */
+export interface DiagnosisEvidence {
+  /** The object it was read from, e.g. the VM, its VMI or a DataVolume. */
+  object: { kind: string; name: string };
+  /** Whether it is a condition, an event or a status field of `object`. */
+  what: 'condition' | 'event' | 'status';
+  /** The condition type, the event reason or the status field. */
+  name: string;
+  /** The condition's reason. */
+  reason?: string;
+  /** The condition's or event's message, or the status field's value. */
+  message?: string;
+}
+
+/**
+ * Why a VM is not running, in its owner's words, with what to do about it. Read from
+ * the VM's status, conditions and events, those of its VMI, launcher pod and
+ * DataVolumes, and for a quota refusal the namespace's ResourceQuotas.
+ *
+ * @public
+ */
+export interface VirtualMachineDiagnosis {
+  /** What keeps the VM from running. */
+  cause: VirtualMachineDiagnosisCause;
+  /** What is wrong, in a sentence, e.g. "The namespace's quota has no room for this VM". */
+  title: string;
+  /** Which object and by how much, e.g. "ResourceQuota quota: requests.memory short by 1.2 GiB (needs 4.3 GiB, 3.1 GiB free)". */
+  detail: string;
+  /** What to do about it. */
+  fix: string;
+  /** For `quota`: each quota resource that does not fit. */
+  shortfalls?: QuotaShortfall[];
+  /** Where it was read. */
+  evidence: DiagnosisEvidence;
+}
+
 /** Everything the VM page shows about one VM, read live from its cluster. @public */
 export interface VirtualMachineView {
   cluster: string;
@@ -159,6 +247,8 @@ export interface VirtualMachineView {
    * annotation), when it came from one.
    */
   requestId?: string;
+  /** Why the VM is not running, when something keeps it from running. */
+  diagnosis?: VirtualMachineDiagnosis;
   /** Which power actions the signed-in user may take now, and why not. */
   power: {
     allowed: boolean;

@@ -28,6 +28,52 @@ import type { ReconcileResult } from './WorkQueue';
 const FILESYSTEM_OVERHEAD = Number(CDI_DEFAULT_FILESYSTEM_OVERHEAD);
 const MiB = 1024 * 1024;
 const CDI = { component: 'datavolume-import-controller' };
+const IMPORT_CONTROLLER = { component: 'import-controller' };
+
+/**
+ * CDI's `MessageErrStorageClassNotFound`: a `storage` spec without access modes whose
+ * StorageClass does not exist (nor a default one, when it names none).
+ */
+const STORAGE_CLASS_NOT_FOUND =
+  'PVC spec is missing accessMode and no storageClass to choose profile';
+
+/**
+ * The storage class of the simulator's own provisioner, which needs no StorageClass
+ * object (as kind's `standard`). A DataVolume naming no class is provisioned by it
+ * too; one naming any other class waits, as with CDI, until that StorageClass exists.
+ */
+const SIMULATED_STORAGE_CLASS = 'standard';
+
+/** The kubelet's CrashLoopBackOff: 10 s, doubling, at most 5 min. */
+function restartBackoffMs(restarts: number): number {
+  return Math.min(300_000, 10_000 * 2 ** restarts);
+}
+
+/** CDI's `ErrStorageClassNotFound`: the DataVolume waits for its StorageClass. */
+class StorageClassNotFound extends Error {
+  constructor() {
+    super(STORAGE_CLASS_NOT_FOUND);
+  }
+}
+
+/**
+ * Why CDI's importer cannot read an http source: its host is under `.invalid`, which
+ * no resolver answers (RFC 6761). The importer's termination message
+ * (`errorCannotConnectDataSource` of an `HTTP request errored`), without the
+ * resolver's address Go adds in a cluster.
+ */
+function httpImportFailure(dv: DataVolumeObject): string | undefined {
+  const url = dv.spec.source?.http?.url;
+  if (!url) return undefined;
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+  if (host !== 'invalid' && !host.endsWith('.invalid')) return undefined;
+  return `Unable to connect to http data source: HTTP request errored: Get "${url}": dial tcp: lookup ${host}: no such host`;
+}
 
 type Kind = 'Import' | 'Clone' | 'Upload';
 
@@ -117,10 +163,19 @@ function runningCondition(
  * size-detection pod reads with qemu-img; here the space CDI's importer gave
  * the image) plus the filesystem overhead. A missing source leaves the clone
  * waiting with CDI's `CloneWithoutSource` warning.
+ *
+ * As CDI does, a `storage` DataVolume (without access modes) whose StorageClass does
+ * not exist gets no claim: no phase, `Bound=False` reason `ErrClaimNotValid`, until a
+ * StorageClass appears (the simulator's own class, `standard`, needs no object). An
+ * http import from a host under `.invalid` fails as the importer does against a
+ * host that does not resolve: ImportInProgress with `Running=False` reason `Error`,
+ * restarted with the kubelet's backoff.
  */
 export class CdiImporter {
   /** When each DataVolume's transfer started (by UID). */
   private readonly started = new Map<string, number>();
+  /** When each failing importer last exited (by UID), for the kubelet's backoff. */
+  private readonly lastExit = new Map<string, number>();
 
   constructor(private readonly ctx: SimulatorContext) {}
 
@@ -179,6 +234,11 @@ export class CdiImporter {
       }
       const created = await this.createPvc(dv, clone, virtualSize);
       if ('error' in created) {
+        if (created.error.message === STORAGE_CLASS_NOT_FOUND) {
+          // PhaseUnset, and no retry: CDI's StorageClass watch brings it back.
+          await this.writeStatus(dv, '', '', created.error);
+          return undefined;
+        }
         await this.writeStatus(dv, 'Pending', 'N/A', created.error);
         return { retryWithBackoff: true };
       }
@@ -215,6 +275,8 @@ export class CdiImporter {
       );
       return { requeueAfterMs: this.step() };
     }
+    const failure = kind === 'Import' ? httpImportFailure(dv) : undefined;
+    if (failure) return this.failImport(dv, pvc, failure);
     if (clone?.kind === 'pvc' && !clone.populated) {
       // The host-assisted cloner's source pod waits for a populated source (`reconcileSourcePod`).
       this.started.set(uid, Date.now());
@@ -255,6 +317,63 @@ export class CdiImporter {
       this.message(kind, 'Succeeded', dv, clone),
     );
     return undefined;
+  }
+
+  /**
+   * An importer that exits with an error, restarted by the kubelet with its backoff:
+   * the pod stays Running, so CDI keeps the DataVolume ImportInProgress (only a fatal
+   * error such as a checksum mismatch fails it) with `Running=False` reason `Error`
+   * and the termination message, counting restarts; the import controller reports
+   * each exit on the claim (`ErrImportFailed`), the DataVolume controller the new
+   * message once (`emitFailureConditionEvent`).
+   */
+  private async failImport(
+    dv: DataVolumeObject,
+    pvc: V1PersistentVolumeClaim,
+    message: string,
+  ): Promise<ReconcileResult> {
+    const uid = dv.metadata.uid!;
+    const running = findCondition(dv.status?.conditions, 'Running');
+    const failing = running?.reason === 'Error';
+    const previous = dv.status?.restartCount ?? 0;
+    const exited = this.lastExit.get(uid);
+    if (failing && exited !== undefined) {
+      // Woken early (a resync): the kubelet has not restarted the importer yet.
+      const due = exited + restartBackoffMs(previous) - Date.now();
+      if (due > 0) return { requeueAfterMs: due };
+    }
+    this.lastExit.set(uid, Date.now());
+    const restartCount = failing ? previous + 1 : 0;
+    if (dv.status?.phase !== 'ImportInProgress') {
+      await this.event(
+        dv,
+        'Normal',
+        'ImportInProgress',
+        this.message('Import', 'InProgress', dv, undefined),
+      );
+    }
+    await this.writeStatus(dv, 'ImportInProgress', 'N/A', undefined, pvc, {
+      running: { type: 'Running', status: 'False', reason: 'Error', message },
+      restartCount,
+    });
+    if (!failing || running?.message !== message)
+      await this.event(dv, 'Warning', 'Error', message);
+    await this.ctx.events.record(
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: pvc.metadata!,
+      },
+      'Warning',
+      'ErrImportFailed',
+      message,
+      IMPORT_CONTROLLER,
+    );
+    if (!failing)
+      this.ctx.log(
+        `cdi: DataVolume ${dv.metadata.namespace}/${dv.metadata.name} import failing: ${message}`,
+      );
+    return { requeueAfterMs: restartBackoffMs(restartCount) };
   }
 
   /**
@@ -472,6 +591,25 @@ export class CdiImporter {
     try {
       spec = await this.renderPvcSpec(dv, virtualSize);
     } catch (error) {
+      if (error instanceof StorageClassNotFound) {
+        // renderPvcSpecVolumeModeAndAccessModesAndStorageClass's event; the Bound
+        // condition's own when it changes (emitBoundConditionEvent).
+        await this.event(dv, 'Warning', 'ErrClaimNotValid', error.message);
+        const bound = findCondition(dv.status?.conditions, 'Bound');
+        if (
+          bound?.reason !== 'ErrClaimNotValid' ||
+          bound.message !== error.message
+        )
+          await this.event(dv, 'Normal', 'ErrClaimNotValid', error.message);
+        return {
+          error: {
+            type: 'Bound',
+            status: 'False',
+            reason: 'ErrClaimNotValid',
+            message: error.message,
+          },
+        };
+      }
       await this.event(dv, 'Warning', 'ErrClaimNotValid', describeError(error));
       return {
         error: {
@@ -557,6 +695,14 @@ export class CdiImporter {
     if (!storage)
       throw new Error('datavolume one of {pvc, storage} field is required');
     const spec: V1PersistentVolumeClaimSpec = structuredClone(storage);
+    const named = spec.storageClassName;
+    if (
+      named &&
+      named !== SIMULATED_STORAGE_CLASS &&
+      !spec.accessModes?.length &&
+      !(await this.storageClassExists(named))
+    )
+      throw new StorageClassNotFound();
     if (!spec.storageClassName) {
       const defaultClass = await this.defaultStorageClass();
       if (defaultClass) spec.storageClassName = defaultClass;
@@ -582,6 +728,22 @@ export class CdiImporter {
       requests: { ...spec.resources?.requests, storage: String(size) },
     };
     return spec;
+  }
+
+  /** Whether the StorageClass `name` exists. */
+  private async storageClassExists(name: string): Promise<boolean> {
+    try {
+      await this.ctx.custom.getClusterCustomObject({
+        group: 'storage.k8s.io',
+        version: 'v1',
+        plural: 'storageclasses',
+        name,
+      });
+      return true;
+    } catch (error) {
+      if (errorStatus(error) === 404) return false;
+      throw error;
+    }
   }
 
   /** The cluster's default StorageClass, as CDI falls back to it. */
@@ -658,13 +820,24 @@ export class CdiImporter {
     }
   }
 
-  /** CDI's `updateConditions`: Bound from the claim, Ready from the phase, Running from the transfer. */
+  /**
+   * CDI's `updateConditions`: Bound from the claim, Ready from the phase, Running from
+   * the transfer (or `failure.running`, an importer that exits). Phase `''` is CDI's
+   * PhaseUnset, written when no claim could be rendered: no phase, and Ready says why.
+   */
   private async writeStatus(
     dv: DataVolumeObject,
     phase: string,
     progress: string,
     boundError?: KubevirtCondition,
     pvc?: V1PersistentVolumeClaim,
+    failure?: {
+      running: Omit<
+        KubevirtCondition,
+        'lastTransitionTime' | 'lastHeartbeatTime'
+      >;
+      restartCount: number;
+    },
   ) {
     const timestamp = now();
     const previous = dv.status?.conditions ?? [];
@@ -707,17 +880,23 @@ export class CdiImporter {
       set({
         type: 'Ready',
         status: phase === 'Succeeded' ? 'True' : 'False',
-        reason: running ? 'TransferRunning' : '',
+        reason:
+          (running && !failure ? 'TransferRunning' : '') ||
+          (phase === '' ? boundError?.reason ?? '' : ''),
+        message: phase === '' ? boundError?.message ?? '' : '',
       }),
-      set(runningCondition(phase, transferKind(dv))),
+      set(failure?.running ?? runningCondition(phase, transferKind(dv))),
     ];
-    const status = {
-      phase,
-      progress,
-      claimName: dv.metadata.name,
-      restartCount: 0,
-      conditions,
-    };
+    const status =
+      phase === ''
+        ? { conditions }
+        : {
+            phase,
+            progress,
+            claimName: dv.metadata.name,
+            restartCount: failure?.restartCount ?? 0,
+            conditions,
+          };
     const comparable = (s: unknown) =>
       canonicalJson(s).replace(/"last\w+Time":"[^"]*"/g, '');
     if (comparable(status) === comparable(dv.status ?? {})) return;
@@ -731,7 +910,7 @@ export class CdiImporter {
       this.ctx.log(
         `cdi: DataVolume ${dv.metadata.namespace}/${dv.metadata.name} ${
           dv.status?.phase ?? '(new)'
-        } -> ${phase}`,
+        } -> ${phase || '(unset)'}`,
       );
     }
     dv.metadata.resourceVersion = written.metadata.resourceVersion;

@@ -171,6 +171,10 @@ function virtualMachine(
     runStrategy?: string;
     image?: string;
     dataVolumeSize?: string;
+    /** Where the DataVolume imports from. */
+    dataVolumeUrl?: string;
+    /** The DataVolume's storage class. */
+    storageClass?: string;
   } = {},
 ): VirtualMachine {
   const rootDisk = options.dataVolumeSize
@@ -194,11 +198,16 @@ function virtualMachine(
               spec: {
                 source: {
                   http: {
-                    url: 'https://download.fedoraproject.org/fedora-41.qcow2',
+                    url:
+                      options.dataVolumeUrl ??
+                      'https://download.fedoraproject.org/fedora-41.qcow2',
                   },
                 },
                 storage: {
                   resources: { requests: { storage: options.dataVolumeSize } },
+                  ...(options.storageClass && {
+                    storageClassName: options.storageClass,
+                  }),
                 },
               },
             },
@@ -542,6 +551,245 @@ describe('the KubeVirt simulator', () => {
     const [pod] = await launcherPods(ns, 'huge');
     expect(pod.spec?.nodeName).toBeUndefined();
     expect(pod.status?.phase).toBe('Pending');
+  });
+
+  it('reports a missing instancetype, then a missing preference, as the Failure condition, and starts once both exist', async () => {
+    const ns = await namespace('sim-missing-types');
+    const vm = virtualMachine(ns, 'typeless');
+    vm.spec.instancetype = {
+      kind: 'VirtualMachineInstancetype',
+      name: 'team-small',
+    };
+    vm.spec.preference = { kind: 'VirtualMachinePreference', name: 'team-os' };
+    vm.spec.template.spec.domain = {
+      devices: vm.spec.template.spec.domain.devices,
+    };
+    await createVm(vm);
+    const failure = (v: VirtualMachine) =>
+      v.status?.conditions?.find(c => c.type === 'Failure');
+
+    const noInstancetype = await waitForVm(
+      ns,
+      'typeless',
+      'Failure FailedFindInstancetype',
+      v => failure(v)?.reason === 'FailedFindInstancetype',
+    );
+    expect(failure(noInstancetype)).toMatchObject({
+      status: 'True',
+      message:
+        'virtualmachineinstancetypes.instancetype.kubevirt.io "team-small" not found',
+    });
+    // No VMI and no start expected: KubeVirt v1.9 prints Stopped.
+    expect(noInstancetype.status?.printableStatus).toBe('Stopped');
+    expect(noInstancetype.status?.instancetypeRef).toBeUndefined();
+    expect(await getOrUndefined(vmiPath(ns, 'typeless'))).toBeUndefined();
+
+    const sizes = `/apis/instancetype.kubevirt.io/v1beta1/namespaces/${ns}`;
+    await kubeRequest(kc, 'POST', `${sizes}/virtualmachineinstancetypes`, {
+      apiVersion: 'instancetype.kubevirt.io/v1beta1',
+      kind: 'VirtualMachineInstancetype',
+      metadata: { name: 'team-small' },
+      spec: { cpu: { guest: 1 }, memory: { guest: '1Gi' } },
+    });
+    const noPreference = await waitForVm(
+      ns,
+      'typeless',
+      'Failure FailedFindPreference',
+      v => failure(v)?.reason === 'FailedFindPreference',
+    );
+    expect(failure(noPreference)?.message).toBe(
+      'virtualmachinepreferences.instancetype.kubevirt.io "team-os" not found',
+    );
+
+    await kubeRequest(kc, 'POST', `${sizes}/virtualmachinepreferences`, {
+      apiVersion: 'instancetype.kubevirt.io/v1beta1',
+      kind: 'VirtualMachinePreference',
+      metadata: { name: 'team-os' },
+      spec: { devices: { preferredDiskBus: 'virtio' } },
+    });
+    const running = await waitForVm(
+      ns,
+      'typeless',
+      'Running',
+      printable('Running'),
+    );
+    expect(failure(running)).toBeUndefined();
+    const vmi = await get<VirtualMachineInstanceObject>(
+      vmiPath(ns, 'typeless'),
+    );
+    expect(vmi.spec.domain.memory?.guest).toBe('1Gi');
+  });
+
+  it('leaves a DataVolume whose StorageClass does not exist without a claim, as CDI does, and imports once the class is created', async () => {
+    const ns = await namespace('sim-no-class');
+    const storageClass = `sim-missing-${ns}`;
+    await createVm(
+      virtualMachine(ns, 'classless', { dataVolumeSize: '2Gi', storageClass }),
+    );
+    const dvPath = `/apis/cdi.kubevirt.io/v1beta1/namespaces/${ns}/datavolumes/classless-root`;
+    const dv = await waitUntil(
+      'DataVolume Bound=False ErrClaimNotValid',
+      60_000,
+      async () => {
+        const current = await getOrUndefined<DataVolumeObject>(dvPath);
+        const bound = current?.status?.conditions?.find(
+          c => c.type === 'Bound',
+        );
+        return bound?.reason === 'ErrClaimNotValid' ? current : undefined;
+      },
+    );
+    const message =
+      'PVC spec is missing accessMode and no storageClass to choose profile';
+    // CDI's PhaseUnset: no phase, and Bound and Ready say why.
+    expect(dv.status?.phase).toBeUndefined();
+    expect(dv.status?.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Bound', status: 'False', message }),
+        expect.objectContaining({
+          type: 'Ready',
+          status: 'False',
+          reason: 'ErrClaimNotValid',
+          message,
+        }),
+      ]),
+    );
+    expect(
+      (await events(ns, 'DataVolume', 'classless-root')).filter(
+        e => e.type === 'Warning' && e.reason === 'ErrClaimNotValid',
+      ),
+    ).toEqual(expect.arrayContaining([expect.objectContaining({ message })]));
+    expect(
+      await getOrUndefined(
+        `/api/v1/namespaces/${ns}/persistentvolumeclaims/classless-root`,
+      ),
+    ).toBeUndefined();
+    const waiting = await waitForVm(
+      ns,
+      'classless',
+      'Provisioning',
+      printable('Provisioning'),
+    );
+    expect(waiting.status?.created).toBeUndefined();
+
+    await kubeRequest(kc, 'POST', '/apis/storage.k8s.io/v1/storageclasses', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: storageClass },
+      provisioner: 'kubevirt.io/simulated',
+    });
+    await waitForVm(ns, 'classless', 'Running', printable('Running'));
+    const pvc = await get<{ spec: { storageClassName?: string } }>(
+      `/api/v1/namespaces/${ns}/persistentvolumeclaims/classless-root`,
+    );
+    expect(pvc.spec.storageClassName).toBe(storageClass);
+  });
+
+  it("keeps a DataVolume whose importer cannot reach its source ImportInProgress with the importer's error, and the VM in DataVolumeError", async () => {
+    const ns = await namespace('sim-bad-url');
+    const url = 'https://images.example.invalid/fedora-41.qcow2';
+    await createVm(
+      virtualMachine(ns, 'unreachable', {
+        dataVolumeSize: '2Gi',
+        dataVolumeUrl: url,
+      }),
+    );
+    await waitForVm(
+      ns,
+      'unreachable',
+      'DataVolumeError',
+      printable('DataVolumeError'),
+    );
+    const dv = await get<DataVolumeObject>(
+      `/apis/cdi.kubevirt.io/v1beta1/namespaces/${ns}/datavolumes/unreachable-root`,
+    );
+    const message = `Unable to connect to http data source: HTTP request errored: Get "${url}": dial tcp: lookup images.example.invalid: no such host`;
+    // Not Failed: the kubelet restarts the importer and CDI keeps waiting for it.
+    expect(dv.status).toMatchObject({ phase: 'ImportInProgress' });
+    expect(dv.status?.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'Running',
+          status: 'False',
+          reason: 'Error',
+          message,
+        }),
+        expect.objectContaining({ type: 'Bound', status: 'True' }),
+      ]),
+    );
+    expect(await events(ns, 'DataVolume', 'unreachable-root')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Warning', reason: 'Error', message }),
+      ]),
+    );
+    expect(
+      await events(ns, 'PersistentVolumeClaim', 'unreachable-root'),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'Warning',
+          reason: 'ErrImportFailed',
+          message,
+        }),
+      ]),
+    );
+    expect(await getOrUndefined(vmiPath(ns, 'unreachable'))).toBeUndefined();
+  });
+
+  it('waits with ErrorPvcNotFound for a claim the VM names that does not exist, and starts once it appears', async () => {
+    const ns = await namespace('sim-no-claim');
+    const vm = virtualMachine(ns, 'claimless');
+    vm.spec.template.spec.domain.devices!.disks!.push({
+      name: 'data',
+      disk: { bus: 'virtio' },
+    });
+    vm.spec.template.spec.volumes!.push({
+      name: 'data',
+      persistentVolumeClaim: { claimName: 'gone' },
+    });
+    await createVm(vm);
+    const waiting = await waitForVm(
+      ns,
+      'claimless',
+      'ErrorPvcNotFound',
+      printable('ErrorPvcNotFound'),
+    );
+    const message = `PVC ${ns}/gone does not exist, waiting for it to appear`;
+    expect(waiting.status?.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'Synchronized',
+          status: 'False',
+          reason: 'FailedPvcNotFound',
+          message,
+        }),
+      ]),
+    );
+    expect(await events(ns, 'VirtualMachineInstance', 'claimless')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'Normal',
+          reason: 'FailedPvcNotFound',
+          message,
+        }),
+      ]),
+    );
+    expect(await launcherPods(ns, 'claimless')).toHaveLength(0);
+
+    await kubeRequest(
+      kc,
+      'POST',
+      `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'gone' },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '1Gi' } },
+        },
+      },
+    );
+    await waitForVm(ns, 'claimless', 'Running', printable('Running'));
   });
 
   it('expands an instancetype and a preference into the VMI and its launcher pod', async () => {

@@ -295,6 +295,24 @@ export class KubevirtSimulator {
         goldenImageSourceChanged(dv.metadata.namespace, dv.metadata.name);
       },
     );
+    // CDI's StorageClass watch: DataVolumes that could not render a claim (no phase
+    // yet) try again when a StorageClass appears or changes.
+    const storageClasses = watch<KubernetesObject>(
+      'StorageClasses',
+      '/apis/storage.k8s.io/v1/storageclasses',
+      () =>
+        custom.listClusterCustomObject({
+          group: 'storage.k8s.io',
+          version: 'v1',
+          plural: 'storageclasses',
+        }),
+      () => {
+        for (const dv of dvs.list()) {
+          if (!dv.status?.phase)
+            enqueue('dv', dv.metadata.namespace, dv.metadata.name);
+        }
+      },
+    );
     const pvcs = watch<V1PersistentVolumeClaim>(
       'PersistentVolumeClaims',
       '/api/v1/persistentvolumeclaims',
@@ -455,6 +473,7 @@ export class KubevirtSimulator {
       aaqs,
       pods,
       dvs,
+      storageClasses,
       pvcs,
       crons,
       dataSources,

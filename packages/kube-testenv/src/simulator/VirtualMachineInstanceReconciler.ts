@@ -206,6 +206,24 @@ export class VirtualMachineInstanceReconciler {
     const namespace = vmi.metadata.namespace!;
     const pvcs: V1PersistentVolumeClaim[] = [];
     for (const volume of vmi.spec.volumes ?? []) {
+      // areDataVolumesReady: every claim the VMI's volumes name (hot-plugged ones
+      // aside) must exist first.
+      const claimName = volume.dataVolume?.hotpluggable
+        ? undefined
+        : volume.dataVolume?.name ?? volume.persistentVolumeClaim?.claimName;
+      if (
+        claimName &&
+        !(await orNotFound(
+          this.ctx.core.readNamespacedPersistentVolumeClaim({
+            namespace,
+            name: claimName,
+          }),
+        ))
+      ) {
+        const message = `PVC ${namespace}/${claimName} does not exist, waiting for it to appear`;
+        await this.event(vmi, 'Normal', 'FailedPvcNotFound', message);
+        return { error: { reason: 'FailedPvcNotFound', message } };
+      }
       if (volume.dataVolume) {
         const dv = this.ctx.caches.dataVolume(
           namespace,

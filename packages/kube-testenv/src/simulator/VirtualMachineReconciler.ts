@@ -43,6 +43,9 @@ class SyncError extends Error {
   }
 }
 
+/** The apiserver's NotFound for an instancetype or preference, in its words. */
+class InstancetypeNotFound extends Error {}
+
 const VM_GENERATION_ANNOTATION = 'kubevirt.io/vm-generation';
 const CONTROLLER = { component: 'virt-controller' };
 
@@ -178,6 +181,14 @@ export class VirtualMachineReconciler {
         'FailedCreate',
         `Error fetching RunStrategy: ${describeError(error)}`,
       );
+      return outcome;
+    }
+
+    // The instancetype controller's `Sync` starts with `checkResourcesExist`: whatever
+    // the run strategy, nothing is created while the VM names one that is not there.
+    const missing = await this.missingInstancetypeOrPreference(vm);
+    if (missing) {
+      outcome.error = missing;
       return outcome;
     }
 
@@ -660,6 +671,31 @@ export class VirtualMachineReconciler {
     return answer.vmi;
   }
 
+  /**
+   * `checkResourcesExist` (KubeVirt's instancetype VM controller): the apiserver's
+   * NotFound for the instancetype (reason `FailedFindInstancetype`) or the preference
+   * (`FailedFindPreference`) the VM names, reported as the VM's `Failure` condition.
+   */
+  private async missingInstancetypeOrPreference(
+    vm: VirtualMachine,
+  ): Promise<SyncError | undefined> {
+    const refs = [
+      ['instancetype', vm.spec.instancetype, 'FailedFindInstancetype'],
+      ['preference', vm.spec.preference, 'FailedFindPreference'],
+    ] as const;
+    for (const [what, ref, reason] of refs) {
+      if (!ref) continue;
+      try {
+        await this.instancetypeObject(vm.metadata.namespace!, ref, what);
+      } catch (error) {
+        if (error instanceof InstancetypeNotFound)
+          return new SyncError(reason, error.message);
+        throw error;
+      }
+    }
+    return undefined;
+  }
+
   private async instancetypeObject(
     namespace: string,
     ref: { name: string; kind?: string },
@@ -687,7 +723,7 @@ export class VirtualMachineReconciler {
           });
     } catch (error) {
       if (errorStatus(error) === 404) {
-        throw new Error(
+        throw new InstancetypeNotFound(
           `${plural}.${INSTANCETYPE_API.group} "${ref.name}" not found`,
         );
       }
@@ -804,12 +840,14 @@ export class VirtualMachineReconciler {
       outcome.error,
     );
     if (status.conditions.length === 0) delete status.conditions;
-    if (vm.spec.instancetype)
+    // KubeVirt records the references only once both were found.
+    const unresolved = outcome.error?.reason.startsWith('FailedFind') ?? false;
+    if (vm.spec.instancetype && !unresolved)
       status.instancetypeRef = {
         name: vm.spec.instancetype.name,
         kind: vm.spec.instancetype.kind ?? 'virtualmachineclusterinstancetype',
       };
-    if (vm.spec.preference)
+    if (vm.spec.preference && !unresolved)
       status.preferenceRef = {
         name: vm.spec.preference.name,
         kind: vm.spec.preference.kind ?? 'virtualmachineclusterpreference',

@@ -1,3 +1,8 @@
+import {
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+  Entity,
+} from '@backstage/catalog-model';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   adminKubeConfig,
@@ -6,7 +11,11 @@ import {
   kubeRequest,
   waitUntil,
 } from '@vmportal/kube-testenv';
-import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
+import {
+  KUBEVIRT_ANNOTATIONS,
+  VirtualMachine,
+  virtualMachineEntityLocation,
+} from '@vmportal/plugin-kubevirt-common';
 
 /** Shape of a test VM. */
 export interface TestVmOptions {
@@ -176,5 +185,42 @@ export function clustersConfig(
         },
       ],
     },
+  };
+}
+
+/**
+ * The Component the KubeVirt catalog provider makes for `vm` on `cluster`, as far as
+ * the VM page checks it (its location, cluster, namespace, name and uid
+ * annotations), named `name` and owned by `owner`.
+ */
+export function providerEntity(
+  cluster: string,
+  vm: VirtualMachine,
+  owner: string,
+  name = vm.metadata.name,
+): Entity {
+  const namespace = vm.metadata.namespace ?? '';
+  const location = virtualMachineEntityLocation({
+    cluster,
+    namespace,
+    name: vm.metadata.name,
+  });
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: {
+        [ANNOTATION_LOCATION]: location,
+        [ANNOTATION_ORIGIN_LOCATION]: location,
+        [KUBEVIRT_ANNOTATIONS.cluster]: cluster,
+        [KUBEVIRT_ANNOTATIONS.namespace]: namespace,
+        [KUBEVIRT_ANNOTATIONS.name]: vm.metadata.name,
+        [KUBEVIRT_ANNOTATIONS.uid]: vm.metadata.uid ?? '',
+      },
+    },
+    spec: { type: 'virtual-machine', lifecycle: 'production', owner },
+    relations: [{ type: 'ownedBy', targetRef: owner }],
   };
 }

@@ -92,7 +92,13 @@ function redactHeader(header: unknown): string {
   )}`;
 }
 
-function redactUrlPassword(text: string): string {
+/**
+ * A URL with its password, if it has one, replaced by `redacted`; text that is not a
+ * URL as it is.
+ *
+ * @internal
+ */
+export function redactUrlPassword(text: string): string {
   let url: URL;
   try {
     url = new URL(text);

@@ -135,7 +135,11 @@ export class VirtualMachineService {
     const cluster = this.cluster(target);
     const vm = await this.readVm(cluster, target);
     assertSameVirtualMachine(entity, vm, cluster.name);
-    const view = await readVirtualMachineView(cluster.page, vm).catch(error => {
+    const view = await readVirtualMachineView(
+      cluster.page,
+      vm,
+      cluster.planning,
+    ).catch(error => {
       throw clusterError(cluster.name, error);
     });
     const principalRefusal = this.principalRefusal(credentials);

@@ -8,7 +8,16 @@ import {
   VirtualMachineView,
   virtualMachineRunStrategy,
 } from '@vmportal/plugin-kubevirt-common';
-import type { VirtualMachinePageReader } from '@vmportal/plugin-kubevirt-node';
+import type {
+  RequestPlanningReader,
+  VirtualMachinePageReader,
+} from '@vmportal/plugin-kubevirt-node';
+import {
+  diagnoseVirtualMachine,
+  diagnosisNeeds,
+  VirtualMachineFacts,
+} from '../lib/diagnoseVirtualMachine';
+import { launcherPodQuotaShortfalls } from '../lib/launcherPodQuotaShortfalls';
 import {
   launcherPodSummary,
   manifestYaml,
@@ -36,11 +45,20 @@ const VM_KINDS = new Set(['VirtualMachine', 'VirtualMachineInstance']);
  * read. Everything but the user's power rights. Cloud-init data and other secrets in
  * the VM are redacted for every reader (see {@link redactVirtualMachine}).
  *
+ * When something keeps the VM from running, `diagnosis` says what (see
+ * {@link diagnoseVirtualMachine}); only then does it read more through `planning`:
+ * the namespace's quotas and what the quota plan counts (for a launcher pod a quota
+ * refused), or the cluster's storage classes (for a disk waiting for one).
+ *
  * @internal
  */
 export async function readVirtualMachineView(
   client: VirtualMachinePageReader,
   live: VirtualMachine,
+  planning: Pick<
+    RequestPlanningReader,
+    'readPlanningState' | 'listStorageClassInfo'
+  >,
 ): Promise<Omit<VirtualMachineView, 'power'>> {
   const vm = redactVirtualMachine(live);
   const namespace = vm.metadata.namespace ?? '';
@@ -104,7 +122,58 @@ export async function readVirtualMachineView(
   const requestId =
     vm.metadata.annotations?.[VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION];
   if (requestId) view.requestId = requestId;
+  const diagnosis = await diagnose(planning, {
+    cluster: client.cluster,
+    vm: live,
+    vmi,
+    launcherPod: pod,
+    dataVolumes: storage.dataVolumes,
+    claims: storage.claims,
+  });
+  if (diagnosis) view.diagnosis = diagnosis;
   return view;
+}
+
+/**
+ * The diagnosis, with the reads it asks for. Those reads only sharpen it (how much,
+ * what instead): when they fail, the diagnosis goes without them.
+ */
+async function diagnose(
+  planning: Pick<
+    RequestPlanningReader,
+    'readPlanningState' | 'listStorageClassInfo'
+  >,
+  facts: VirtualMachineFacts,
+) {
+  const needs = diagnosisNeeds(facts);
+  if (needs?.read === 'quota') {
+    const { vm } = facts;
+    const networkNames = (vm.spec.template?.spec?.networks ?? []).flatMap(
+      network =>
+        network.multus?.networkName ? [network.multus.networkName] : [],
+    );
+    const state = await planning
+      .readPlanningState(vm.metadata.namespace ?? '', { networkNames })
+      .catch(() => undefined);
+    if (state) {
+      return diagnoseVirtualMachine({
+        ...facts,
+        quotaShortfalls: launcherPodQuotaShortfalls(vm, state, needs.quota),
+      });
+    }
+  }
+  if (needs?.read === 'storageClasses') {
+    const classes = await planning
+      .listStorageClassInfo()
+      .catch(() => undefined);
+    if (classes) {
+      return diagnoseVirtualMachine({
+        ...facts,
+        storageClasses: classes.map(c => c.name),
+      });
+    }
+  }
+  return diagnoseVirtualMachine(facts);
 }
 
 async function readStorage(

@@ -86,6 +86,74 @@ afterEach(() => {
 });
 
 describe('VirtualMachineContent', () => {
+  it('explains above the details why the VM is not running, with the fix', async () => {
+    const api = mockKubevirtApi();
+    const detail =
+      'ResourceQuota team-quota: requests.memory short by 1.3 GiB (needs 3.3 GiB, 2 GiB free).';
+    api.getVirtualMachine.mockResolvedValue(
+      vmView('Starting', {
+        diagnosis: {
+          cause: 'quota',
+          title: "The namespace's quota has no room for this VM",
+          detail,
+          fix: "Stop or delete a VM you no longer need in team-web, or ask the namespace's owners to raise requests.memory by at least 1.3 GiB in ResourceQuota team-quota; KubeVirt retries by itself and the VM starts once it fits.",
+          shortfalls: [
+            {
+              quota: 'team-quota',
+              resource: 'requests.memory',
+              needs: '3512Mi',
+              free: '2Gi',
+              short: '1464Mi',
+            },
+          ],
+          evidence: {
+            object: { kind: 'VirtualMachine', name: 'web-frontend-1' },
+            what: 'condition',
+            name: 'Synchronized',
+            reason: 'FailedCreate',
+            message:
+              'failed to create virtual machine pod: pods "virt-launcher-web-frontend-1-x7k2p" is forbidden: exceeded quota: team-quota, requested: requests.memory=3512Mi, used: requests.memory=0, limited: requests.memory=2Gi',
+          },
+        },
+      }),
+    );
+    await renderContent(api);
+
+    const panel = await screen.findByRole(
+      'region',
+      { name: 'Why is it not running?' },
+      { timeout: 5000 },
+    );
+    expect(
+      within(panel).getByText(
+        "Warning: The namespace's quota has no room for this VM",
+      ),
+    ).toBeVisible();
+    expect(within(panel).getByText(detail)).toBeVisible();
+    expect(
+      within(panel).getByText(/raise requests\.memory by at least 1\.3 GiB/),
+    ).toBeVisible();
+    // Above the VM's details, where the owner looks first.
+    const [details] = screen.getAllByText('Size');
+    expect(
+      panel.compareDocumentPosition(details) & Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
+  });
+
+  it('shows no diagnosis for a VM that runs', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Running'));
+    await renderContent(api);
+    expect(
+      await screen.findByText('Network interfaces', undefined, {
+        timeout: 5000,
+      }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('region', { name: 'Why is it not running?' }),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows the state, size, disks, NICs, conditions, events and launcher pod', async () => {
     const api = mockKubevirtApi();
     api.getVirtualMachine.mockResolvedValue(vmView('Running'));

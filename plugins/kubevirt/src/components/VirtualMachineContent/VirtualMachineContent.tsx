@@ -36,6 +36,7 @@ import { formatAge } from '../../lib/format';
 import { isVirtualMachineAvailable } from '../../lib/isVirtualMachineAvailable';
 import { formatQuantity } from '../../lib/quantity';
 import { PowerControls } from '../PowerControls';
+import { VirtualMachineDiagnosisPanel } from '../VirtualMachineDiagnosisPanel';
 import { VirtualMachineFacts } from '../VirtualMachineFacts';
 import { VirtualMachineRequestLink } from '../VirtualMachineRequestLink';
 
@@ -258,6 +259,11 @@ function VirtualMachineDetails(props: { entityRef: string }) {
           />
         </Grid>
       )}
+      {view.diagnosis && (
+        <Grid item xs={12}>
+          <VirtualMachineDiagnosisPanel diagnosis={view.diagnosis} />
+        </Grid>
+      )}
       <Grid item xs={12} md={6}>
         <InfoCard
           title={view.name}
@@ -346,8 +352,9 @@ function VirtualMachineDetails(props: { entityRef: string }) {
 }
 
 /**
- * The VM tab of a `virtual-machine` Component: live state, power actions, disks,
- * NICs, conditions, events, the launcher pod and the VM's YAML.
+ * The VM tab of a `virtual-machine` Component: why the VM is not running (when
+ * something keeps it from running), live state, power actions, disks, NICs,
+ * conditions, events, the launcher pod and the VM's YAML.
  */
 export function VirtualMachineContent() {
   const { entity } = useEntity();

@@ -1,0 +1,1 @@
+export { VirtualMachineDiagnosisPanel } from './VirtualMachineDiagnosisPanel';
