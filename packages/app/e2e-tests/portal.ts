@@ -262,7 +262,12 @@ export function cluster(name: string): Cluster {
   return found;
 }
 
-export function kube<T>(c: Cluster, method: string, path: string): Promise<T> {
+export function kube<T>(
+  c: Cluster,
+  method: string,
+  path: string,
+  body?: object,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const request = https.request(
       new URL(path, c.url),
@@ -272,6 +277,7 @@ export function kube<T>(c: Cluster, method: string, path: string): Promise<T> {
         headers: {
           Authorization: `Bearer ${c.token}`,
           Accept: 'application/json',
+          ...(body && { 'Content-Type': 'application/json' }),
         },
       },
       response => {
@@ -288,7 +294,7 @@ export function kube<T>(c: Cluster, method: string, path: string): Promise<T> {
       },
     );
     request.on('error', reject);
-    request.end();
+    request.end(body && JSON.stringify(body));
   });
 }
 
