@@ -5,6 +5,10 @@ import {
   firstVmUsage,
   runFirstVmBenchmark,
 } from './firstVm/firstVmBenchmark';
+import {
+  inventoryUsage,
+  runInventoryBenchmark,
+} from './inventory/inventoryBenchmark';
 import { pageUsage, runPageBenchmark } from './page/pageBenchmark';
 import { planUsage, runPlanBenchmark } from './plan/planBenchmark';
 
@@ -33,11 +37,17 @@ const commands: Record<
     summary:
       'the VM page API at a fixed request rate, against direct apiserver GETs',
   },
+  inventory: {
+    run: runInventoryBenchmark,
+    usage: inventoryUsage,
+    summary:
+      "the catalog's VM view at 10k-100k VMs: a filtered page (catalog query + live-state batch), p50/p95/p99",
+  },
   'first-vm': {
     run: (argv, context) => runFirstVmBenchmark(argv, context.demoPortal),
     usage: firstVmUsage,
     summary:
-      'a person\'s path from the request form to a Running VM page: the time of each stage',
+      "a person's path from the request form to a Running VM page: the time of each stage",
   },
 };
 
@@ -62,7 +72,7 @@ Every run prints one JSON object as its last line of standard output and writes 
 bench/results/<name>-<date>.json; progress goes to standard error.`;
 
 /**
- * Runs one benchmark command (`catalog`, `plan`, `page`, `first-vm`) with its flags; resolves
+ * Runs one benchmark command (`catalog`, `plan`, `page`, `inventory`, `first-vm`) with its flags; resolves
  * with the exit code: 0 when the figures were produced and sane, 1 when not, 64 for a
  * command-line mistake (after printing what is wrong and the usage).
  */

@@ -5,6 +5,7 @@ import {
   kubeConfigFor,
   kubeRequest,
 } from '@vmportal/kube-testenv';
+import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
 import { testVm } from './catalogTestUtils';
 
 /** The owner label the provider reads by default. */
@@ -21,6 +22,13 @@ export interface BenchVm {
   exists: boolean;
   /** A change to it is in flight. */
   busy: boolean;
+  /**
+   * A common-instancetypes cluster instancetype (`u1.small`), instead of the test VM's
+   * 1 core and 1Gi: the entity's size and series labels.
+   */
+  instancetype?: string;
+  /** A common-instancetypes cluster preference (`rhel.9`): the entity's OS label. */
+  preference?: string;
 }
 
 /** How VMs are spread: round-robin over clusters, then over namespaces. */
@@ -55,12 +63,32 @@ export function initialVm(i: number, layout: VmLayout): BenchVm {
   };
 }
 
-/** The manifest of a benchmark VM (the catalog tests' VM, with owner and run strategy). */
+/**
+ * The manifest of a benchmark VM (the catalog tests' VM, with owner and run strategy,
+ * and its instancetype and preference when it has them).
+ */
 export function vmManifest(vm: BenchVm): KubernetesObject {
-  return testVm(vm.name, vm.namespace, {
+  const manifest = testVm(vm.name, vm.namespace, {
     labels: { [OWNER_LABEL]: vm.owner },
     runStrategy: vm.runStrategy,
-  });
+  }) as VirtualMachine;
+  if (vm.instancetype) {
+    manifest.spec.instancetype = {
+      kind: 'VirtualMachineClusterInstancetype',
+      name: vm.instancetype,
+    };
+    // KubeVirt refuses a VM that sizes itself beside its instancetype.
+    const domain = manifest.spec.template?.spec?.domain;
+    delete domain?.cpu;
+    delete domain?.memory;
+  }
+  if (vm.preference) {
+    manifest.spec.preference = {
+      kind: 'VirtualMachineClusterPreference',
+      name: vm.preference,
+    };
+  }
+  return manifest as KubernetesObject;
 }
 
 /** The VM collection path of a namespace. */

@@ -53,6 +53,39 @@ export function parseResourceRequests(
   return counts;
 }
 
+/**
+ * Time one apiserver has spent answering `verb` requests for `resource` (the sum and
+ * count of `apiserver_request_duration_seconds`, every scope and response code summed),
+ * read from the Prometheus text of its `/metrics`.
+ */
+export function parseResourceRequestSeconds(
+  metricsText: string,
+  resource: string,
+  group: string,
+  verb: string,
+): { seconds: number; count: number } {
+  const result = { seconds: 0, count: 0 };
+  for (const line of metricsText.split('\n')) {
+    const match =
+      /^apiserver_request_duration_seconds_(sum|count)\{([^}]*)\}\s+(\S+)/.exec(
+        line,
+      );
+    if (!match) continue;
+    const l = labels(match[2]);
+    if (
+      l.resource !== resource ||
+      l.group !== group ||
+      l.verb !== verb ||
+      l.subresource
+    ) {
+      continue;
+    }
+    if (match[1] === 'sum') result.seconds += Number(match[3]);
+    else result.count += Number(match[3]);
+  }
+  return result;
+}
+
 /** Reads every cluster's VirtualMachine request counters now. */
 export async function snapshotVmRequests(
   clusters: ClusterInfo[],
