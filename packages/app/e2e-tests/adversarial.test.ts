@@ -882,6 +882,12 @@ const NEW_VM = {
   },
 };
 
+/** The entity ref of a demo VM's entity, as the inventory's rows name it. */
+const inventoryRef = (c: Ctx, vm: string) => {
+  const [namespace, kind, name] = c.entityPath(vm).split('/');
+  return `${kind}:${namespace}/${name}`;
+};
+
 const vmPath = (vm: string) => {
   const [, namespace, name] = vm.split('/');
   return `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`;
@@ -1088,6 +1094,67 @@ const probes: Probe[] = [
       absent: c => secretLines(c.userData(VM.payments)),
     },
     audit: { none: 'a read, not a change: not audited' },
+  },
+
+  // --- The VM inventory's bulk reads ----------------------------------------------
+  {
+    area: 'inventory',
+    identity:
+      'static token (service principal; kubevirt.vm.read by its access restrictions)',
+    as: 'static',
+    call: backend(
+      'POST',
+      () => '/api/kubevirt/v1/inventory/states',
+      c => ({ entityRefs: [inventoryRef(c, VM.payments)] }),
+    ),
+    expect: {
+      status: 403,
+      message:
+        /Service principal 'vmportal-scripts' may not read the VM inventory in bulk; a platform admin can allow it by adding 'vmportal-scripts' to kubevirt\.permissions\.servicePrincipalsAllowedToReadInventory/,
+    },
+    audit: { none: 'a read, not a change: not audited' },
+  },
+  {
+    area: 'inventory',
+    identity: 'static token (service principal)',
+    as: 'static',
+    call: backend('GET', () => '/api/kubevirt/v1/inventory/addresses?q=10.'),
+    expect: {
+      status: 403,
+      message: /may not read the VM inventory in bulk/,
+    },
+    audit: { none: 'a read, not a change: not audited' },
+  },
+  {
+    area: 'inventory',
+    identity: 'unauthenticated',
+    as: 'none',
+    call: backend(
+      'POST',
+      () => '/api/kubevirt/v1/inventory/states',
+      c => ({ entityRefs: [inventoryRef(c, VM.payments)] }),
+    ),
+    expect: { status: 401, message: /Missing credentials/ },
+    audit: NO_AUDIT_401,
+  },
+  {
+    area: 'inventory',
+    identity: 'guest (asks for 101 rows)',
+    as: 'guest',
+    call: backend(
+      'POST',
+      () => '/api/kubevirt/v1/inventory/states',
+      c => ({
+        entityRefs: Array.from({ length: 101 }, () =>
+          inventoryRef(c, VM.payments),
+        ),
+      }),
+    ),
+    expect: {
+      status: 400,
+      message: /entityRefs: ask for at most 100 entity refs at a time/,
+    },
+    audit: { none: 'an input error, nothing read' },
   },
 
   // --- The Kubernetes plugin's proxy ----------------------------------------------
