@@ -23,6 +23,9 @@ import {
   kubevirtQuotaReadPermission,
   kubevirtVmPlanPermission,
   kubevirtVmPowerPermission,
+  kubevirtVmChangePermission,
+  kubevirtVmDecommissionPermission,
+  kubevirtVmAdoptPermission,
   kubevirtVmRequestPermission,
 } from '@vmportal/plugin-kubevirt-common';
 
@@ -68,7 +71,13 @@ export class VmPortalPermissionPolicy implements PermissionPolicy {
     ) {
       return { result: user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
     }
-    if (isPermission(request.permission, kubevirtVmPowerPermission)) {
+    // Power actions and every change by pull request: the VM's owners only.
+    if (
+      isPermission(request.permission, kubevirtVmPowerPermission) ||
+      isPermission(request.permission, kubevirtVmChangePermission) ||
+      isPermission(request.permission, kubevirtVmDecommissionPermission) ||
+      isPermission(request.permission, kubevirtVmAdoptPermission)
+    ) {
       if (!user) return { result: AuthorizeResult.DENY };
       const { ownershipEntityRefs } = await this.userInfo.getUserInfo(
         user.credentials,

@@ -1,4 +1,12 @@
+import {
+  adminKubeConfig,
+  errorStatus,
+  kubeRequest,
+  testClusters,
+  waitUntil,
+} from '@vmportal/kube-testenv';
 import { MergeEvent } from './github/ApiContext';
+import { GitOpsApplier } from './GitOpsApplier';
 import { runPullRequestAction } from './__testUtils__/runPullRequestAction';
 import { api, git, TOKEN, useTestEnv } from './__testUtils__/testEnv';
 
@@ -305,6 +313,95 @@ describe('GitHubApiServer with the stock publish:github:pull-request action', ()
     expect(pulls.body.map((pr: any) => [pr.number, pr.title])).toEqual([
       [1, 'Resize vm-1 to 4 CPUs'],
     ]);
+  });
+
+  it('decommissions a VM: merging a pull request that deletes its file deletes the VM from its cluster', async () => {
+    const [cluster] = testClusters();
+    const kc = adminKubeConfig(cluster);
+    const namespace = `decommission-${Date.now().toString(36)}`;
+    const dir = `clusters/${cluster.name}/${namespace}`;
+    const vmPath = `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/vm-1`;
+    const errors: string[] = [];
+    const server = await env.startServer({
+      onMerge: GitOpsApplier.create({ clusters: [cluster] }).mergeHandler(),
+      logger: {
+        info: () => {},
+        warn: () => {},
+        error: (message, meta) => errors.push(`${message} ${meta?.error}`),
+      },
+    });
+    const repo = server.repoPath('acme', 'gitops');
+    const workspaceParent = await env.tempDir();
+    const clusterFiles = () =>
+      git(repo, 'ls-tree', '-r', '--name-only', 'main', '--', 'clusters');
+
+    await runPullRequestAction(server, {
+      workspaceParent,
+      input: {
+        branchName: `vm/${namespace}/vm-1`,
+        title: `Create VM ${namespace}/vm-1`,
+        targetPath: dir,
+      },
+      files: {
+        'namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${namespace}}\n`,
+        'vm-1.yaml': [
+          'apiVersion: kubevirt.io/v1',
+          'kind: VirtualMachine',
+          `metadata: {name: vm-1, namespace: ${namespace}}`,
+          'spec:',
+          '  runStrategy: Halted',
+          '  template:',
+          '    spec:',
+          '      domain: {devices: {}, memory: {guest: 1Gi}}',
+          '',
+        ].join('\n'),
+      },
+    });
+    expect(
+      (await api(server, 'PUT', '/repos/acme/gitops/pulls/1/merge')).status,
+    ).toBe(200);
+    expect(errors).toEqual([]);
+    await expect(kubeRequest(kc, 'GET', vmPath)).resolves.toMatchObject({
+      metadata: { name: 'vm-1' },
+    });
+
+    await runPullRequestAction(server, {
+      workspaceParent,
+      input: {
+        branchName: `vm/${namespace}/vm-1/decommission`,
+        title: `Decommission VM ${namespace}/vm-1`,
+        targetPath: dir,
+        filesToDelete: ['vm-1.yaml'],
+      },
+      files: {},
+    });
+    const files = await api(server, 'GET', '/repos/acme/gitops/pulls/2/files');
+    expect(files.body.map((f: any) => [f.filename, f.status])).toEqual([
+      [`${dir}/vm-1.yaml`, 'removed'],
+    ]);
+    expect(clusterFiles()).toBe(`${dir}/namespace.yaml\n${dir}/vm-1.yaml`);
+
+    expect(
+      (await api(server, 'PUT', '/repos/acme/gitops/pulls/2/merge')).status,
+    ).toBe(200);
+    expect(errors).toEqual([]);
+    expect(clusterFiles()).toBe(`${dir}/namespace.yaml`);
+    // Deleted in the background; KubeVirt's finalizer lets it go shortly after.
+    await waitUntil('vm-1 to be gone from the cluster', 30_000, () =>
+      kubeRequest(kc, 'GET', vmPath).then(
+        () => undefined,
+        error => {
+          if (errorStatus(error) === 404) return true;
+          throw error;
+        },
+      ),
+    );
+    // The namespace is still in the repository, so it stays.
+    await expect(
+      kubeRequest(kc, 'GET', `/api/v1/namespaces/${namespace}`),
+    ).resolves.toMatchObject({ status: { phase: 'Active' } });
+
+    await kubeRequest(kc, 'DELETE', `/api/v1/namespaces/${namespace}`);
   });
 
   it('keeps repositories and pull requests between runs', async () => {

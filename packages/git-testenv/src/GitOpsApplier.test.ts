@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
 import {
   adminKubeConfig,
+  errorStatus,
   kubeRequest,
   testClusters,
+  waitUntil,
 } from '@vmportal/kube-testenv';
 import { commitFiles } from './__testUtils__/commitFiles';
 import { useTestEnv } from './__testUtils__/testEnv';
@@ -16,6 +18,24 @@ async function closedPort(): Promise<number> {
   await new Promise(resolve => server.close(resolve));
   return port;
 }
+
+const vmYaml = (name: string, namespace: string) =>
+  [
+    'apiVersion: kubevirt.io/v1',
+    'kind: VirtualMachine',
+    `metadata: {name: ${name}, namespace: ${namespace}}`,
+    'spec:',
+    '  runStrategy: Halted',
+    '  template:',
+    '    spec:',
+    '      domain: {devices: {}, memory: {guest: 1Gi}}',
+    '',
+  ].join('\n');
+
+const configMapYaml = (name: string, namespace?: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}${
+    namespace ? `, namespace: ${namespace}` : ''
+  }}\n`;
 
 describe('GitOpsApplier', () => {
   const env = useTestEnv();
@@ -121,5 +141,144 @@ describe('GitOpsApplier', () => {
       'DELETE',
       `/api/v1/namespaces/${namespace}`,
     );
+  }, 60_000);
+
+  it('prunes what the merge removed from the repository, last-applied first, and nothing else', async () => {
+    const [cluster] = testClusters();
+    const kc = adminKubeConfig(cluster);
+    const namespace = `gitops-prune-${Date.now().toString(36)}`;
+    const dir = `clusters/${cluster.name}/${namespace}`;
+    const vmPath = (name: string) =>
+      `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines/${name}`;
+    const configMapPath = (ns: string, name: string) =>
+      `/api/v1/namespaces/${ns}/configmaps/${name}`;
+    const exists = (path: string) =>
+      kubeRequest(kc, 'GET', path).then(
+        () => true,
+        error => {
+          if (errorStatus(error) === 404) return false;
+          throw error;
+        },
+      );
+    // Written with `namespace: default` before the merge and without it after: the
+    // same object, which must stay.
+    const tidied = `${namespace}-tidied`;
+    const repoDir = await env.tempDir();
+    const before = await commitFiles(repoDir, {
+      [`${dir}/namespace.yaml`]: `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${namespace}}\n`,
+      [`${dir}/vm-1.yaml`]: `${vmYaml('vm-1', namespace)}---\n${configMapYaml(
+        'vm-1-cloud-init',
+        namespace,
+      )}`,
+      [`${dir}/vm-2.yaml`]: vmYaml('vm-2', namespace),
+      [`clusters/${cluster.name}/tidied.yaml`]: configMapYaml(
+        tidied,
+        'default',
+      ),
+      'clusters/elsewhere/ns.yaml':
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-b}\n',
+    });
+    const applier = GitOpsApplier.create({ clusters: [cluster] });
+    expect(
+      (await applier.applyCommit(before)).map(r => [r.name, r.outcome]),
+    ).toEqual([
+      [namespace, 'applied'],
+      ['vm-1-cloud-init', 'applied'],
+      [tidied, 'applied'],
+      ['vm-1', 'applied'],
+      ['vm-2', 'applied'],
+      ['team-b', 'skipped'],
+    ]);
+    // Made by hand beside the repository's objects: never the applier's to delete.
+    await kubeRequest(
+      kc,
+      'POST',
+      `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines`,
+      {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachine',
+        metadata: { name: 'by-hand', namespace },
+        spec: {
+          runStrategy: 'Halted',
+          template: {
+            spec: { domain: { devices: {}, memory: { guest: '1Gi' } } },
+          },
+        },
+      },
+    );
+
+    // The decommission: vm-1's file goes, and the other cluster's file with it.
+    const merged = await commitFiles(
+      repoDir,
+      {
+        [`${dir}/namespace.yaml`]: `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${namespace}}\n`,
+        [`${dir}/vm-2.yaml`]: vmYaml('vm-2', namespace),
+        [`clusters/${cluster.name}/tidied.yaml`]: configMapYaml(tidied),
+      },
+      [before.sha],
+    );
+    const results = await applier.applyCommit(merged);
+
+    expect(
+      results.map(r => [r.outcome, r.kind, r.name, r.file, r.message ?? '']),
+    ).toEqual([
+      ['applied', 'Namespace', namespace, `${dir}/namespace.yaml`, ''],
+      [
+        'applied',
+        'ConfigMap',
+        tidied,
+        `clusters/${cluster.name}/tidied.yaml`,
+        '',
+      ],
+      ['applied', 'VirtualMachine', 'vm-2', `${dir}/vm-2.yaml`, ''],
+      // Reverse of apply order: the VM before the ConfigMap it was applied after.
+      ['deleted', 'VirtualMachine', 'vm-1', `${dir}/vm-1.yaml`, ''],
+      ['deleted', 'ConfigMap', 'vm-1-cloud-init', `${dir}/vm-1.yaml`, ''],
+      [
+        'skipped',
+        'Namespace',
+        'team-b',
+        'clusters/elsewhere/ns.yaml',
+        'no cluster named elsewhere is configured',
+      ],
+    ]);
+    expect(await exists(configMapPath(namespace, 'vm-1-cloud-init'))).toBe(
+      false,
+    );
+    // The VM carries KubeVirt's finalizer, so it goes once the controller lets it.
+    await waitUntil('vm-1 to be deleted', 30_000, async () =>
+      (await exists(vmPath('vm-1'))) ? undefined : true,
+    );
+    expect(await exists(vmPath('vm-2'))).toBe(true);
+    expect(await exists(vmPath('by-hand'))).toBe(true);
+    expect(await exists(configMapPath('default', tidied))).toBe(true);
+
+    // Synced again, the same merge finds vm-1 already gone: not a failure.
+    const again = await applier.applyCommit(merged);
+    expect(
+      again.filter(r => r.name === 'vm-1').map(r => [r.outcome, r.message]),
+    ).toEqual([['deleted', 'already gone']]);
+
+    // A merge that removes vm-2 but breaks another file prunes nothing.
+    const broken = await commitFiles(
+      repoDir,
+      {
+        [`${dir}/namespace.yaml`]: `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${namespace}}\n`,
+        [`clusters/${cluster.name}/tidied.yaml`]: 'kind: [unterminated\n',
+      },
+      [merged.sha],
+    );
+    const refused = await applier.applyCommit(broken);
+    expect(refused.map(r => [r.outcome, r.name ?? r.file])).toEqual([
+      ['failed', `clusters/${cluster.name}/tidied.yaml`],
+      ['applied', namespace],
+      ['skipped', 'vm-2'],
+      ['skipped', tidied],
+    ]);
+    expect(refused[2].message).toMatch(/not pruned: a manifest for .* failed/);
+    expect(await exists(vmPath('vm-2'))).toBe(true);
+
+    await kubeRequest(kc, 'DELETE', configMapPath('default', tidied));
+    await kubeRequest(kc, 'DELETE', `/api/v1/namespaces/${namespace}`);
   }, 60_000);
 });

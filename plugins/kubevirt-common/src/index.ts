@@ -31,6 +31,9 @@ export {
   kubevirtRequestReadPermission,
   kubevirtVmPlanPermission,
   kubevirtVmPowerPermission,
+  kubevirtVmChangePermission,
+  kubevirtVmDecommissionPermission,
+  kubevirtVmAdoptPermission,
   kubevirtVmReadPermission,
   kubevirtVmRequestPermission,
 } from './permissions';
@@ -143,6 +146,29 @@ export {
 export { virtualMachineRequestSchema } from './request/virtualMachineRequestSchema';
 export { quotaPlanRequestSchema } from './request/quotaPlanRequestSchema';
 export {
+  CHANGEABLE_RUN_STRATEGIES,
+  virtualMachineChangeSchema,
+} from './change/virtualMachineChangeSchema';
+export type {
+  VirtualMachineChange,
+  VirtualMachineChangeKind,
+} from './change/virtualMachineChangeSchema';
+export type {
+  VirtualMachineChangePlan,
+  VirtualMachineChangeTiming,
+} from './change/virtualMachineChangePlan';
+export {
+  applyVirtualMachineChange,
+  VirtualMachineChangeError,
+} from './change/applyVirtualMachineChange';
+export { planVirtualMachineChange } from './change/planVirtualMachineChange';
+export type { PlanVirtualMachineChangeInput } from './change/planVirtualMachineChange';
+export { describeVirtualMachineSize } from './change/describeVirtualMachineSize';
+export { liveUpdateProblem } from './change/liveUpdateProblem';
+export { virtualMachineChangePermission } from './change/virtualMachineChangePermission';
+export { launcherPodOfVirtualMachine } from './quota/launcherPodOfVirtualMachine';
+export {
+  VIRTUAL_MACHINE_CHANGE_ID_ANNOTATION,
   VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION,
   VIRTUAL_MACHINE_REQUEST_STAGES,
 } from './request/trackedRequest';
@@ -211,6 +237,7 @@ export { cloneSourceOf } from './quota/cloneSource';
 export { storageClassInfo } from './quota/storageClassInfo';
 export { formatQuantityForHumans } from './quota/formatQuantityForHumans';
 export { buildVirtualMachineObjects } from './render/buildVirtualMachineObjects';
+export { cleanVirtualMachineManifest } from './render/cleanVirtualMachineManifest';
 export type {
   BuildVirtualMachineOptions,
   KubernetesManifest,

@@ -24,6 +24,43 @@ export const kubevirtVmPowerPermission = createPermission({
 });
 
 /**
+ * Ask for a change to a virtual machine by pull request: another size, another
+ * disk, another run strategy. Nothing changes until the namespace's owners merge it.
+ *
+ * @public
+ */
+export const kubevirtVmChangePermission = createPermission({
+  name: 'kubevirt.vm.change',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Ask for a virtual machine and its disks to be deleted, by pull request. Apart from
+ * `kubevirt.vm.change` so that a policy can keep the destructive change to fewer people.
+ *
+ * @public
+ */
+export const kubevirtVmDecommissionPermission = createPermission({
+  name: 'kubevirt.vm.decommission',
+  attributes: { action: 'delete' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Adopt a virtual machine that was not made through the portal into the GitOps
+ * repository, by a pull request that adds its manifest. Apart from
+ * `kubevirt.vm.change`: it puts a VM under the repository's control.
+ *
+ * @public
+ */
+export const kubevirtVmAdoptPermission = createPermission({
+  name: 'kubevirt.vm.adopt',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
  * Read the quota use of a namespace or of a team's namespaces. A basic permission:
  * quotas belong to namespaces, not to catalog entities.
  *
@@ -80,6 +117,9 @@ export const kubevirtRequestReadPermission = createPermission({
 export const kubevirtPermissions = [
   kubevirtVmReadPermission,
   kubevirtVmPowerPermission,
+  kubevirtVmChangePermission,
+  kubevirtVmDecommissionPermission,
+  kubevirtVmAdoptPermission,
   kubevirtQuotaReadPermission,
   kubevirtVmPlanPermission,
   kubevirtVmRequestPermission,

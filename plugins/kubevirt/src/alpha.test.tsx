@@ -35,6 +35,7 @@ import kubevirtPlugin, {
   virtualMachineInventoryExportConfig,
   virtualMachineRequestsPage,
   virtualMachinesPage,
+  virtualMachineChangePlanFormField,
   virtualMachineSizePickerFormField,
 } from './alpha';
 import { trackedRequest } from './__fixtures__/trackedRequest';
@@ -263,11 +264,15 @@ describe('the new frontend system plugin', () => {
     });
   });
 
-  it('offers the size picker to the scaffolder and its API to the app', async () => {
+  it('offers the size picker and the change plan field to the scaffolder, and its API to the app', async () => {
     const loader = createExtensionTester(virtualMachineSizePickerFormField).get(
       FormFieldBlueprint.dataRefs.formFieldLoader,
     );
     await expect(loader()).resolves.toBeDefined();
+    const changePlanLoader = createExtensionTester(
+      virtualMachineChangePlanFormField,
+    ).get(FormFieldBlueprint.dataRefs.formFieldLoader);
+    await expect(changePlanLoader()).resolves.toBeDefined();
     expect(
       createExtensionTester(kubevirtApi).get(ApiBlueprint.dataRefs.factory).api
         .id,

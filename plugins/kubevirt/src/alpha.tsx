@@ -273,11 +273,28 @@ export const virtualMachineImagePickerFormField = FormFieldBlueprint.make({
 });
 
 /**
+ * The `VirtualMachineChangePlanField` scaffolder field of the day-2 change templates
+ * (`scaffolder-form-field:kubevirt/virtual-machine-change-plan`): the new size, or the
+ * new disk, with its plan against the namespace's quota.
+ *
+ * @alpha
+ */
+export const virtualMachineChangePlanFormField = FormFieldBlueprint.make({
+  name: 'virtual-machine-change-plan',
+  params: {
+    field: () =>
+      import('./components/VirtualMachineChangePlanField/formField').then(
+        m => m.virtualMachineChangePlanFormField,
+      ),
+  },
+});
+
+/**
  * The KubeVirt frontend plugin for the new frontend system: the VM tab and Overview
  * card of `virtual-machine` Components, the team card of Groups, the "VM requests"
  * page with its cards on Users and Groups, the "Virtual machines" inventory page with
  * its catalog filters and CSV export, and the request form's pickers (cluster,
- * namespace, OS image, size).
+ * namespace, OS image, size) and the change templates' plan field.
  *
  * @alpha
  */
@@ -303,5 +320,6 @@ export default createFrontendPlugin({
     virtualMachineClusterPickerFormField,
     virtualMachineNamespacePickerFormField,
     virtualMachineImagePickerFormField,
+    virtualMachineChangePlanFormField,
   ],
 });

@@ -14,6 +14,7 @@ export {
   VirtualMachineCatalogFilters,
   VirtualMachineRequestsPage,
   VirtualMachinesPage,
+  VirtualMachineChangePlanFieldExtension,
   VirtualMachineClusterPickerFieldExtension,
   VirtualMachineImagePickerFieldExtension,
   VirtualMachineNamespacePickerFieldExtension,
@@ -26,6 +27,7 @@ export type {
   KubevirtApi,
   KubevirtCluster,
   QuotaPlan,
+  VirtualMachineChangePlan,
   VirtualMachineRequestFilter,
 } from './api/KubevirtApi';
 export type {
@@ -41,6 +43,7 @@ export {
 export { virtualMachineInventoryCsvExporter } from './components/VirtualMachineInventory/virtualMachineInventoryCsvExporter';
 export { isVirtualMachineAvailable } from './lib/isVirtualMachineAvailable';
 export type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';
+export type { VirtualMachineChangePlanFieldUiOptions } from './components/VirtualMachineChangePlanField/changeTarget';
 export type {
   EphemeralImageOption,
   VirtualMachineImageChoice,

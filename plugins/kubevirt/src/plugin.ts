@@ -14,6 +14,10 @@ import { VIRTUAL_MACHINE_SIZE_PICKER } from './components/VirtualMachineSizePick
 import { validateVirtualMachineSize } from './components/VirtualMachineSizePicker/validation';
 import { VirtualMachineSizePicker } from './components/VirtualMachineSizePicker/VirtualMachineSizePicker';
 import type { VirtualMachineSizePickerUiOptions } from './components/VirtualMachineSizePicker/planTarget';
+import { VIRTUAL_MACHINE_CHANGE_PLAN_FIELD } from './components/VirtualMachineChangePlanField/fieldName';
+import { validateVirtualMachineChangePlan } from './components/VirtualMachineChangePlanField/validation';
+import { VirtualMachineChangePlanField } from './components/VirtualMachineChangePlanField/VirtualMachineChangePlanField';
+import type { VirtualMachineChangePlanFieldUiOptions } from './components/VirtualMachineChangePlanField/changeTarget';
 import {
   VIRTUAL_MACHINE_CLUSTER_PICKER,
   VIRTUAL_MACHINE_IMAGE_PICKER,
@@ -275,4 +279,58 @@ export const VirtualMachineImagePickerFieldExtension = kubevirtPlugin.provide(
     name: VIRTUAL_MACHINE_IMAGE_PICKER,
     component: VirtualMachineImagePicker,
   }),
+);
+
+/**
+ * The `VirtualMachineChangePlanField` scaffolder field
+ * (`ui:field: VirtualMachineChangePlanField`) of the day-2 change templates: for
+ * `ui:options.kind: resize` the new size from the VM's cluster, for `add-disk` the
+ * disk of the form's other fields; either way the change's plan against the
+ * namespace's quota. Refuses a change that does not fit, naming the quota.
+ *
+ * @public
+ */
+export const VirtualMachineChangePlanFieldExtension = kubevirtPlugin.provide(
+  createScaffolderFieldExtension<string, VirtualMachineChangePlanFieldUiOptions>(
+    {
+      name: VIRTUAL_MACHINE_CHANGE_PLAN_FIELD,
+      component: VirtualMachineChangePlanField,
+      validation: validateVirtualMachineChangePlan,
+      schema: {
+        returnValue: {
+          type: 'string',
+          description:
+            'resize: the name of the new instancetype, e.g. u1.medium; add-disk: the summary of the planned disk',
+        },
+        uiOptions: {
+          type: 'object',
+          required: ['kind'],
+          properties: {
+            kind: {
+              type: 'string',
+              enum: ['resize', 'add-disk'],
+              description: 'Which change the field plans',
+            },
+            entityField: {
+              type: 'string',
+              description: "Form field with the VM's entity ref (default: vm)",
+            },
+            sizeField: {
+              type: 'string',
+              description: "add-disk: form field with the disk's size (default: size)",
+            },
+            storageClassField: {
+              type: 'string',
+              description:
+                "add-disk: form field with the disk's storage class (default: storageClass)",
+            },
+            nameField: {
+              type: 'string',
+              description: "add-disk: form field with the disk's name (default: name)",
+            },
+          },
+        },
+      },
+    },
+  ),
 );

@@ -1,13 +1,15 @@
 /**
  * Scaffolder actions that plan a KubeVirt VM against its team's quota
  * (`kubevirt:vm:plan`), render its manifests for a GitOps pull request
- * (`kubevirt:vm:render`) and record the request so the portal follows it
+ * (`kubevirt:vm:render`), change a VM by pull request (`kubevirt:vm:change`) and record the request so the portal follows it
  * (`kubevirt:vm:record-request`).
  *
  * @packageDocumentation
  */
 
 export { scaffolderModuleKubevirtActions as default } from './module';
+export { createChangeVirtualMachineAction } from './actions/changeVirtualMachine';
+export type { ChangeVirtualMachineActionOptions } from './actions/changeVirtualMachine';
 export { createPlanVirtualMachineAction } from './actions/planVirtualMachine';
 export type { PlanVirtualMachineActionOptions } from './actions/planVirtualMachine';
 export { createRecordVirtualMachineRequestAction } from './actions/recordVirtualMachineRequest';

@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { kubevirtClustersServiceRef } from '@vmportal/plugin-kubevirt-node';
+import { createChangeVirtualMachineAction } from './actions/changeVirtualMachine';
 import { createPlanVirtualMachineAction } from './actions/planVirtualMachine';
 import { createRecordVirtualMachineRequestAction } from './actions/recordVirtualMachineRequest';
 import { createRenderVirtualMachineAction } from './actions/renderVirtualMachine';
@@ -33,6 +34,7 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
         auditor: coreServices.auditor,
         auth: coreServices.auth,
         discovery: coreServices.discovery,
+        urlReader: coreServices.urlReader,
       },
       async init({
         scaffolder,
@@ -45,6 +47,7 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
         auditor,
         auth,
         discovery,
+        urlReader,
       }) {
         const gitops = readKubevirtGitopsConfig(config);
         const admission = VirtualMachineRequestAdmission.fromConfig(config, {
@@ -60,6 +63,16 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
             gitops,
             auditor,
           }),
+          createChangeVirtualMachineAction({
+            clusters,
+            admission,
+            auditor,
+            gitops,
+            auth,
+            discovery,
+            urlReader,
+            catalog,
+          }),
           createRecordVirtualMachineRequestAction({
             auth,
             discovery,
@@ -67,7 +80,7 @@ export const scaffolderModuleKubevirtActions = createBackendModule({
           }),
         );
         logger.info(
-          `kubevirt:vm:plan, kubevirt:vm:render and kubevirt:vm:record-request for clusters: ${
+          `kubevirt:vm:plan, kubevirt:vm:render, kubevirt:vm:change and kubevirt:vm:record-request for clusters: ${
             clusters
               .list()
               .map(c => c.name)

@@ -195,6 +195,7 @@ const STAGE_ORDER: Record<VirtualMachineRequestStage, number> = {
   applied: 2,
   running: 3,
   'in-catalog': 4,
+  'in-effect': 4,
 };
 
 /**

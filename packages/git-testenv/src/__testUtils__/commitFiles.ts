@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import { GitRepository } from '../git/GitRepository';
 
-/** Creates a bare repository under `dir` with one commit of `files`; returns both. */
+/**
+ * Creates (or reuses) a bare repository under `dir` and commits exactly `files` to it,
+ * on top of `parents` (none by default); returns the repository and the commit.
+ */
 export async function commitFiles(
   dir: string,
   files: Record<string, string>,
+  parents: string[] = [],
 ): Promise<{ repoPath: string; sha: string }> {
   const repoPath = join(dir, 'repo.git');
   const { repository } = await GitRepository.openOrInit(repoPath, 'main');
@@ -22,7 +26,7 @@ export async function commitFiles(
   };
   const sha = await repository.writeCommit({
     tree: await repository.writeFlatTree(tree),
-    parents: [],
+    parents,
     author: who,
     committer: who,
     message: 'test\n',

@@ -4,6 +4,7 @@ import { errorStatus } from '../kubeClient';
 import { hasCondition, removeCondition, updateCondition } from './conditions';
 import { guestOsInfo } from './guestOs';
 import { isFinal } from './printableStatus';
+import { advanceHotplugPhase, VolumeStatus } from './VolumeHotplug';
 import {
   canonicalJson,
   DATA_VOLUMES,
@@ -272,15 +273,24 @@ export class VirtHandler {
       Boolean(os),
       os?.id === 'mswindows',
     );
-    status.volumeStatus = volumeStatus(vmi, claims);
+    const volumes = volumeStatus(vmi, claims, pod);
+    for (const entry of volumes) {
+      const before = (vmi.status?.volumeStatus as VolumeStatus[] | undefined)?.find(
+        s => s.name === entry.name,
+      );
+      if (entry.hotplugVolume && entry.phase !== before?.phase && entry.reason)
+        await this.event(vmi, 'Normal', entry.reason, String(entry.message));
+    }
+    status.volumeStatus = volumes;
     const machine = vmi.spec.domain.machine?.type;
     if (machine)
       status.machine = {
         type: machine === 'q35' ? 'pc-q35-rhel9.6.0' : machine,
       };
     status.selinuxContext = 'none';
+    // The topology the domain was defined with; a CPU hot-plug changes it (MigrationController).
     const cpu = vmi.spec.domain.cpu;
-    status.currentCPUTopology = {
+    status.currentCPUTopology ??= {
       cores: cpu?.cores ?? 1,
       sockets: cpu?.sockets ?? 1,
       threads: cpu?.threads ?? 1,
@@ -480,11 +490,22 @@ function macFor(uid: string, name: string): string {
   ].join(':');
 }
 
-/** Disk targets as libvirt assigns them per bus: vda, vdb… for virtio, sda… for sata/scsi. */
+/**
+ * Disk targets as libvirt assigns them per bus: vda, vdb… for virtio, sda… for
+ * sata/scsi. A hot-plugged volume (one the launcher pod does not mount) keeps what
+ * virt-controller reported about its attachment and gets its target once attached
+ * ({@link advanceHotplugPhase}); one being unplugged keeps its entry while its
+ * attachment pod is there.
+ */
 function volumeStatus(
   vmi: VirtualMachineInstanceObject,
   claims: Map<string, V1PersistentVolumeClaim>,
-) {
+  pod: V1Pod,
+): VolumeStatus[] {
+  const previous = new Map(
+    ((vmi.status?.volumeStatus ?? []) as VolumeStatus[]).map(s => [s.name, s]),
+  );
+  const mounted = new Set((pod.spec?.volumes ?? []).map(v => v.name));
   const disks = vmi.spec.domain.devices?.disks ?? [];
   const counters = new Map<string, number>();
   const targets = new Map<string, string>();
@@ -498,8 +519,13 @@ function volumeStatus(
     counters.set(prefix, n + 1);
     targets.set(disk.name, `${prefix}${String.fromCharCode(97 + n)}`);
   }
-  return (vmi.spec.volumes ?? []).map(volume => {
-    const entry: Record<string, unknown> = {
+  const entries = (vmi.spec.volumes ?? []).map(volume => {
+    const before = previous.get(volume.name);
+    previous.delete(volume.name);
+    const hotplug =
+      !mounted.has(volume.name) &&
+      Boolean(volume.persistentVolumeClaim || volume.dataVolume);
+    const entry: VolumeStatus = {
       name: volume.name,
       target: targets.get(volume.name) ?? '',
     };
@@ -515,8 +541,19 @@ function volumeStatus(
       };
     }
     if (volume.containerDisk) entry.containerDiskVolume = { checksum: 0 };
-    return entry;
+    if (!hotplug) return entry;
+    const attachment: VolumeStatus = {
+      ...entry,
+      target: before?.phase === 'Ready' ? entry.target : '',
+      phase: before?.phase,
+      reason: before?.reason,
+      message: before?.message,
+      hotplugVolume: before?.hotplugVolume ?? {},
+    };
+    return advanceHotplugPhase(attachment, entry.target ?? '');
   });
+  const unplugging = [...previous.values()].filter(s => s.hotplugVolume);
+  return [...entries, ...unplugging];
 }
 
 /** virt-handler's `calculateLiveMigrationCondition`, for the checks that apply here. */

@@ -1,4 +1,3 @@
-import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type {
   DataVolumeObject,
   DataVolumeTemplate,
@@ -15,6 +14,12 @@ import {
   updateCondition,
 } from './conditions';
 import type { DataSource } from './DataSourceController';
+import {
+  applyInstancetypeAndDefaults,
+  findInstancetypeOrPreference,
+  InstancetypeNotFound,
+  setupVmiFromVm,
+} from './expandVirtualMachine';
 import { legacyFirmwareUuid } from './firmwareUuid';
 import { isFinal, printableStatus, runStrategyOf } from './printableStatus';
 import {
@@ -23,7 +28,6 @@ import {
   CREATED_BY_LABEL,
   DATA_SOURCES,
   DATA_VOLUMES,
-  INSTANCETYPE_API,
   now,
   orNotFound,
   readCustomObject,
@@ -42,9 +46,6 @@ class SyncError extends Error {
     super(message);
   }
 }
-
-/** The apiserver's NotFound for an instancetype or preference, in its words. */
-class InstancetypeNotFound extends Error {}
 
 const VM_GENERATION_ANNOTATION = 'kubevirt.io/vm-generation';
 const CONTROLLER = { component: 'virt-controller' };
@@ -501,63 +502,21 @@ export class VirtualMachineReconciler {
     if (hasCondition(vm.status?.conditions, 'ManualRecoveryRequired', 'True'))
       return;
 
-    const template = structuredClone(vm.spec.template);
     const requests = vm.status?.stateChangeRequests ?? [];
-    const vmi: VirtualMachineInstanceObject = {
-      apiVersion: 'kubevirt.io/v1',
-      kind: 'VirtualMachineInstance',
-      metadata: {
-        ...template.metadata,
-        name,
-        namespace,
-        generateName: undefined,
-        labels: template.metadata?.labels,
-        annotations: {
-          ...template.metadata?.annotations,
-          [VM_GENERATION_ANNOTATION]: String(vm.metadata.generation ?? 1),
-        },
-        ownerReferences: [
-          controllerRef(vm, 'kubevirt.io/v1', 'VirtualMachine'),
-        ],
-        finalizers: [VM_CONTROLLER_FINALIZER],
-      },
-      spec: template.spec,
-    };
+    const vmi = setupVmiFromVm(vm);
+    vmi.metadata.annotations![VM_GENERATION_ANNOTATION] = String(
+      vm.metadata.generation ?? 1,
+    );
+    vmi.metadata.ownerReferences = [
+      controllerRef(vm, 'kubevirt.io/v1', 'VirtualMachine'),
+    ];
+    vmi.metadata.finalizers = [VM_CONTROLLER_FINALIZER];
     if (requests[0]?.action === 'Start' && requests[0].data?.paused === 'true')
       vmi.spec.startStrategy = 'Paused';
-    vmi.spec.domain.firmware = {
-      ...vmi.spec.domain.firmware,
-      uuid: vmi.spec.domain.firmware?.uuid || legacyFirmwareUuid(name),
-    };
-    // util.SetDefaultVolumeDisk: a volume without a disk or filesystem gets a default disk.
-    const devices = (vmi.spec.domain.devices ??= {});
-    const named = new Set(
-      [...(devices.disks ?? []), ...(devices.filesystems ?? [])].map(
-        d => d.name,
-      ),
-    );
-    for (const volume of vmi.spec.volumes ?? []) {
-      if (!named.has(volume.name))
-        (devices.disks ??= []).push({ name: volume.name });
-    }
-    if (vm.spec.instancetype) {
-      const kind = (vm.spec.instancetype.kind ?? '').toLowerCase();
-      const annotation = kind.startsWith('virtualmachineinstancetype')
-        ? 'kubevirt.io/instancetype-name'
-        : 'kubevirt.io/cluster-instancetype-name';
-      vmi.metadata.annotations![annotation] = vm.spec.instancetype.name;
-    }
-    if (vm.spec.preference) {
-      const kind = (vm.spec.preference.kind ?? '').toLowerCase();
-      const annotation = kind.startsWith('virtualmachinepreference')
-        ? 'kubevirt.io/preference-name'
-        : 'kubevirt.io/cluster-preference-name';
-      vmi.metadata.annotations![annotation] = vm.spec.preference.name;
-    }
 
     let defaulted: VirtualMachineInstanceObject;
     try {
-      defaulted = await this.applyInstancetypeAndDefaults(vm, vmi);
+      defaulted = await applyInstancetypeAndDefaults(this.ctx, vm, vmi);
     } catch (error) {
       await this.event(
         vm,
@@ -619,59 +578,6 @@ export class VirtualMachineReconciler {
   }
 
   /**
-   * Applies the VM's instancetype and preference to the VMI and adds virt-api's
-   * create-time defaults, using KubeVirt's own code (the oracle).
-   */
-  private async applyInstancetypeAndDefaults(
-    vm: VirtualMachine,
-    vmi: VirtualMachineInstanceObject,
-  ): Promise<VirtualMachineInstanceObject> {
-    const namespace = vm.metadata.namespace!;
-    const instancetype = vm.spec.instancetype
-      ? await this.instancetypeObject(
-          namespace,
-          vm.spec.instancetype,
-          'instancetype',
-        )
-      : undefined;
-    const preference = vm.spec.preference
-      ? await this.instancetypeObject(
-          namespace,
-          vm.spec.preference,
-          'preference',
-        )
-      : undefined;
-    // The oracle renders a pod too, which needs the claims to exist: for defaulting
-    // alone, stand in for the ones not there yet (the VMI controller reports those).
-    const pvcs: V1PersistentVolumeClaim[] = [];
-    for (const volume of vmi.spec.volumes ?? []) {
-      const claimName =
-        volume.persistentVolumeClaim?.claimName ?? volume.dataVolume?.name;
-      if (!claimName) continue;
-      const pvc = await orNotFound(
-        this.ctx.core.readNamespacedPersistentVolumeClaim({
-          namespace,
-          name: claimName,
-        }),
-      );
-      pvcs.push(
-        pvc ?? {
-          metadata: { name: claimName, namespace },
-          spec: { accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem' },
-        },
-      );
-    }
-    const answer = await this.ctx.oracle.render({
-      vmi: { ...vmi, metadata: { ...vmi.metadata, uid: vm.metadata.uid } },
-      kubevirt: await this.ctx.kubevirtConfiguration(),
-      instancetype,
-      preference,
-      pvcs,
-    });
-    return answer.vmi;
-  }
-
-  /**
    * `checkResourcesExist` (KubeVirt's instancetype VM controller): the apiserver's
    * NotFound for the instancetype (reason `FailedFindInstancetype`) or the preference
    * (`FailedFindPreference`) the VM names, reported as the VM's `Failure` condition.
@@ -686,7 +592,12 @@ export class VirtualMachineReconciler {
     for (const [what, ref, reason] of refs) {
       if (!ref) continue;
       try {
-        await this.instancetypeObject(vm.metadata.namespace!, ref, what);
+        await findInstancetypeOrPreference(
+          this.ctx,
+          vm.metadata.namespace!,
+          ref,
+          what,
+        );
       } catch (error) {
         if (error instanceof InstancetypeNotFound)
           return new SyncError(reason, error.message);
@@ -694,41 +605,6 @@ export class VirtualMachineReconciler {
       }
     }
     return undefined;
-  }
-
-  private async instancetypeObject(
-    namespace: string,
-    ref: { name: string; kind?: string },
-    what: 'instancetype' | 'preference',
-  ): Promise<object> {
-    const kind = (ref.kind ?? '').toLowerCase();
-    const namespaced = kind.startsWith(
-      what === 'instancetype'
-        ? 'virtualmachineinstancetype'
-        : 'virtualmachinepreference',
-    );
-    const plural = `virtualmachine${namespaced ? '' : 'cluster'}${what}s`;
-    try {
-      return namespaced
-        ? await this.ctx.custom.getNamespacedCustomObject({
-            ...INSTANCETYPE_API,
-            plural,
-            namespace,
-            name: ref.name,
-          })
-        : await this.ctx.custom.getClusterCustomObject({
-            ...INSTANCETYPE_API,
-            plural,
-            name: ref.name,
-          });
-    } catch (error) {
-      if (errorStatus(error) === 404) {
-        throw new InstancetypeNotFound(
-          `${plural}.${INSTANCETYPE_API.group} "${ref.name}" not found`,
-        );
-      }
-      throw error;
-    }
   }
 
   /** `stopVMI`: deletes the VMI (its deletion then stops the guest and the pod). */

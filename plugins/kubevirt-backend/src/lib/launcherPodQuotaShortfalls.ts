@@ -1,5 +1,5 @@
 import {
-  launcherPodResources,
+  launcherPodOfVirtualMachine,
   parseResourceList,
   Quantity,
   QuotaShortfall,
@@ -50,18 +50,6 @@ export function parseQuotaRefusal(
   };
 }
 
-/** A VM's `kind` of instancetype or preference as the size catalog spells it. */
-function sizeKind(
-  kind: string | undefined,
-  what: 'Instancetype' | 'Preference',
-): string {
-  return (kind ?? '')
-    .toLowerCase()
-    .startsWith(`virtualmachine${what}`.toLowerCase())
-    ? `VirtualMachine${what}`
-    : `VirtualMachineCluster${what}`;
-}
-
 /**
  * How far the ResourceQuota `quota` is from admitting the VM's launcher pod, with
  * the quota plan's arithmetic: the pod as KubeVirt v1.9 renders it from the VM's
@@ -78,50 +66,17 @@ export function launcherPodQuotaShortfalls(
   state: Omit<PlanningState, 'unreadable'>,
   quota: string,
 ): QuotaShortfall[] {
-  const namespace = vm.metadata.namespace ?? '';
-  const template = vm.spec.template;
-  if (!template) return [];
-  const instancetypeRef = vm.spec.instancetype;
-  const instancetype = instancetypeRef
-    ? state.sizes.findInstancetype(
-        {
-          name: instancetypeRef.name,
-          kind: sizeKind(instancetypeRef.kind, 'Instancetype'),
-        },
-        namespace,
-      )?.spec
-    : undefined;
-  const preferenceRef = vm.spec.preference;
-  const preference = preferenceRef
-    ? state.sizes.findPreference(
-        {
-          name: preferenceRef.name,
-          kind: sizeKind(preferenceRef.kind, 'Preference'),
-        },
-        namespace,
-      )?.spec
-    : undefined;
-  if ((instancetypeRef && !instancetype) || (preferenceRef && !preference))
-    return [];
-  const launcher = launcherPodResources(
-    {
-      vmi: {
-        metadata: { ...template.metadata, name: vm.metadata.name, namespace },
-        spec: template.spec,
-      },
-      instancetype,
-      preference,
-    },
-    {
-      kubevirt: state.kubevirt,
-      kubevirtAnnotations: state.kubevirtAnnotations,
-      defaultArchitecture: state.kubevirtDefaultArchitecture,
-      networkAttachmentDefinitions: state.networkAttachmentDefinitions,
-      namespaceQuotas: state.quotas,
-      namespaceLabels: state.namespaceLabels,
-      limitRanges: state.limitRanges,
-    },
-  );
+  const of = launcherPodOfVirtualMachine(vm, state.sizes, {
+    kubevirt: state.kubevirt,
+    kubevirtAnnotations: state.kubevirtAnnotations,
+    defaultArchitecture: state.kubevirtDefaultArchitecture,
+    networkAttachmentDefinitions: state.networkAttachmentDefinitions,
+    namespaceQuotas: state.quotas,
+    namespaceLabels: state.namespaceLabels,
+    limitRanges: state.limitRanges,
+  });
+  if (!('launcher' in of)) return [];
+  const { launcher } = of;
   const refusing = state.quotas.find(q => q.metadata?.name === quota);
   if (!refusing) return [];
   const hard = parseResourceList(refusing.spec?.hard ?? refusing.status?.hard);

@@ -2,6 +2,7 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import type {
   TrackedVirtualMachineRequest,
+  VirtualMachineChangeKind,
   VirtualMachineRequestRecord,
   VirtualMachineRequestStage,
   VirtualMachineRequestVmState,
@@ -23,6 +24,7 @@ interface RequestRow {
   name: string;
   size: string;
   plan_summary: string;
+  change: string | null;
   pull_request_url: string;
   pull_request_number: number | null;
   reviewers: string;
@@ -114,6 +116,7 @@ export class VirtualMachineRequestStore {
       name: record.name,
       size: record.size,
       plan_summary: record.planSummary,
+      change: record.change ?? null,
       pull_request_url: record.pullRequestUrl,
       pull_request_number: record.pullRequestNumber ?? null,
       reviewers: JSON.stringify(record.reviewers),
@@ -243,6 +246,9 @@ function fromRow(row: RequestRow): TrackedVirtualMachineRequest {
     name: row.name,
     size: row.size,
     planSummary: row.plan_summary,
+    ...(row.change && {
+      change: row.change as VirtualMachineChangeKind,
+    }),
     reviewers: JSON.parse(row.reviewers),
     requestedBy: row.requested_by,
     requestedAt: row.requested_at,

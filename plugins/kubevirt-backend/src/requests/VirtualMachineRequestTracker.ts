@@ -6,7 +6,10 @@ import {
   KUBEVIRT_ANNOTATIONS,
   TrackedVirtualMachineRequest,
   VIRTUAL_MACHINE_COMPONENT_TYPE,
+  VIRTUAL_MACHINE_CHANGE_ID_ANNOTATION,
   VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION,
+  VirtualMachine,
+  VirtualMachineInstanceObject,
   VirtualMachineRequestStage,
   VirtualMachineRequestVmState,
 } from '@vmportal/plugin-kubevirt-common';
@@ -19,6 +22,46 @@ import type {
   VirtualMachineRequestProgress,
   VirtualMachineRequestStore,
 } from './VirtualMachineRequestStore';
+
+/** Whether a request at `stage` can move no further. */
+function isFinishedStage(stage: VirtualMachineRequestStage): boolean {
+  return stage === 'declined' || stage === 'in-catalog' || stage === 'in-effect';
+}
+
+/**
+ * Whether the running VMI has what its VM asks for: the VM controller has seen the
+ * VM's generation, no CPU or memory hot-plug is under way, and every hot-pluggable
+ * volume of the VM is attached and ready.
+ */
+function changeInEffect(
+  vm: VirtualMachine,
+  vmi: VirtualMachineInstanceObject,
+): boolean {
+  const generation = vm.metadata.generation;
+  const observed = vm.status?.observedGeneration;
+  if (generation !== undefined && observed !== undefined && observed < generation)
+    return false;
+  const hotplugging = (vmi.status?.conditions ?? []).some(
+    c =>
+      (c.type === 'HotVCPUChange' || c.type === 'HotMemoryChange') &&
+      c.status === 'True',
+  );
+  if (hotplugging) return false;
+  const volumes = (vm.spec.template?.spec?.volumes ?? []) as Array<{
+    name: string;
+    dataVolume?: { hotpluggable?: boolean };
+    persistentVolumeClaim?: { hotpluggable?: boolean };
+  }>;
+  const statuses = (vmi.status?.volumeStatus ?? []) as Array<{
+    name: string;
+    phase?: string;
+  }>;
+  return volumes
+    .filter(
+      v => v.dataVolume?.hotpluggable || v.persistentVolumeClaim?.hotpluggable,
+    )
+    .every(v => statuses.some(st => st.name === v.name && st.phase === 'Ready'));
+}
 
 /** At most this many requests are read per run; the rest wait for the next. */
 const BATCH_SIZE = 200;
@@ -130,7 +173,7 @@ export class VirtualMachineRequestTracker {
     const seen = await this.observe(request);
     const at = now.toISOString();
     const stage = seen.reached[seen.reached.length - 1] ?? request.stage;
-    const finished = stage === 'declined' || stage === 'in-catalog';
+    const finished = isFinishedStage(stage);
     const old =
       now.getTime() - Date.parse(request.requestedAt) >
       this.options.slowDownAfterMs;
@@ -190,8 +233,7 @@ export class VirtualMachineRequestTracker {
     request: TrackedVirtualMachineRequest,
     now: Date = new Date(),
   ): Promise<TrackedVirtualMachineRequest> {
-    const finished =
-      request.stage === 'declined' || request.stage === 'in-catalog';
+    const finished = isFinishedStage(request.stage);
     const checked = request.checkedAt ? Date.parse(request.checkedAt) : 0;
     if (finished || now.getTime() - checked < this.options.refreshAfterMs) {
       return request;
@@ -215,6 +257,10 @@ export class VirtualMachineRequestTracker {
         if (state === 'closed') seen.reached.push('declined');
         if (state === 'merged') seen.reached.push('merged');
       }
+      if (request.change) {
+        await this.observeChange(request, seen, current);
+        return seen;
+      }
       if (current() === 'merged' || current() === 'applied') {
         const vm = await this.readVm(request);
         if (vm) {
@@ -235,6 +281,71 @@ export class VirtualMachineRequestTracker {
       seen.error = error instanceof Error ? error.message : String(error);
     }
     return seen;
+  }
+
+  /**
+   * A day-2 change from `merged` on: `applied` once the cluster's VM carries the
+   * change (its `vmportal.io/change-id`, or for an adoption its request id), or for a
+   * decommission once the VM is gone; `in-effect` once KubeVirt has made it (no
+   * restart required, hot-plugs attached, live updates done), or for a decommission
+   * once the VM's entity has left the catalog.
+   */
+  private async observeChange(
+    request: TrackedVirtualMachineRequest,
+    seen: Observation,
+    current: () => VirtualMachineRequestStage,
+  ): Promise<void> {
+    const { cluster, namespace, name } = request;
+    if (current() !== 'merged' && current() !== 'applied') return;
+    const reader = this.options.clusters.get(cluster).page;
+    const vm = await reader.getVirtualMachine(namespace, name).catch(error => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (request.change === 'decommission') {
+      if (vm && !vm.metadata.deletionTimestamp) return;
+      if (current() === 'merged') seen.reached.push('applied');
+      const { items } = await this.options.catalog.getEntities(
+        {
+          filter: {
+            kind: 'Component',
+            [`metadata.annotations.${KUBEVIRT_ANNOTATIONS.cluster}`]: cluster,
+            [`metadata.annotations.${KUBEVIRT_ANNOTATIONS.namespace}`]:
+              namespace,
+            [`metadata.annotations.${KUBEVIRT_ANNOTATIONS.name}`]: name,
+          },
+        },
+        { credentials: await this.options.auth.getOwnServiceCredentials() },
+      );
+      if (items.length === 0) seen.reached.push('in-effect');
+      return;
+    }
+    if (!vm) return;
+    const annotations = vm.metadata.annotations ?? {};
+    const mark =
+      request.change === 'adopt'
+        ? annotations[VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION]
+        : annotations[VIRTUAL_MACHINE_CHANGE_ID_ANNOTATION];
+    if (mark !== request.id) return;
+    const { state } = requestVmState(vm);
+    const restart = vm.status?.conditions?.find(
+      c => c.type === 'RestartRequired' && c.status === 'True',
+    );
+    seen.vm = restart
+      ? {
+          ...state,
+          failingCondition: {
+            type: restart.type,
+            ...(restart.reason && { reason: restart.reason }),
+            ...(restart.message && { message: restart.message }),
+          },
+        }
+      : state;
+    if (current() === 'merged') seen.reached.push('applied');
+    if (restart) return;
+    const vmi = await reader.getVirtualMachineInstance(namespace, name);
+    if (vmi && !changeInEffect(vm, vmi)) return;
+    seen.reached.push('in-effect');
   }
 
   /** The requested VM's state, or undefined while it does not exist. */

@@ -47,6 +47,21 @@ const migrations: Record<string, Knex.Migration> = {
       await knex.schema.dropTable(REQUESTS_TABLE);
     },
   },
+  '20261203000000_vm_request_change': {
+    async up(knex) {
+      await knex.schema.alterTable(REQUESTS_TABLE, table => {
+        table
+          .string('change', 32)
+          .nullable()
+          .comment('The kind of day-2 change; null for a new VM');
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable(REQUESTS_TABLE, table => {
+        table.dropColumn('change');
+      });
+    },
+  },
 };
 
 /**

@@ -83,6 +83,9 @@ export const virtualMachineRequestRecordSchema = z.strictObject({
     .max(63)
     .regex(DNS_LABEL, 'a VirtualMachine name is a DNS-1123 label, e.g. web-1'),
   size: z.string().min(1).max(255),
+  change: z
+    .enum(['resize', 'add-disk', 'run-strategy', 'decommission', 'adopt'])
+    .optional(),
   planSummary: z.string().max(65_536),
   pullRequestUrl: z
     .string()

@@ -24,10 +24,14 @@ import {
   KUBEVIRT_ANNOTATIONS,
   kubevirtVmPowerPermission,
   kubevirtVmReadPermission,
+  planVirtualMachineChange,
   PowerAction,
   PowerActionRequest,
   PowerActionResult,
   VirtualMachine,
+  VirtualMachineChange,
+  virtualMachineChangePermission,
+  VirtualMachineChangePlan,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
 import {
@@ -272,6 +276,55 @@ export class VirtualMachineService {
       await audit.fail({ error: error as Error, meta: targetMeta(target) });
       throw error;
     }
+  }
+
+  /**
+   * What a day-2 change to the entity's VM would add to its namespace's quotas and
+   * when it would take effect (nothing is changed: the change itself is a pull
+   * request). Refused like a power action: service principals not allowed to act,
+   * entities the provider did not emit, and users without the change's permission.
+   */
+  async planChange(
+    ref: CompoundEntityRef,
+    change: VirtualMachineChange,
+    credentials: BackstageCredentials,
+  ): Promise<VirtualMachineChangePlan> {
+    const principalRefusal = this.principalRefusal(credentials);
+    if (principalRefusal) throw new NotAllowedError(principalRefusal);
+    const { entity, target } = await this.resolve(ref, credentials);
+    assertEmittedByProvider(entity, target);
+    const permission = virtualMachineChangePermission(change.kind);
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission, resourceRef: target.entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Only ${target.owners} can ask for changes to ${target.entityRef} (${permission.name})`,
+      );
+    }
+    const cluster = this.cluster(target);
+    const vm = await this.readVm(cluster, target);
+    assertSameVirtualMachine(entity, vm, cluster.name);
+    const [vmi, state] = await Promise.all([
+      cluster.page
+        .getVirtualMachineInstance(target.namespace, target.name)
+        .catch(error => {
+          if (error instanceof NotFoundError) return undefined;
+          throw clusterError(cluster.name, error);
+        }),
+      cluster.planning.readPlanningState(target.namespace).catch(error => {
+        throw clusterError(cluster.name, error);
+      }),
+    ]);
+    const { unreadable: _unreadable, ...planning } = state;
+    return planVirtualMachineChange({
+      ...planning,
+      cluster: cluster.name,
+      vm,
+      change,
+      running: Boolean(vmi),
+    });
   }
 
   /** The entity and the VM its annotations name; `NotFoundError` for what is missing. */

@@ -16,6 +16,7 @@ import {
   quotaPlanRequestSchema,
   virtualMachineAddressQuerySchema,
   virtualMachineStatesRequestSchema,
+  virtualMachineChangeSchema,
 } from '@vmportal/plugin-kubevirt-common';
 import type { KubevirtClustersService } from '@vmportal/plugin-kubevirt-node';
 import express from 'express';
@@ -195,6 +196,20 @@ export function createRouter(options: RouterOptions): express.Router {
     const ref = parseWithSchema(entityParams, req.params, 'entity');
     res.json(await virtualMachines.getView(ref, credentials));
   });
+
+  router.post(
+    '/v1/entities/:namespace/:kind/:name/changes/plan',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const ref = parseWithSchema(entityParams, req.params, 'entity');
+      const change = parseWithSchema(
+        virtualMachineChangeSchema,
+        req.body,
+        'change',
+      );
+      res.json(await virtualMachines.planChange(ref, change, credentials));
+    },
+  );
 
   router.post('/v1/entities/:namespace/:kind/:name/power', async (req, res) => {
     const credentials = await httpAuth.credentials(req);

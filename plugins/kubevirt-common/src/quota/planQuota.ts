@@ -185,7 +185,8 @@ function addAll(map: ResourceQuantities, other: ResourceQuantities) {
   for (const [key, amount] of Object.entries(other)) add(map, key, amount);
 }
 
-function isPodResource(resource: string): boolean {
+/** @internal */
+export function isPodResource(resource: string): boolean {
   return (
     ['pods', 'count/pods', 'cpu', 'memory', 'ephemeral-storage'].includes(
       resource,
@@ -197,7 +198,8 @@ function isPodResource(resource: string): boolean {
 }
 
 /** Pods the plan adds (launcher and importer pods) match these quota scopes? */
-function scopesMatchPod(quota: ResourceQuotaLike): boolean {
+/** @internal */
+export function scopesMatchPod(quota: ResourceQuotaLike): boolean {
   for (const scope of quota.spec?.scopes ?? []) {
     if (
       scope === 'Terminating' ||
@@ -223,14 +225,16 @@ function scopesMatchPod(quota: ResourceQuotaLike): boolean {
   return true;
 }
 
-function isScoped(quota: ResourceQuotaLike): boolean {
+/** @internal */
+export function isScoped(quota: ResourceQuotaLike): boolean {
   return (
     (quota.spec?.scopes?.length ?? 0) > 0 ||
     (quota.spec?.scopeSelector?.matchExpressions?.length ?? 0) > 0
   );
 }
 
-function appliesToScopedQuota(quota: ResourceQuotaLike): boolean {
+/** @internal */
+export function appliesToScopedQuota(quota: ResourceQuotaLike): boolean {
   const scopes = [
     ...(quota.spec?.scopes ?? []),
     ...(quota.spec?.scopeSelector?.matchExpressions ?? []).map(
@@ -240,7 +244,8 @@ function appliesToScopedQuota(quota: ResourceQuotaLike): boolean {
   return scopes.every(s => POD_SCOPES.has(s));
 }
 
-function advice(resource: string): string {
+/** @internal */
+export function advice(resource: string): string {
   if (/storage|persistentvolumeclaims|datavolumes/.test(resource)) {
     return 'Choose smaller disks or fewer of them, or ask the platform team to raise the quota.';
   }

@@ -1,7 +1,12 @@
+import type { VirtualMachineChangeKind } from '../change/virtualMachineChangeSchema';
+
 /**
  * The stages of a VM request, in order. `declined` ends a request whose pull request
- * was closed without merging; every other request goes `pr-open` → `merged` →
- * `applied` → `running` → `in-catalog`.
+ * was closed without merging; every other request for a new VM goes `pr-open` →
+ * `merged` → `applied` → `running` → `in-catalog`. A day-2 change goes `pr-open` →
+ * `merged` → `applied` (the cluster has it; for a decommission, the VM is gone) →
+ * `in-effect` (the running VM has it, or the VM is stopped; for a decommission, its
+ * entity has left the catalog).
  *
  * @public
  */
@@ -12,6 +17,7 @@ export const VIRTUAL_MACHINE_REQUEST_STAGES = [
   'applied',
   'running',
   'in-catalog',
+  'in-effect',
 ] as const;
 
 /**
@@ -29,6 +35,15 @@ export type VirtualMachineRequestStage =
  * @public
  */
 export const VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION = 'vmportal.io/request-id';
+
+/**
+ * The annotation a VM's manifest carries with the id of the last change request that
+ * changed it by pull request (the scaffolder task's id): once the cluster's VM has
+ * it, the change is applied.
+ *
+ * @public
+ */
+export const VIRTUAL_MACHINE_CHANGE_ID_ANNOTATION = 'vmportal.io/change-id';
 
 /**
  * What the scaffolder module records when a request's pull request opens (the body
@@ -52,6 +67,8 @@ export interface VirtualMachineRequestRecord {
   pullRequestUrl: string;
   /** Users and teams asked to review, as entity refs or GitHub logins. */
   reviewers: string[];
+  /** For a day-2 change to an existing VM, its kind; absent for a new VM. */
+  change?: VirtualMachineChangeKind;
 }
 
 /**

@@ -11,6 +11,7 @@ export const STAGE_TIMES: Record<VirtualMachineRequestStage, string> = {
   applied: '2025-03-01T09:20:05Z',
   running: '2025-03-01T09:20:30Z',
   'in-catalog': '2025-03-01T09:21:00Z',
+  'in-effect': '2025-03-01T09:21:00Z',
 };
 
 const PATHS: Record<VirtualMachineRequestStage, VirtualMachineRequestStage[]> =
@@ -21,6 +22,7 @@ const PATHS: Record<VirtualMachineRequestStage, VirtualMachineRequestStage[]> =
     applied: ['pr-open', 'merged', 'applied'],
     running: ['pr-open', 'merged', 'applied', 'running'],
     'in-catalog': ['pr-open', 'merged', 'applied', 'running', 'in-catalog'],
+    'in-effect': ['pr-open', 'merged', 'applied', 'in-effect'],
   };
 
 /** The quota table a plan's summary carries (Markdown). */

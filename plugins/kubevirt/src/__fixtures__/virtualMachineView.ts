@@ -170,6 +170,7 @@ export function mockKubevirtApi(): jest.Mocked<KubevirtApi> {
     listOwnedNamespaces: unexpected('listOwnedNamespaces'),
     listOsImages: unexpected('listOsImages'),
     planRequest: unexpected('planRequest'),
+    planVirtualMachineChange: unexpected('planVirtualMachineChange'),
     listRequests: unexpected('listRequests'),
     getRequest: unexpected('getRequest'),
     getVirtualMachineStates: unexpected('getVirtualMachineStates'),

@@ -11,6 +11,8 @@ import type {
   TeamQuotaSummary,
   TrackedVirtualMachineRequest,
   VirtualMachineAddressSearchResponse,
+  VirtualMachineChange,
+  VirtualMachineChangePlan as PlannedChange,
   VirtualMachineLiveState,
   VirtualMachineSize,
   VirtualMachineView,
@@ -48,6 +50,15 @@ export type AsJson<T> = T extends Quantity
  * @public
  */
 export type QuotaPlan = AsJson<PlannedQuota>;
+
+/**
+ * What a day-2 change would do to a VM and its namespace's quotas: kubevirt-common's
+ * `VirtualMachineChangePlan` as the backend's change-plan route sends it (quantities
+ * as text).
+ *
+ * @public
+ */
+export type VirtualMachineChangePlan = AsJson<PlannedChange>;
 
 /**
  * Which VM requests to list; without one, every request the caller may see.
@@ -103,6 +114,14 @@ export interface KubevirtApi {
     namespace: string,
     request: QuotaPlanRequest,
   ): Promise<QuotaPlan>;
+  /**
+   * What a day-2 change to the entity's VM (resize, add a disk, …) would do, checked
+   * against its namespace's quotas. Fails with a 403 when the caller may not ask for it.
+   */
+  planVirtualMachineChange(
+    entityRef: string | CompoundEntityRef,
+    change: VirtualMachineChange,
+  ): Promise<VirtualMachineChangePlan>;
   /**
    * The VM requests the caller may see, in the backend's order: the caller's own
    * first, then the newest.

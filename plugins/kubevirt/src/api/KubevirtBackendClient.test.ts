@@ -5,6 +5,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ResponseError } from '@backstage/errors';
 import { trackedRequest } from '../__fixtures__/trackedRequest';
+import { resizePlan } from '../__fixtures__/virtualMachineChangePlan';
 import { vmView } from '../__fixtures__/virtualMachineView';
 import type { QuotaPlan } from './KubevirtApi';
 import { KubevirtBackendClient } from './KubevirtBackendClient';
@@ -98,6 +99,24 @@ beforeAll(async () => {
           via: 'subresource',
           previousStatus: 'Running',
         });
+      } else if (
+        url ===
+        '/api/kubevirt/v1/entities/default/component/web-frontend-1/changes/plan'
+      ) {
+        json(200, resizePlan());
+      } else if (
+        url ===
+        '/api/kubevirt/v1/entities/default/component/payments-db/changes/plan'
+      ) {
+        json(
+          403,
+          backstageError(
+            'NotAllowedError',
+            'Only members of group:default/team-payments can change this VM',
+            403,
+            req,
+          ),
+        );
       } else if (
         url === '/api/kubevirt/v1/entities/default/component/gone/vm'
       ) {
@@ -249,6 +268,36 @@ describe('KubevirtBackendClient', () => {
       url: '/api/kubevirt/v1/clusters/east/namespaces/team-web/plan',
       body: { instancetype: 'u1.small' },
     });
+  });
+
+  it("posts a change to the entity's plan route and reads the plan", async () => {
+    const plan = await client().planVirtualMachineChange(
+      'Component:default/web-frontend-1',
+      { kind: 'resize', instancetype: 'u1.medium' },
+    );
+    expect(plan).toEqual(resizePlan());
+    expect(requests).toEqual([
+      {
+        method: 'POST',
+        url: '/api/kubevirt/v1/entities/default/component/web-frontend-1/changes/plan',
+        body: { kind: 'resize', instancetype: 'u1.medium' },
+        contentType: 'application/json',
+      },
+    ]);
+  });
+
+  it('says why the backend refuses to plan a change', async () => {
+    const error = await rejection(
+      client().planVirtualMachineChange('component:default/payments-db', {
+        kind: 'add-disk',
+        name: 'data',
+        size: '50Gi',
+      }),
+    );
+    expect(error.statusCode).toBe(403);
+    expect(error.message).toBe(
+      'You cannot plan this change to the virtual machine: Only members of group:default/team-payments can change this VM',
+    );
   });
 
   it('says the user is not an owner when the backend refuses a power action', async () => {

@@ -10,6 +10,7 @@ import type {
   TeamQuotaSummary,
   TrackedVirtualMachineRequest,
   VirtualMachineAddressSearchResponse,
+  VirtualMachineChange,
   VirtualMachineLiveState,
   VirtualMachineSize,
   VirtualMachineStatesResponse,
@@ -19,6 +20,7 @@ import type {
   KubevirtApi,
   KubevirtCluster,
   QuotaPlan,
+  VirtualMachineChangePlan,
   VirtualMachineRequestFilter,
 } from './KubevirtApi';
 
@@ -118,6 +120,17 @@ export class KubevirtBackendClient implements KubevirtApi {
         body: request,
       },
     );
+  }
+
+  async planVirtualMachineChange(
+    entityRef: string | CompoundEntityRef,
+    change: VirtualMachineChange,
+  ): Promise<VirtualMachineChangePlan> {
+    return this.request(`/v1/entities/${entityPath(entityRef)}/changes/plan`, {
+      purpose: 'plan this change to the virtual machine',
+      method: 'POST',
+      body: change,
+    });
   }
 
   async listRequests(

@@ -16,3 +16,14 @@ export function formText(value: unknown): string | undefined {
     ? value.trim()
     : undefined;
 }
+
+/**
+ * A disk size from a form field: a quantity (`60Gi`), or a number of GiB as a
+ * number field gives it; undefined when blank or not positive.
+ */
+export function formDiskSize(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    return value > 0 ? `${value}Gi` : undefined;
+  }
+  return formText(value);
+}

@@ -12,13 +12,18 @@ export const REQUEST_STAGE_LABELS: Record<VirtualMachineRequestStage, string> =
     applied: 'Applied',
     running: 'Running',
     'in-catalog': 'In the catalog',
+    'in-effect': 'In effect',
   };
 
 /** Whether a request can move no further: declined, or its VM is in the catalog. */
 export function isRequestFinished(
   request: Pick<TrackedVirtualMachineRequest, 'stage'>,
 ): boolean {
-  return request.stage === 'declined' || request.stage === 'in-catalog';
+  return (
+    request.stage === 'declined' ||
+    request.stage === 'in-catalog' ||
+    request.stage === 'in-effect'
+  );
 }
 
 /** When the request first reached `stage`, if it did. */

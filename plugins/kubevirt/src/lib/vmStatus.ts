@@ -1,4 +1,8 @@
-import type { PowerAction } from '@vmportal/plugin-kubevirt-common';
+import type {
+  PowerAction,
+  ViewCondition,
+  VirtualMachineView,
+} from '@vmportal/plugin-kubevirt-common';
 
 /** How the page shows a printableStatus. */
 export type StatusKind = 'ok' | 'stopped' | 'paused' | 'changing' | 'error';
@@ -57,4 +61,17 @@ export function actionProgressLabel(action: PowerAction): string {
     default:
       return 'Unpausing';
   }
+}
+
+/**
+ * KubeVirt's `RestartRequired` condition, when True: the VM's spec changed in a way
+ * KubeVirt cannot apply to the running guest, which keeps its old settings until
+ * it restarts.
+ */
+export function restartRequiredCondition(
+  view: Pick<VirtualMachineView, 'conditions'>,
+): ViewCondition | undefined {
+  return view.conditions.find(
+    c => c.type === 'RestartRequired' && c.status === 'True',
+  );
 }

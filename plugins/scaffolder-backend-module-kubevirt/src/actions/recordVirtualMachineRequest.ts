@@ -59,6 +59,13 @@ export function createRecordVirtualMachineRequestAction(
             .string()
             .min(1)
             .describe("The size in plain text (kubevirt:vm:plan's size output)"),
+        change: z =>
+          z
+            .enum(['resize', 'add-disk', 'run-strategy', 'decommission', 'adopt'])
+            .optional()
+            .describe(
+              "For a day-2 change to an existing VM, its kind (kubevirt:vm:change's kind output)",
+            ),
         planSummary: z =>
           z
             .string()
@@ -109,6 +116,7 @@ export function createRecordVirtualMachineRequestAction(
         planSummary: input.planSummary,
         pullRequestUrl: input.pullRequestUrl,
         reviewers: [...(input.teamReviewers ?? []), ...(input.reviewers ?? [])],
+        ...(input.change && { change: input.change }),
       };
       if (ctx.isDryRun) {
         ctx.logger.info(

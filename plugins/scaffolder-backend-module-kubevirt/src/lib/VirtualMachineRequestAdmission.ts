@@ -181,6 +181,27 @@ export class VirtualMachineRequestAdmission {
     return this.reviewers([...owners, ...this.config.approvers], credentials);
   }
 
+  /**
+   * Who reviews a change to a VM in `namespace` (its owners and the configured
+   * approvers); refused, naming the fix, when nobody owns the namespace.
+   */
+  async changeReviewers(options: {
+    cluster: string;
+    namespace: string;
+    namespaceLabels: Record<string, string> | undefined;
+    credentials: BackstageCredentials;
+  }): Promise<RequestReviewers> {
+    const { cluster, namespace, namespaceLabels, credentials } = options;
+    const owners = this.namespaceOwners(cluster, namespace, namespaceLabels);
+    if (owners.length === 0) {
+      throw refused(
+        'vm',
+        `'${namespace}' on cluster ${cluster} has no owner (no ${OWNER_LABEL} label, no kubevirt.requests.namespaceOwners entry), so nobody can review changes to its VMs; ask the platform team to label it with its team`,
+      );
+    }
+    return this.reviewers([...owners, ...this.config.approvers], credentials);
+  }
+
   /** The requester is a member of `owner`, or the policy waives that explicitly. */
   private async checkRequester(
     owner: string,

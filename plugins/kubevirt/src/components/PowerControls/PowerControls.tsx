@@ -1,13 +1,4 @@
-import { useState } from 'react';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
-import Checkbox from '@material-ui/core/Checkbox';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
@@ -17,21 +8,8 @@ import type {
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
 import type { PendingAction } from '../../hooks/useVirtualMachine';
-import { actionLabel, actionProgressLabel } from '../../lib/vmStatus';
-
-/** What the confirmation dialog says each action does. */
-const CONSEQUENCES: Partial<Record<PowerAction, string>> = {
-  stop: 'The guest operating system is asked to shut down; KubeVirt stops the VM when it has, or when its grace period ends.',
-  restart:
-    'The guest operating system is asked to shut down, then the VM starts again on a fresh launcher pod.',
-  pause:
-    'The guest is frozen where it is, and stays frozen until you unpause it. Its memory and CPU stay reserved.',
-};
-
-/** Actions that interrupt the guest: the user confirms them first. */
-const CONFIRMED: readonly PowerAction[] = ['stop', 'restart', 'pause'];
-/** Actions that can skip the guest's graceful shutdown. */
-const FORCEABLE: readonly PowerAction[] = ['stop', 'restart'];
+import { actionProgressLabel } from '../../lib/vmStatus';
+import { PowerActionButton } from './PowerActionButton';
 
 /** Props of {@link PowerControls}. */
 export interface PowerControlsProps {
@@ -48,47 +26,21 @@ export interface PowerControlsProps {
  */
 export function PowerControls(props: PowerControlsProps) {
   const { view, pending, actionError, onAction } = props;
-  // The dialog keeps its action while it fades out after closing.
-  const [dialogAction, setDialogAction] = useState<PowerAction>();
-  const [dialogOpen, setDialogOpen] = useState(false);
-  const [force, setForce] = useState(false);
   const deniedReason = view.power.allowed
     ? undefined
     : view.power.deniedReason ??
       'Only the owners of this virtual machine can start or stop it.';
 
-  const choose = (action: PowerAction) => {
-    if (CONFIRMED.includes(action)) {
-      setForce(false);
-      setDialogAction(action);
-      setDialogOpen(true);
-    } else {
-      onAction(action, false);
-    }
-  };
-  const confirm = () => {
-    if (dialogAction) {
-      onAction(dialogAction, FORCEABLE.includes(dialogAction) && force);
-    }
-    setDialogOpen(false);
-  };
-  const cancel = () => setDialogOpen(false);
-
   const buttons = (
     <Box display="flex" flexWrap="wrap" style={{ gap: 8 }}>
       {view.power.available.map(action => (
-        <Button
+        <PowerActionButton
           key={action}
-          variant="outlined"
-          color={
-            action === 'start' || action === 'unpause' ? 'primary' : 'default'
-          }
-          size="small"
+          action={action}
+          vmName={view.name}
           disabled={Boolean(deniedReason) || Boolean(pending)}
-          onClick={() => choose(action)}
-        >
-          {actionLabel(action)}
-        </Button>
+          onAction={onAction}
+        />
       ))}
     </Box>
   );
@@ -131,41 +83,6 @@ export function PowerControls(props: PowerControlsProps) {
           <Alert severity="error">{actionError.message}</Alert>
         </Box>
       )}
-      <Dialog
-        open={dialogOpen}
-        onClose={cancel}
-        aria-labelledby="kubevirt-power-dialog-title"
-      >
-        {dialogAction && (
-          <>
-            <DialogTitle id="kubevirt-power-dialog-title">
-              {actionLabel(dialogAction)} {view.name}?
-            </DialogTitle>
-            <DialogContent>
-              <DialogContentText>
-                {CONSEQUENCES[dialogAction]}
-              </DialogContentText>
-              {FORCEABLE.includes(dialogAction) && (
-                <FormControlLabel
-                  control={
-                    <Checkbox
-                      checked={force}
-                      onChange={event => setForce(event.target.checked)}
-                    />
-                  }
-                  label="Force: skip the graceful shutdown (like pulling the power cord)"
-                />
-              )}
-            </DialogContent>
-            <DialogActions>
-              <Button onClick={cancel}>Cancel</Button>
-              <Button color="secondary" variant="contained" onClick={confirm}>
-                {actionLabel(dialogAction)}
-              </Button>
-            </DialogActions>
-          </>
-        )}
-      </Dialog>
     </Box>
   );
 }

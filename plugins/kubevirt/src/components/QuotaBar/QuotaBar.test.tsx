@@ -38,6 +38,48 @@ describe('QuotaBar', () => {
     ).toHaveAttribute('aria-valuenow', '100');
   });
 
+  it("says what a change adds, frees, or leaves as it was", async () => {
+    await renderInTestApp(
+      <>
+        <QuotaBar
+          resource="requests.memory"
+          quota="team-quota"
+          hard="24Gi"
+          used="16Gi"
+          after="18Gi"
+          added="2Gi"
+        />
+        <QuotaBar
+          resource="requests.memory"
+          quota="other-quota"
+          hard="24Gi"
+          used="16Gi"
+          after="14Gi"
+          added="-2Gi"
+        />
+        <QuotaBar
+          resource="requests.cpu"
+          quota="team-quota"
+          hard="6"
+          used="4"
+          after="4"
+          added="0"
+        />
+      </>,
+    );
+    expect(
+      screen.getByText('Memory requests (team-quota), adds 2 GiB'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('progressbar', {
+        name: 'Memory requests (other-quota), frees 2 GiB: 16 GiB → 14 GiB of 24 GiB (58%)',
+      }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('CPU requests (team-quota), adds nothing'),
+    ).toBeInTheDocument();
+  });
+
   it('treats a zero quota as full once anything is used', () => {
     expect(percentOf(0, 0)).toBe(0);
     expect(percentOf(1, 0)).toBe(100);

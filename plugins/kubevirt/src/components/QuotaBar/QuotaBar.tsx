@@ -40,6 +40,25 @@ export interface QuotaBarProps {
   after?: string;
   /** Draw in red and say why (nearly full, does not fit). */
   danger?: string;
+  /**
+   * What a planned change adds (negative: frees), said beside the resource: a
+   * change's plan shows the difference as well as the total.
+   */
+  added?: string;
+}
+
+/** `adds 2 GiB`, `frees 1 GiB`, `adds nothing`. */
+function addedText(added: string, resource: string): string {
+  const quantity = Quantity.tryParse(added);
+  if (!quantity) {
+    return `adds ${added}`;
+  }
+  if (quantity.nanos === 0n) {
+    return 'adds nothing';
+  }
+  return quantity.nanos < 0n
+    ? `frees ${formatQuantity(added.replace(/^-/, ''), resource)}`
+    : `adds ${formatQuantity(added, resource)}`;
 }
 
 /**
@@ -47,13 +66,15 @@ export interface QuotaBarProps {
  * planned VM would add is drawn lighter beyond what is used now.
  */
 export function QuotaBar(props: QuotaBarProps) {
-  const { resource, quota, hard, used, after, danger } = props;
+  const { resource, quota, hard, used, after, danger, added } = props;
   const classes = useStyles();
   const hardValue = amount(hard);
   const usedPercent = percentOf(amount(used), hardValue);
   const afterPercent =
     after === undefined ? undefined : percentOf(amount(after), hardValue);
-  const label = `${describeResource(resource)}${quota ? ` (${quota})` : ''}`;
+  const label = `${describeResource(resource)}${quota ? ` (${quota})` : ''}${
+    added === undefined ? '' : `, ${addedText(added, resource)}`
+  }`;
   const shown = (quantity: string) => formatQuantity(quantity, resource);
   const text =
     after === undefined

@@ -1,2 +1,3 @@
 export { QuotaBar, percentOf } from './QuotaBar';
 export type { QuotaBarProps } from './QuotaBar';
+export { QuotaPlanBars } from './QuotaPlanBars';

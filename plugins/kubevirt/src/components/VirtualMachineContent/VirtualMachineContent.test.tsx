@@ -2,7 +2,12 @@ import {
   EntityProvider,
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Entity } from '@backstage/catalog-model';
@@ -21,7 +26,13 @@ type Api = ReturnType<typeof mockKubevirtApi>;
 
 async function renderContent(api: Api, entity: Entity = vmEntity) {
   return renderInTestApp(
-    <TestApiProvider apis={[[kubevirtApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [kubevirtApiRef, api],
+        // The signed-in user owns the VM: every change is allowed.
+        [permissionApiRef, mockApis.permission()],
+      ]}
+    >
       <EntityProvider entity={entity}>
         <VirtualMachineContent />
       </EntityProvider>
@@ -511,6 +522,99 @@ describe('VirtualMachineContent', () => {
     expect(await screen.findByText('Network interfaces')).toBeInTheDocument();
     await waitFor(() => expect(api.getRequest).toHaveBeenCalled());
     expect(screen.queryByText(/Requested by/)).not.toBeInTheDocument();
+  });
+
+  it('says at the top when a change waits for a restart, and restarts the VM from there', async () => {
+    jest.useFakeTimers();
+    const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+    const api = mockKubevirtApi();
+    const restartRequired = {
+      type: 'RestartRequired',
+      status: 'True',
+      message: 'a non-live-updatable field was changed in the template spec',
+    };
+    const before = vmView('Running');
+    let current = {
+      ...before,
+      conditions: [...before.conditions, restartRequired],
+    };
+    api.getVirtualMachine.mockImplementation(async () => current);
+    api.powerAction.mockResolvedValue({
+      action: 'restart',
+      via: 'subresource',
+      previousStatus: 'Running',
+    });
+    await renderContent(api);
+
+    const alert = await screen.findByRole('region', {
+      name: 'Restart required',
+    });
+    expect(
+      within(alert).getByText(
+        'Restart required: the VM runs with its old settings until it restarts',
+      ),
+    ).toBeVisible();
+    expect(
+      within(alert).getByText(
+        'KubeVirt: a non-live-updatable field was changed in the template spec',
+      ),
+    ).toBeVisible();
+    // Above everything else on the page.
+    const [details] = screen.getAllByText('Size');
+    expect(
+      alert.compareDocumentPosition(details) & Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
+
+    await user.click(within(alert).getByRole('button', { name: 'Restart' }));
+    await user.click(
+      within(screen.getByRole('dialog')).getByRole('button', {
+        name: 'Restart',
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+    expect(api.powerAction).toHaveBeenCalledWith(
+      'component:default/web-frontend-1',
+      { action: 'restart' },
+    );
+    // The power controls follow the restart, as for their own button.
+    expect(
+      await screen.findByText(
+        'Restarting web-frontend-1: waiting for Running (now Running)',
+      ),
+    ).toBeInTheDocument();
+    expect(within(alert).getByRole('button', { name: 'Restart' })).toBeDisabled();
+
+    // Restarted with the new settings: KubeVirt drops the condition.
+    current = vmView('Running', { startedAt: '2025-01-01T11:00:00Z' });
+    await act(() => jest.advanceTimersByTimeAsync(1_000));
+    await act(() => jest.advanceTimersByTimeAsync(1_000));
+    expect(
+      screen.queryByRole('region', { name: 'Restart required' }),
+    ).not.toBeInTheDocument();
+  }, 20_000);
+
+  it('offers the changes by pull request beside the size', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(
+      vmView('Running', { requestId: 'task-0001' }),
+    );
+    api.getRequest.mockResolvedValue(undefined);
+    await renderContent(api);
+    const resize = await screen.findByRole('button', { name: 'Resize' });
+    expect(resize).toHaveAttribute(
+      'href',
+      `/create/templates/default/resize-virtual-machine?formData=${encodeURIComponent(
+        '{"vm":"component:default/web-frontend-1"}',
+      )}`,
+    );
+    expect(
+      screen.getByRole('button', { name: 'Decommission' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/the owners of team-web review it/),
+    ).toBeInTheDocument();
   });
 
   it('shows the YAML on demand', async () => {

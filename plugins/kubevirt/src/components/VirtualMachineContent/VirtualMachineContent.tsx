@@ -25,6 +25,7 @@ import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import {
   KUBEVIRT_ANNOTATIONS,
+  PowerAction,
   ViewCondition,
   ViewDisk,
   ViewEvent,
@@ -35,10 +36,13 @@ import { useVirtualMachine } from '../../hooks/useVirtualMachine';
 import { formatAge } from '../../lib/format';
 import { isVirtualMachineAvailable } from '../../lib/isVirtualMachineAvailable';
 import { formatQuantity } from '../../lib/quantity';
+import { restartRequiredCondition } from '../../lib/vmStatus';
 import { PowerControls } from '../PowerControls';
+import { VirtualMachineChanges } from '../VirtualMachineChanges';
 import { VirtualMachineDiagnosisPanel } from '../VirtualMachineDiagnosisPanel';
 import { VirtualMachineFacts } from '../VirtualMachineFacts';
 import { VirtualMachineRequestLink } from '../VirtualMachineRequestLink';
+import { VirtualMachineRestartRequired } from '../VirtualMachineRestartRequired';
 
 const TABLE_OPTIONS = {
   paging: false,
@@ -249,6 +253,9 @@ function VirtualMachineDetails(props: { entityRef: string }) {
   if (!view) {
     return error ? <ResponseErrorPanel error={error} /> : null;
   }
+  const onAction = (action: PowerAction, force: boolean) => {
+    runAction(action, force);
+  };
   return (
     <Grid container spacing={3}>
       {error && (
@@ -256,6 +263,15 @@ function VirtualMachineDetails(props: { entityRef: string }) {
           <ResponseErrorPanel
             title={`The page could not refresh: ${error.message}`}
             error={error}
+          />
+        </Grid>
+      )}
+      {restartRequiredCondition(view) && (
+        <Grid item xs={12}>
+          <VirtualMachineRestartRequired
+            view={view}
+            pending={pending}
+            onAction={onAction}
           />
         </Grid>
       )}
@@ -280,9 +296,7 @@ function VirtualMachineDetails(props: { entityRef: string }) {
               view={view}
               pending={pending}
               actionError={actionError}
-              onAction={(action, force) => {
-                runAction(action, force);
-              }}
+              onAction={onAction}
             />
           </Box>
         </InfoCard>
@@ -301,6 +315,9 @@ function VirtualMachineDetails(props: { entityRef: string }) {
             }}
           />
         </InfoCard>
+        <Box mt={3}>
+          <VirtualMachineChanges entityRef={props.entityRef} view={view} />
+        </Box>
       </Grid>
       <Grid item xs={12}>
         <Table

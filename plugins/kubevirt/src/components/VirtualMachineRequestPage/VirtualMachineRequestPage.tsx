@@ -139,6 +139,61 @@ function stepState(step: TimelineStep): string {
   return step.at ? 'reached' : 'not yet';
 }
 
+/** A day-2 change's steps after the merge: applied by the cluster, then in effect. */
+function changeSteps(
+  request: TrackedVirtualMachineRequest,
+  prOpen: TimelineStep,
+  merged: TimelineStep,
+  at: (stage: VirtualMachineRequestStage) => string | undefined,
+): TimelineStep[] {
+  const applied = at('applied');
+  const inEffect = at('in-effect');
+  const decommission = request.change === 'decommission';
+  const waiting = request.vm?.failingCondition;
+  return [
+    prOpen,
+    merged,
+    {
+      stage: 'applied',
+      at: applied,
+      details: (
+        <Typography variant="body2" color={applied ? 'initial' : 'textSecondary'}>
+          {decommission
+            ? applied
+              ? `VirtualMachine ${request.name} and its disks are deleted from ${request.namespace} on ${request.cluster}.`
+              : 'After the merge, the cluster deletes the VM and its disks.'
+            : applied
+            ? `The cluster has the changed VirtualMachine ${request.name}.`
+            : 'After the merge, the cluster applies the changed manifest.'}
+        </Typography>
+      ),
+    },
+    {
+      stage: 'in-effect',
+      at: inEffect,
+      error: !inEffect && Boolean(waiting),
+      details: (
+        <Typography variant="body2" color={inEffect ? 'initial' : 'textSecondary'}>
+          {inEffect &&
+            (decommission
+              ? 'The VM has left the catalog.'
+              : 'The VM runs with the change.')}
+          {!inEffect &&
+            waiting?.type === 'RestartRequired' &&
+            `Restart required: ${
+              waiting.message ?? 'the VM runs with its old settings until it restarts'
+            }. Restart it from its page.`}
+          {!inEffect &&
+            !waiting &&
+            (decommission
+              ? 'The VM leaves the catalog once the catalog has read the cluster.'
+              : 'KubeVirt makes the change on the VM.')}
+        </Typography>
+      ),
+    },
+  ];
+}
+
 function timelineSteps(request: TrackedVirtualMachineRequest): TimelineStep[] {
   const at = (stage: VirtualMachineRequestStage) =>
     stageReachedAt(request, stage);
@@ -168,6 +223,20 @@ function timelineSteps(request: TrackedVirtualMachineRequest): TimelineStep[] {
       },
     ];
   }
+  const merged: TimelineStep = {
+    stage: 'merged',
+    at: at('merged'),
+    details: at('merged') ? (
+      <Typography variant="body2">
+        <PullRequestLink request={request} /> was merged.
+      </Typography>
+    ) : (
+      <Typography variant="body2" color="textSecondary">
+        Waiting for a reviewer to merge <PullRequestLink request={request} />.
+      </Typography>
+    ),
+  };
+  if (request.change) return changeSteps(request, prOpen, merged, at);
   const applied = at('applied');
   const running = at('running');
   const inCatalog = at('in-catalog');

@@ -2,33 +2,14 @@ import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import Box from '@material-ui/core/Box';
-import Checkbox from '@material-ui/core/Checkbox';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
-import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import type { VirtualMachineSize } from '@vmportal/plugin-kubevirt-common';
 import { kubevirtApiRef } from '../../api/KubevirtApi';
-import { QuotaBar } from '../QuotaBar';
+import { QuotaPlanBars } from '../QuotaBar';
 import { planTarget, VirtualMachineSizePickerUiOptions } from './planTarget';
-
-function sizeLabel(size: VirtualMachineSize): string {
-  return `${size.name} · ${size.vcpus} vCPU${size.vcpus === 1 ? '' : 's'} · ${
-    size.memory
-  }`;
-}
-
-function bySeries(
-  sizes: VirtualMachineSize[],
-): Array<[string, VirtualMachineSize[]]> {
-  const groups = new Map<string, VirtualMachineSize[]>();
-  for (const size of sizes) {
-    groups.set(size.series, [...(groups.get(size.series) ?? []), size]);
-  }
-  return [...groups.entries()];
-}
+import { SizeSelect } from './SizeSelect';
 
 function QuotaPlanView(props: {
   cluster: string;
@@ -68,21 +49,7 @@ function QuotaPlanView(props: {
           No ResourceQuota applies in {namespace}.
         </Typography>
       )}
-      {rows.map(row => (
-        <QuotaBar
-          key={`${row.quotaKind ?? ''}/${row.quota}/${row.resource}`}
-          resource={row.resource}
-          quota={
-            row.quotaKind === 'ApplicationAwareResourceQuota'
-              ? `${row.quotaKind} ${row.quota}`
-              : row.quota
-          }
-          hard={row.hard}
-          used={row.used}
-          after={row.after}
-          danger={row.fits ? undefined : 'does not fit'}
-        />
-      ))}
+      <QuotaPlanBars rows={rows} />
       {fits ? (
         <Alert severity="success">
           {size} fits the quota of {namespace}.
@@ -130,7 +97,6 @@ export function VirtualMachineSizePicker(
     async () => (cluster ? api.listSizes(cluster) : undefined),
     [api, cluster],
   );
-  const [showAll, setShowAll] = useState(false);
   const chosen = sizes.value?.find(size => size.name === formData);
   const label = schema.title ?? 'Size';
   const suggested = image?.defaultInstancetype;
@@ -143,73 +109,28 @@ export function VirtualMachineSizePicker(
       onChange(suggestedSize.name);
     }
   }, [suggestedSize, formData, preselectedFor, image?.title, onChange]);
-  // Sizes without the flag come from an older backend: all offered.
-  const offered = (sizes.value ?? []).filter(
-    size =>
-      showAll ||
-      size.offered !== false ||
-      size.name === formData ||
-      size.name === suggested,
-  );
-  const hidden = (sizes.value?.length ?? 0) - offered.length;
 
   return (
     <Box mb={2}>
-      <TextField
+      <SizeSelect
         id={idSchema?.$id}
-        select
-        fullWidth
-        variant="outlined"
-        margin="normal"
         label={label}
+        sizes={cluster ? sizes.value : undefined}
+        cluster={cluster}
+        value={formData}
+        onChange={onChange}
+        notes={
+          suggested ? { [suggested]: `(suggested for ${image?.title})` } : {}
+        }
         required={required}
-        disabled={disabled || readonly || !cluster || !sizes.value}
+        disabled={disabled || readonly || !cluster}
         error={(rawErrors?.length ?? 0) > 0}
-        value={formData ?? ''}
-        onChange={event => onChange(event.target.value || undefined)}
-        SelectProps={{ native: true }}
-        InputLabelProps={{ shrink: true }}
         helperText={
           cluster
             ? schema.description
             : 'Choose a cluster first: the sizes depend on it.'
         }
-      >
-        <option value="">Choose a size</option>
-        {bySeries(offered).map(([series, group]) => (
-          <optgroup key={series} label={series}>
-            {group.map(size => (
-              <option key={size.name} value={size.name}>
-                {sizeLabel(size)}
-                {size.name === suggested
-                  ? ` (suggested for ${image?.title})`
-                  : ''}
-              </option>
-            ))}
-          </optgroup>
-        ))}
-        {formData && sizes.value && !chosen && (
-          <option value={formData}>
-            {formData} (not offered on {cluster})
-          </option>
-        )}
-      </TextField>
-      {(hidden > 0 || showAll) && (
-        <FormControlLabel
-          control={
-            <Checkbox
-              checked={showAll}
-              onChange={event => setShowAll(event.target.checked)}
-              color="primary"
-            />
-          }
-          label={
-            showAll
-              ? 'Showing every size the cluster has'
-              : `Show all sizes (${hidden} more: compute, memory, GPU, realtime…)`
-          }
-        />
-      )}
+      />
       {sizes.loading && <Progress />}
       {sizes.error && (
         <Alert severity="error">

@@ -1,5 +1,9 @@
 import type { QuotaPlanRequest } from '@vmportal/plugin-kubevirt-common';
-import { formText as text, formValueAt as valueAt } from '../../lib/formValues';
+import {
+  formDiskSize,
+  formText as text,
+  formValueAt as valueAt,
+} from '../../lib/formValues';
 import {
   isImageChoice,
   VirtualMachineImageChoice,
@@ -45,9 +49,7 @@ export function planTarget(
   );
   const request: QuotaPlanRequest = { instancetype };
   if (options?.diskSizeField) {
-    const disk = valueAt(formData, options.diskSizeField);
-    const size =
-      typeof disk === 'number' && disk > 0 ? `${disk}Gi` : text(disk);
+    const size = formDiskSize(valueAt(formData, options.diskSizeField));
     if (size) {
       request.disks = [{ name: 'data', size }];
     }

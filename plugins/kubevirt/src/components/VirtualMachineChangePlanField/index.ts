@@ -1,0 +1,3 @@
+export { VirtualMachineChangePlanField } from './VirtualMachineChangePlanField';
+export { validateVirtualMachineChangePlan } from './validation';
+export type { VirtualMachineChangePlanFieldUiOptions } from './changeTarget';

@@ -1,0 +1,1 @@
+export { VirtualMachineRestartRequired } from './VirtualMachineRestartRequired';
