@@ -368,7 +368,7 @@ describe('GitHubApiServer with the stock publish:github:pull-request action', ()
     await runPullRequestAction(server, {
       workspaceParent,
       input: {
-        branchName: `vm/${namespace}/vm-1/decommission`,
+        branchName: `decommission/${namespace}/vm-1`,
         title: `Decommission VM ${namespace}/vm-1`,
         targetPath: dir,
         filesToDelete: ['vm-1.yaml'],

@@ -1,5 +1,8 @@
 import {
   kubevirtPermissions,
+  kubevirtVmAdoptPermission,
+  kubevirtVmChangePermission,
+  kubevirtVmDecommissionPermission,
   kubevirtQuotaReadPermission,
   kubevirtRequestReadPermission,
   kubevirtVmPlanPermission,
@@ -12,6 +15,9 @@ describe('kubevirt permissions', () => {
     for (const permission of [
       kubevirtVmReadPermission,
       kubevirtVmPowerPermission,
+      kubevirtVmChangePermission,
+      kubevirtVmDecommissionPermission,
+      kubevirtVmAdoptPermission,
     ]) {
       expect(permission.type).toBe('resource');
       expect(permission).toMatchObject({ resourceType: 'catalog-entity' });
@@ -42,6 +48,9 @@ describe('kubevirt permissions', () => {
     expect(names).toEqual([
       'kubevirt.vm.read',
       'kubevirt.vm.power',
+      'kubevirt.vm.change',
+      'kubevirt.vm.decommission',
+      'kubevirt.vm.adopt',
       'kubevirt.quota.read',
       'kubevirt.vm.plan',
       'kubevirt.vm.request',

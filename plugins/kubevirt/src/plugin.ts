@@ -291,46 +291,49 @@ export const VirtualMachineImagePickerFieldExtension = kubevirtPlugin.provide(
  * @public
  */
 export const VirtualMachineChangePlanFieldExtension = kubevirtPlugin.provide(
-  createScaffolderFieldExtension<string, VirtualMachineChangePlanFieldUiOptions>(
-    {
-      name: VIRTUAL_MACHINE_CHANGE_PLAN_FIELD,
-      component: VirtualMachineChangePlanField,
-      validation: validateVirtualMachineChangePlan,
-      schema: {
-        returnValue: {
-          type: 'string',
-          description:
-            'resize: the name of the new instancetype, e.g. u1.medium; add-disk: the summary of the planned disk',
-        },
-        uiOptions: {
-          type: 'object',
-          required: ['kind'],
-          properties: {
-            kind: {
-              type: 'string',
-              enum: ['resize', 'add-disk'],
-              description: 'Which change the field plans',
-            },
-            entityField: {
-              type: 'string',
-              description: "Form field with the VM's entity ref (default: vm)",
-            },
-            sizeField: {
-              type: 'string',
-              description: "add-disk: form field with the disk's size (default: size)",
-            },
-            storageClassField: {
-              type: 'string',
-              description:
-                "add-disk: form field with the disk's storage class (default: storageClass)",
-            },
-            nameField: {
-              type: 'string',
-              description: "add-disk: form field with the disk's name (default: name)",
-            },
+  createScaffolderFieldExtension<
+    string,
+    VirtualMachineChangePlanFieldUiOptions
+  >({
+    name: VIRTUAL_MACHINE_CHANGE_PLAN_FIELD,
+    component: VirtualMachineChangePlanField,
+    validation: validateVirtualMachineChangePlan,
+    schema: {
+      returnValue: {
+        type: 'string',
+        description:
+          'resize: the name of the new instancetype, e.g. u1.medium; add-disk: the summary of the planned disk',
+      },
+      uiOptions: {
+        type: 'object',
+        required: ['kind'],
+        properties: {
+          kind: {
+            type: 'string',
+            enum: ['resize', 'add-disk'],
+            description: 'Which change the field plans',
+          },
+          entityField: {
+            type: 'string',
+            description: "Form field with the VM's entity ref (default: vm)",
+          },
+          sizeField: {
+            type: 'string',
+            description:
+              "add-disk: form field with the disk's size (default: size)",
+          },
+          storageClassField: {
+            type: 'string',
+            description:
+              "add-disk: form field with the disk's storage class (default: storageClass)",
+          },
+          nameField: {
+            type: 'string',
+            description:
+              "add-disk: form field with the disk's name (default: name)",
           },
         },
       },
     },
-  ),
+  }),
 );

@@ -38,6 +38,7 @@ describe('scaffolderModuleKubevirtActions', () => {
     expect(actions.map(a => a.id)).toEqual([
       'kubevirt:vm:plan',
       'kubevirt:vm:render',
+      'kubevirt:vm:change',
       'kubevirt:vm:record-request',
     ]);
     await backend.stop();
@@ -125,6 +126,7 @@ describe('in the scaffolder', () => {
       a.id.startsWith('kubevirt:'),
     );
     expect(all.map(a => a.id).sort()).toEqual([
+      'kubevirt:vm:change',
       'kubevirt:vm:plan',
       'kubevirt:vm:record-request',
       'kubevirt:vm:render',

@@ -78,6 +78,27 @@ export class FakeKubelet {
     return undefined;
   }
 
+  /**
+   * The pod's containers exit on their own (virt-launcher ends after its guest
+   * migrated away): phase Succeeded, the pod object stays, as `restartPolicy: Never`
+   * leaves it.
+   */
+  async exit(pod: V1Pod): Promise<void> {
+    const current = await orNotFound(
+      this.core.readNamespacedPod({
+        namespace: pod.metadata!.namespace!,
+        name: pod.metadata!.name!,
+      }),
+    );
+    if (!current || current.status?.phase !== 'Running') return;
+    await this.writeStatus(current, exitedStatus(current));
+    this.log(
+      `kubelet ${current.spec!.nodeName}: pod ${current.metadata!.namespace}/${
+        current.metadata!.name
+      } containers exited`,
+    );
+  }
+
   /** Forgets a pod that is gone (frees its reserved IP). */
   forget(pod: V1Pod): void {
     this.seen.delete(pod.metadata?.uid ?? '');

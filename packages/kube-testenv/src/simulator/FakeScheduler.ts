@@ -74,7 +74,9 @@ export class FakeScheduler {
     let best: { node: V1Node; score: number } | undefined;
 
     for (const node of nodes.items) {
-      const reason = this.misfit(pod, node);
+      const reason =
+        this.misfit(pod, node) ??
+        antiAffinityMisfit(pod, node, nodes.items, bound.items);
       if (reason) {
         fail(reason);
         continue;
@@ -244,6 +246,53 @@ export function podRequests(spec: V1PodSpec): ResourceQuantities {
   const { requests } = podResourceTotals(containers);
   addInto(requests, parseResourceList(spec.overhead));
   return requests;
+}
+
+/**
+ * The required pod anti-affinity terms (`InterPodAffinity`'s filter): `pod` may not
+ * go where a running pod of its namespace matches a term's label selector in the
+ * term's topology domain (the hostname here, as for KubeVirt's migration targets).
+ */
+function antiAffinityMisfit(
+  pod: V1Pod,
+  node: V1Node,
+  nodes: V1Node[],
+  bound: V1Pod[],
+): string | undefined {
+  const terms =
+    pod.spec?.affinity?.podAntiAffinity
+      ?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  const labelsOf = (name: string | undefined) =>
+    nodes.find(n => n.metadata?.name === name)?.metadata?.labels ?? {};
+  for (const term of terms) {
+    const domain = node.metadata?.labels?.[term.topologyKey];
+    if (domain === undefined) continue;
+    const namespaces = term.namespaces?.length
+      ? term.namespaces
+      : [pod.metadata?.namespace];
+    const clash = bound.some(other => {
+      if (
+        other.status?.phase === 'Succeeded' ||
+        other.status?.phase === 'Failed'
+      )
+        return false;
+      if (!namespaces.includes(other.metadata?.namespace)) return false;
+      if (labelsOf(other.spec?.nodeName)[term.topologyKey] !== domain)
+        return false;
+      const labels = other.metadata?.labels ?? {};
+      const selector = term.labelSelector ?? {};
+      return (
+        Object.entries(selector.matchLabels ?? {}).every(
+          ([key, value]) => labels[key] === value,
+        ) &&
+        (selector.matchExpressions ?? []).every(requirement =>
+          requirementMatches(requirement, labels),
+        )
+      );
+    });
+    if (clash) return "node(s) didn't match pod anti-affinity rules";
+  }
+  return undefined;
 }
 
 function podSubject(pod: V1Pod) {

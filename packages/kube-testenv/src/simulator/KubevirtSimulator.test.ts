@@ -954,3 +954,468 @@ describe('the KubeVirt simulator', () => {
     expect(vm.status?.created).toBe(true);
   });
 });
+
+describe('the KubeVirt simulator after a GitOps change to a running VM', () => {
+  /** What a GitOps tool does: server-side apply of the whole manifest, owning every field in it. */
+  async function applyVm(vm: VirtualMachine): Promise<void> {
+    await kubeRequest(
+      kc,
+      'PATCH',
+      `${vmPath(
+        vm.metadata.namespace!,
+        vm.metadata.name,
+      )}?fieldManager=gitops&force=true`,
+      vm,
+      'application/apply-patch+yaml',
+    );
+  }
+
+  /** A VM sized by a common-instancetypes cluster instancetype. */
+  function sizedVm(ns: string, name: string, instancetype: string) {
+    const vm = virtualMachine(ns, name);
+    vm.spec.instancetype = { name: instancetype };
+    vm.spec.template.spec.domain = {
+      devices: vm.spec.template.spec.domain.devices,
+    };
+    return vm;
+  }
+
+  async function waitForVmi(
+    ns: string,
+    name: string,
+    what: string,
+    check: (vmi: VirtualMachineInstanceObject) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<VirtualMachineInstanceObject> {
+    try {
+      return await waitUntil(
+        `VMI ${ns}/${name}: ${what}`,
+        timeoutMs,
+        async () => {
+          const vmi = await getOrUndefined<VirtualMachineInstanceObject>(
+            vmiPath(ns, name),
+          );
+          return vmi && check(vmi) ? vmi : undefined;
+        },
+      );
+    } catch (error) {
+      const said = logs.filter(line => line.includes(`${ns}/`)).join('\n');
+      throw new Error(
+        `${(error as Error).message}\nsimulator log for ${ns}:\n${said}`,
+      );
+    }
+  }
+
+  const restartRequired = (vm: VirtualMachine) =>
+    vm.status?.conditions?.find(c => c.type === 'RestartRequired');
+  const memoryStatus = (vmi: VirtualMachineInstanceObject) =>
+    vmi.status?.memory as
+      | { guestAtBoot?: string; guestCurrent?: string; guestRequested?: string }
+      | undefined;
+  const topology = (vmi: VirtualMachineInstanceObject) =>
+    vmi.status?.currentCPUTopology as { sockets?: number } | undefined;
+  const computeOf = (pod: V1Pod) =>
+    pod.spec!.containers.find(c => c.name === 'compute')!.resources!.requests!;
+
+  interface MigrationObject {
+    metadata: { name: string; annotations?: Record<string, string> };
+    spec: { vmiName: string };
+    status?: {
+      phase?: string;
+      conditions?: Array<{ type: string; status: string }>;
+    };
+  }
+  const migrationsOf = async (ns: string, vmiName: string) =>
+    (
+      await get<{ items: MigrationObject[] }>(
+        `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstancemigrations`,
+      )
+    ).items.filter(m => m.spec.vmiName === vmiName);
+
+  it('resizes a running VM live when its u1 instancetype grows, moving it to a launcher pod of the new size; beyond maxGuest it needs a restart', async () => {
+    const ns = await namespace('sim-resize');
+    await applyVm(sizedVm(ns, 'grow', 'u1.small'));
+    await waitForVm(ns, 'grow', 'Running', printable('Running'));
+    const small = await get<VirtualMachineInstanceObject>(vmiPath(ns, 'grow'));
+    const [smallPod] = await launcherPods(ns, 'grow');
+    // KubeVirt's defaults under LiveUpdate: 4 × what the VMI booted with.
+    expect(small.spec.domain.memory).toMatchObject({
+      guest: '2Gi',
+      maxGuest: '8Gi',
+    });
+    expect(small.spec.domain.cpu).toMatchObject({ sockets: 1, maxSockets: 4 });
+
+    const migrated = (count: number) =>
+      waitUntil(`${count} migration(s) of grow succeeded`, 60_000, async () => {
+        const done = (await migrationsOf(ns, 'grow')).filter(
+          m => m.status?.phase === 'Succeeded',
+        );
+        return done.length === count ? done : undefined;
+      });
+
+    await applyVm(sizedVm(ns, 'grow', 'u1.medium'));
+    const medium = await waitForVmi(
+      ns,
+      'grow',
+      '4Gi in the guest',
+      vmi => memoryStatus(vmi)?.guestCurrent === '4Gi',
+    );
+    // The migration ends once the source pod's containers have exited.
+    const [migration] = await migrated(1);
+    expect(medium.metadata.uid).toBe(small.metadata.uid);
+    expect(medium.spec.domain.memory?.guest).toBe('4Gi');
+    expect(memoryStatus(medium)).toMatchObject({
+      guestAtBoot: '2Gi',
+      guestRequested: '4Gi',
+    });
+    expect(medium.status?.conditions?.map(c => c.type) ?? []).not.toContain(
+      'HotMemoryChange',
+    );
+    let pods = await launcherPods(ns, 'grow');
+    const mediumPod = pods.find(p => p.status?.phase === 'Running')!;
+    expect(pods.map(p => [p.metadata!.name, p.status?.phase])).toEqual(
+      expect.arrayContaining([
+        [smallPod.metadata!.name, 'Succeeded'],
+        [mediumPod.metadata!.name, 'Running'],
+      ]),
+    );
+    expect(pods.filter(p => p.status?.phase === 'Running')).toHaveLength(1);
+    expect(mediumPod.spec?.nodeName).toBe(medium.status?.nodeName);
+    expect(medium.status?.nodeName).not.toBe(smallPod.spec?.nodeName);
+    expect(bytes(computeOf(mediumPod).memory)).toBe(
+      expectedComputeMemory(4 * Gi, 1),
+    );
+    expect(migration.metadata.name).toMatch(/^kubevirt-workload-update-/);
+    expect(migration.metadata.annotations).toHaveProperty([
+      'kubevirt.io/workloadUpdateMigration',
+    ]);
+    let vm = await get<VirtualMachine>(vmPath(ns, 'grow'));
+    expect(restartRequired(vm)).toBeUndefined();
+    expect(vm.status?.printableStatus).toBe('Running');
+
+    // u1.large: a second vCPU is a second socket (within maxSockets 4), 8Gi is maxGuest.
+    await applyVm(sizedVm(ns, 'grow', 'u1.large'));
+    const large = await waitForVmi(
+      ns,
+      'grow',
+      '2 sockets and 8Gi',
+      vmi =>
+        topology(vmi)?.sockets === 2 &&
+        memoryStatus(vmi)?.guestCurrent === '8Gi',
+    );
+    expect(large.metadata.uid).toBe(small.metadata.uid);
+    await migrated(2);
+    pods = await launcherPods(ns, 'grow');
+    const largePod = pods.find(p => p.status?.phase === 'Running')!;
+    expect(bytes(computeOf(largePod).memory)).toBe(
+      expectedComputeMemory(8 * Gi, 2),
+    );
+    expect(Quantity.parse(computeOf(largePod).cpu).milliValue()).toBe(200n);
+
+    // u1.xlarge: 4 sockets still go live, 16Gi is beyond maxGuest (8Gi, set at boot).
+    await applyVm(sizedVm(ns, 'grow', 'u1.xlarge'));
+    vm = await waitForVm(ns, 'grow', 'RestartRequired', v =>
+      Boolean(restartRequired(v)),
+    );
+    const condition = restartRequired(vm)!;
+    process.stderr.write(`RestartRequired: ${JSON.stringify(condition)}\n`);
+    expect(condition).toMatchObject({
+      status: 'True',
+      message:
+        'memory hotplug not supported, Guest memory is greater than the configured maxGuest memory',
+    });
+    expect(condition.reason).toBeUndefined();
+    await waitForVmi(
+      ns,
+      'grow',
+      '4 sockets',
+      vmi => topology(vmi)?.sockets === 4,
+    );
+
+    await kubeRequest(kc, 'PUT', powerPath(ns, 'grow', 'restart'), {});
+    const restarted = await waitForVm(
+      ns,
+      'grow',
+      'Running on a new VMI without RestartRequired',
+      v => printable('Running')(v) && !restartRequired(v),
+      90_000,
+    );
+    expect(restarted.status?.printableStatus).toBe('Running');
+    const xlarge = await get<VirtualMachineInstanceObject>(vmiPath(ns, 'grow'));
+    expect(xlarge.metadata.uid).not.toBe(small.metadata.uid);
+    expect(xlarge.spec.domain.memory).toMatchObject({
+      guest: '16Gi',
+      maxGuest: '64Gi',
+    });
+    expect(memoryStatus(xlarge)?.guestAtBoot).toBe('16Gi');
+    expect(xlarge.spec.domain.cpu?.sockets).toBe(4);
+  }, 240_000);
+
+  it('keeps the VM on its launcher pod while the quota refuses the bigger target pod, and resizes once the quota allows it', async () => {
+    // u1.small's pod asks for about 2.3Gi, u1.medium's for 4.3Gi: both at once exceed 6Gi.
+    const ns = await namespace('sim-resize-quota', {
+      'requests.memory': '6Gi',
+    });
+    await applyVm(sizedVm(ns, 'tight', 'u1.small'));
+    await waitForVm(ns, 'tight', 'Running', printable('Running'));
+    const [smallPod] = await launcherPods(ns, 'tight');
+
+    await applyVm(sizedVm(ns, 'tight', 'u1.medium'));
+    const refused = await waitUntil(
+      'migration rejected by the quota',
+      60_000,
+      async () =>
+        (
+          await migrationsOf(ns, 'tight')
+        ).find(m =>
+          m.status?.conditions?.some(
+            c =>
+              c.type === 'migrationRejectedByResourceQuota' &&
+              c.status === 'True',
+          ),
+        ),
+    );
+    expect(refused.status?.phase).toBe('Pending');
+    const failed = (await events(ns, 'VirtualMachineInstance', 'tight')).find(
+      e => e.reason === 'FailedCreate',
+    );
+    expect(failed).toMatchObject({
+      type: 'Warning',
+      source: { component: 'virt-controller' },
+    });
+    expect(failed!.message).toMatch(
+      /^Error creating pod: pods "virt-launcher-tight-\w+" is forbidden: exceeded quota: quota/,
+    );
+    const waiting = await get<VirtualMachineInstanceObject>(
+      vmiPath(ns, 'tight'),
+    );
+    expect(waiting.spec.domain.memory?.guest).toBe('4Gi');
+    expect(memoryStatus(waiting)?.guestCurrent).toBe('2Gi');
+    expect(waiting.status?.nodeName).toBe(smallPod.spec?.nodeName);
+    const pods = await launcherPods(ns, 'tight');
+    expect(pods.map(p => [p.metadata!.name, p.status?.phase])).toEqual([
+      [smallPod.metadata!.name, 'Running'],
+    ]);
+    const vm = await waitForVm(ns, 'tight', 'HotMemoryChange copied', v =>
+      Boolean(v.status?.conditions?.some(c => c.type === 'HotMemoryChange')),
+    );
+    expect(vm.status?.printableStatus).toBe('Running');
+    expect(restartRequired(vm)).toBeUndefined();
+
+    await kubeRequest(
+      kc,
+      'PATCH',
+      `/api/v1/namespaces/${ns}/resourcequotas/quota`,
+      { spec: { hard: { 'requests.memory': '8Gi' } } },
+      'application/merge-patch+json',
+    );
+    const grown = await waitForVmi(
+      ns,
+      'tight',
+      '4Gi in the guest',
+      vmi => memoryStatus(vmi)?.guestCurrent === '4Gi',
+    );
+    expect(grown.status?.nodeName).not.toBe(smallPod.spec?.nodeName);
+    expect(
+      (await migrationsOf(ns, 'tight'))[0].status?.conditions ?? [],
+    ).toEqual([]);
+  }, 180_000);
+
+  it('sets RestartRequired for a change KubeVirt cannot apply live, drops it when the change is undone, and applies it at restart', async () => {
+    const ns = await namespace('sim-restart-required');
+    await applyVm(virtualMachine(ns, 'fixed'));
+    await waitForVm(ns, 'fixed', 'Running', printable('Running'));
+    const first = await get<VirtualMachineInstanceObject>(vmiPath(ns, 'fixed'));
+
+    // Memory is never unplugged.
+    await applyVm(virtualMachine(ns, 'fixed', { memory: '1Gi' }));
+    let vm = await waitForVm(ns, 'fixed', 'RestartRequired', v =>
+      Boolean(restartRequired(v)),
+    );
+    expect(restartRequired(vm)).toMatchObject({
+      status: 'True',
+      message:
+        'memory updated in template spec to a value lower than what the VM started with',
+    });
+    await applyVm(virtualMachine(ns, 'fixed'));
+    await waitForVm(
+      ns,
+      'fixed',
+      'RestartRequired gone',
+      v => !restartRequired(v),
+    );
+
+    // Cores are not hot-plugged (only sockets are).
+    await applyVm(virtualMachine(ns, 'fixed', { cores: 2 }));
+    vm = await waitForVm(ns, 'fixed', 'RestartRequired', v =>
+      Boolean(restartRequired(v)),
+    );
+    expect(restartRequired(vm)).toMatchObject({
+      status: 'True',
+      message: 'a non-live-updatable field was changed in the template spec',
+    });
+    const unchanged = await get<VirtualMachineInstanceObject>(
+      vmiPath(ns, 'fixed'),
+    );
+    expect(unchanged.metadata.uid).toBe(first.metadata.uid);
+    expect(unchanged.spec.domain.cpu?.cores).toBe(1);
+    // The VMI still reflects the generation it was started from.
+    expect(vm.status?.observedGeneration).toBeLessThan(
+      vm.status!.desiredGeneration!,
+    );
+
+    await kubeRequest(kc, 'PUT', powerPath(ns, 'fixed', 'restart'), {});
+    vm = await waitForVm(
+      ns,
+      'fixed',
+      'Running again without RestartRequired',
+      v =>
+        printable('Running')(v) &&
+        !restartRequired(v) &&
+        v.status?.observedGeneration === v.metadata.generation,
+      90_000,
+    );
+    const second = await get<VirtualMachineInstanceObject>(
+      vmiPath(ns, 'fixed'),
+    );
+    expect(second.metadata.uid).not.toBe(first.metadata.uid);
+    expect(second.spec.domain.cpu?.cores).toBe(2);
+  }, 180_000);
+
+  it('hot-plugs a DataVolume disk into the running VM through an attachment pod; a disk that is not hot-pluggable waits for a restart', async () => {
+    const ns = await namespace('sim-hotplug');
+    const vm = virtualMachine(ns, 'disks');
+    await applyVm(vm);
+    await waitForVm(ns, 'disks', 'Running', printable('Running'));
+    const first = await get<VirtualMachineInstanceObject>(vmiPath(ns, 'disks'));
+    const blank = (name: string) => ({
+      metadata: { name },
+      spec: {
+        source: { blank: {} },
+        storage: { resources: { requests: { storage: '1Gi' } } },
+      },
+    });
+    vm.spec.dataVolumeTemplates = [blank('disks-data')];
+    vm.spec.template.spec.domain.devices!.disks!.push({
+      name: 'data',
+      disk: { bus: 'scsi' },
+    });
+    vm.spec.template.spec.volumes!.push({
+      name: 'data',
+      dataVolume: { name: 'disks-data', hotpluggable: true },
+    });
+    await applyVm(vm);
+
+    const statusOf = (vmi: VirtualMachineInstanceObject, name: string) =>
+      (vmi.status?.volumeStatus ?? []).find(s => s.name === name) as
+        | {
+            phase?: string;
+            target?: string;
+            reason?: string;
+            message?: string;
+            hotplugVolume?: { attachPodName?: string; attachPodUID?: string };
+          }
+        | undefined;
+    const attached = await waitForVmi(
+      ns,
+      'disks',
+      'data Ready',
+      vmi => statusOf(vmi, 'data')?.phase === 'Ready',
+    );
+    expect(attached.metadata.uid).toBe(first.metadata.uid);
+    const data = statusOf(attached, 'data')!;
+    expect(data).toMatchObject({
+      target: 'sda',
+      reason: 'VolumeReady',
+      message: 'Successfully attach hotplugged volume data to VM',
+    });
+    expect(data.hotplugVolume?.attachPodName).toMatch(/^hp-volume-/);
+    const attachmentPod = await get<V1Pod>(
+      `/api/v1/namespaces/${ns}/pods/${data.hotplugVolume!.attachPodName}`,
+    );
+    expect(attachmentPod.metadata?.uid).toBe(data.hotplugVolume?.attachPodUID);
+    const [launcher] = await launcherPods(ns, 'disks');
+    expect(attachmentPod.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'Pod',
+      name: launcher.metadata!.name,
+    });
+    expect(attachmentPod.spec?.nodeName).toBe(launcher.spec?.nodeName);
+    expect(attachmentPod.status?.phase).toBe('Running');
+    expect(
+      attached.spec.volumes?.find(v => v.name === 'data')?.dataVolume,
+    ).toEqual({ name: 'disks-data', hotpluggable: true });
+    expect(
+      restartRequired(await get<VirtualMachine>(vmPath(ns, 'disks'))),
+    ).toBe(undefined);
+
+    // A disk whose volume is not hot-pluggable is only added when the VM starts again.
+    vm.spec.dataVolumeTemplates.push(blank('disks-extra'));
+    vm.spec.template.spec.domain.devices!.disks!.push({
+      name: 'extra',
+      disk: { bus: 'virtio' },
+    });
+    vm.spec.template.spec.volumes!.push({
+      name: 'extra',
+      dataVolume: { name: 'disks-extra' },
+    });
+    await applyVm(vm);
+    const waiting = await waitForVm(ns, 'disks', 'RestartRequired', v =>
+      Boolean(restartRequired(v)),
+    );
+    expect(restartRequired(waiting)?.message).toBe(
+      'a non-live-updatable field was changed in the template spec',
+    );
+    expect(
+      (
+        await get<VirtualMachineInstanceObject>(vmiPath(ns, 'disks'))
+      ).spec.volumes?.map(v => v.name),
+    ).toEqual(['root', 'data']);
+
+    await kubeRequest(kc, 'PUT', powerPath(ns, 'disks', 'restart'), {});
+    const restarted = await waitForVmi(
+      ns,
+      'disks',
+      'a new VMI with both disks, data attached again',
+      vmi =>
+        vmi.metadata.uid !== first.metadata.uid &&
+        statusOf(vmi, 'data')?.phase === 'Ready',
+      90_000,
+    );
+    expect(restarted.spec.volumes?.map(v => v.name)).toEqual([
+      'root',
+      'data',
+      'extra',
+    ]);
+    const [newLauncher] = (await launcherPods(ns, 'disks')).filter(
+      p => p.status?.phase === 'Running',
+    );
+    // The launcher pod mounts the plain disk; the hot-pluggable one has its attachment pod.
+    const mounted = (newLauncher.spec?.volumes ?? []).map(v => v.name);
+    expect(mounted).toContain('extra');
+    expect(mounted).not.toContain('data');
+    expect(
+      restartRequired(await get<VirtualMachine>(vmPath(ns, 'disks'))),
+    ).toBeUndefined();
+  }, 180_000);
+
+  it("deletes the DataVolumes made from the VM's dataVolumeTemplates, and their claims, with the VM", async () => {
+    const ns = await namespace('sim-delete');
+    await createVm(virtualMachine(ns, 'doomed', { dataVolumeSize: '1Gi' }));
+    await waitForVm(ns, 'doomed', 'Running', printable('Running'));
+    const dvPath = `/apis/cdi.kubevirt.io/v1beta1/namespaces/${ns}/datavolumes/doomed-root`;
+    const pvcPath = `/api/v1/namespaces/${ns}/persistentvolumeclaims/doomed-root`;
+    expect(await getOrUndefined(dvPath)).toBeDefined();
+    expect(await getOrUndefined(pvcPath)).toBeDefined();
+
+    await kubeRequest(kc, 'DELETE', vmPath(ns, 'doomed'));
+    await waitUntil('VM, DataVolume, claim and pods gone', 90_000, async () => {
+      const left = [
+        await getOrUndefined(vmPath(ns, 'doomed')),
+        await getOrUndefined(dvPath),
+        await getOrUndefined(pvcPath),
+        ...(await launcherPods(ns, 'doomed')),
+      ].filter(Boolean);
+      return left.length === 0 ? true : undefined;
+    });
+  }, 120_000);
+});

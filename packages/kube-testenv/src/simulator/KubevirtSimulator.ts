@@ -39,6 +39,12 @@ import { FakeKubelet } from './FakeKubelet';
 import { ensureFakeNodes } from './FakeNodes';
 import { FakeScheduler } from './FakeScheduler';
 import { LauncherPodOracle } from './LauncherPodOracle';
+import {
+  isUnfinished,
+  Migration,
+  MIGRATION_JOB_LABEL,
+  MigrationController,
+} from './MigrationController';
 import { PowerActions } from './PowerActions';
 import { isFinal } from './printableStatus';
 import {
@@ -48,7 +54,8 @@ import {
   DATA_SOURCES,
   DATA_VOLUMES,
   KUBEVIRTS,
-  LAUNCHER_SELECTOR,
+  KUBEVIRT_POD_SELECTOR,
+  VIRTUAL_MACHINE_INSTANCE_MIGRATIONS,
   VIRTUAL_MACHINE_INSTANCES,
   VIRTUAL_MACHINES,
 } from './resources';
@@ -83,7 +90,7 @@ export interface KubevirtSimulatorOptions {
 }
 
 /** `aaq` is a namespace (Application Aware Quota's controllers work per namespace). */
-type Kind = 'vm' | 'vmi' | 'pod' | 'dv' | 'aaq' | 'dic' | 'ds';
+type Kind = 'vm' | 'vmi' | 'vmim' | 'pod' | 'dv' | 'aaq' | 'dic' | 'ds';
 
 /** Everything re-examined at this interval, in case a watch event was missed. */
 const RESYNC_MS = 30_000;
@@ -201,8 +208,31 @@ export class KubevirtSimulator {
         const owner = controllerOf(vmi);
         if (owner?.kind === 'VirtualMachine')
           enqueue('vm', vmi.metadata.namespace, owner.name);
+        migrationsOf(vmi.metadata.namespace, vmi.metadata.name);
       },
     );
+    const migrations = watch<Migration & KubernetesObject>(
+      'VirtualMachineInstanceMigrations',
+      '/apis/kubevirt.io/v1/virtualmachineinstancemigrations',
+      () =>
+        custom.listClusterCustomObject({
+          ...VIRTUAL_MACHINE_INSTANCE_MIGRATIONS,
+        }),
+      migration => {
+        enqueue('vmim', migration.metadata.namespace, migration.metadata.name);
+        enqueue('vmi', migration.metadata.namespace, migration.spec.vmiName);
+      },
+    );
+    /** The unfinished migrations of a VMI look again. */
+    function migrationsOf(
+      namespace: string | undefined,
+      vmiName: string | undefined,
+    ) {
+      for (const migration of migrations.list(namespace)) {
+        if (migration.spec.vmiName === vmiName && isUnfinished(migration))
+          enqueue('vmim', namespace, migration.metadata.name);
+      }
+    }
     // Application Aware Quota: its quotas and its CR (whose namespaceSelector says which
     // namespaces' pods it gates).
     const arqs = watch<ApplicationAwareResourceQuotaObject & KubernetesObject>(
@@ -216,9 +246,10 @@ export class KubevirtSimulator {
     );
     const kubelet = new FakeKubelet(core, timing, log);
     const pods = watch<V1Pod>(
-      'launcher pods',
+      'launcher and attachment pods',
       '/api/v1/pods',
-      () => core.listPodForAllNamespaces({ labelSelector: LAUNCHER_SELECTOR }),
+      () =>
+        core.listPodForAllNamespaces({ labelSelector: KUBEVIRT_POD_SELECTOR }),
       (pod, event) => {
         enqueue('pod', pod.metadata?.namespace, pod.metadata?.name);
         const namespace = pod.metadata?.namespace;
@@ -226,8 +257,18 @@ export class KubevirtSimulator {
         if (isAaqGated(pod) || (namespace && arqs.list(namespace).length > 0))
           enqueue('aaq', namespace, namespace);
         const owner = controllerOf(pod);
-        if (owner?.kind === 'VirtualMachineInstance')
+        if (owner?.kind === 'VirtualMachineInstance') {
           enqueue('vmi', pod.metadata?.namespace, owner.name);
+          if (pod.metadata?.labels?.[MIGRATION_JOB_LABEL])
+            migrationsOf(namespace, owner.name);
+        }
+        // A hot-plug attachment pod belongs to a launcher pod, which belongs to the VMI.
+        if (owner?.kind === 'Pod') {
+          const launcher = pods.get(owner.name, namespace);
+          const vmi = launcher && controllerOf(launcher);
+          if (vmi?.kind === 'VirtualMachineInstance')
+            enqueue('vmi', namespace, vmi.name);
+        }
         if (event === 'delete') {
           kubelet.forget(pod);
           // Room was freed: pods waiting for a node get another chance.
@@ -241,7 +282,7 @@ export class KubevirtSimulator {
           }
         }
       },
-      LAUNCHER_SELECTOR,
+      KUBEVIRT_POD_SELECTOR,
     );
     /** Namespaces AAQ's controllers have work in: ARQs, or pods behind AAQ's gate. */
     const aaqNamespaces = () =>
@@ -382,12 +423,54 @@ export class KubevirtSimulator {
           if (!vmi.status?.phase || vmi.status.phase === 'Pending')
             enqueue('vmi', vmi.metadata.namespace, vmi.metadata.name);
         }
+        // ... and the migrations whose target pod it refused.
+        for (const migration of migrations.list(namespace)) {
+          if (migration.status?.phase === 'Pending')
+            enqueue('vmim', namespace, migration.metadata.name);
+        }
       },
     );
 
-    let kubevirtConfig:
-      | { at: number; value: KubeVirtConfigurationLike | undefined }
+    let kubevirtCr:
+      | {
+          at: number;
+          value:
+            | {
+                configuration?: KubeVirtConfigurationLike;
+                workloadUpdateMethods: string[];
+              }
+            | undefined;
+        }
       | undefined;
+    const kubevirt = async () => {
+      if (kubevirtCr && Date.now() - kubevirtCr.at < 5000)
+        return kubevirtCr.value;
+      let value: NonNullable<typeof kubevirtCr>['value'];
+      try {
+        const list = (await custom.listClusterCustomObject({
+          ...KUBEVIRTS,
+        })) as {
+          items?: Array<{
+            spec?: {
+              configuration?: KubeVirtConfigurationLike;
+              workloadUpdateStrategy?: { workloadUpdateMethods?: string[] };
+            };
+          }>;
+        };
+        const spec = list.items?.[0]?.spec;
+        value = list.items?.[0]
+          ? {
+              configuration: spec?.configuration,
+              workloadUpdateMethods:
+                spec?.workloadUpdateStrategy?.workloadUpdateMethods ?? [],
+            }
+          : undefined;
+      } catch {
+        value = undefined;
+      }
+      kubevirtCr = { at: Date.now(), value };
+      return value;
+    };
     const ctx: SimulatorContext = {
       cluster: cluster.name,
       core,
@@ -403,31 +486,21 @@ export class KubevirtSimulator {
         pvc: (namespace, name) => pvcs.get(name, namespace),
         resourceQuotas: namespace => quotas.list(namespace),
         aaq: () => aaqs.list()[0],
+        migrations: namespace => migrations.list(namespace),
       },
-      kubevirtConfiguration: async () => {
-        if (kubevirtConfig && Date.now() - kubevirtConfig.at < 5000)
-          return kubevirtConfig.value;
-        let value: KubeVirtConfigurationLike | undefined;
-        try {
-          const list = (await custom.listClusterCustomObject({
-            ...KUBEVIRTS,
-          })) as {
-            items?: Array<{
-              spec?: { configuration?: KubeVirtConfigurationLike };
-            }>;
-          };
-          value = list.items?.[0]?.spec?.configuration;
-        } catch {
-          value = undefined;
-        }
-        kubevirtConfig = { at: Date.now(), value };
-        return value;
-      },
+      kubevirtConfiguration: async () => (await kubevirt())?.configuration,
+      workloadUpdateMethods: async () =>
+        (await kubevirt())?.workloadUpdateMethods,
     };
 
     const handler = new VirtHandler(ctx);
     const vmController = new VirtualMachineReconciler(ctx);
-    const vmiController = new VirtualMachineInstanceReconciler(ctx, handler);
+    const migrationController = new MigrationController(ctx, kubelet);
+    const vmiController = new VirtualMachineInstanceReconciler(
+      ctx,
+      handler,
+      migrationController,
+    );
     const scheduler = new FakeScheduler(core, ctx.events, log);
     const cdi = new CdiImporter(ctx);
     const cronController = new DataImportCronController(ctx);
@@ -442,6 +515,8 @@ export class KubevirtSimulator {
           return vmController.reconcile(namespace, name);
         case 'vmi':
           return vmiController.reconcile(namespace, name);
+        case 'vmim':
+          return migrationController.reconcile(namespace, name);
         case 'dv':
           return cdi.reconcile(namespace, name);
         case 'dic':
@@ -469,6 +544,7 @@ export class KubevirtSimulator {
     const watchers = [
       vms,
       vmis,
+      migrations,
       arqs,
       aaqs,
       pods,
@@ -527,6 +603,14 @@ export class KubevirtSimulator {
       for (const vmi of vmis.list()) {
         if (!isFinal(vmi) || vmi.metadata.finalizers?.length)
           enqueue('vmi', vmi.metadata.namespace, vmi.metadata.name);
+      }
+      for (const migration of migrations.list()) {
+        if (isUnfinished(migration))
+          enqueue(
+            'vmim',
+            migration.metadata.namespace,
+            migration.metadata.name,
+          );
       }
       for (const pod of pods.list())
         enqueue('pod', pod.metadata?.namespace, pod.metadata?.name);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
+  KubevirtCondition,
   Quantity,
   VirtualMachineInstanceObject,
   VirtualMachineInstanceSpecLike,
 } from '@vmportal/plugin-kubevirt-common';
 import { describeError } from '../kubeClient';
-import { hasCondition } from './conditions';
+import { findCondition, hasCondition } from './conditions';
 import {
   applyInstancetypeAndDefaults,
   setupVmiFromVm,
@@ -13,6 +14,7 @@ import {
 import {
   canonicalJson,
   conflictOnPatchTestFailure,
+  now,
   VIRTUAL_MACHINE_INSTANCES,
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
@@ -21,7 +23,9 @@ import type { VirtualMachine } from './types';
 import { isDeclarativeHotplugVolume, isHotplugVolume } from './VolumeHotplug';
 
 type Spec = VirtualMachineInstanceSpecLike;
-type Disk = NonNullable<NonNullable<Spec['domain']['devices']>['disks']>[number];
+type Disk = NonNullable<
+  NonNullable<Spec['domain']['devices']>['disks']
+>[number];
 
 /** `RestartRequired` when anything but the live-updatable fields changed (`syncRestartRequired`). */
 export const NON_LIVE_UPDATABLE_CHANGE =
@@ -43,12 +47,8 @@ const CACHE_LIMIT = 200;
 
 /** What {@link LiveUpdate.sync} decided for the VM. */
 export interface LiveUpdateResult {
-  /**
-   * The VM's `RestartRequired` condition: a message sets it (status True, no
-   * reason), `null` removes it, `undefined` leaves it as it is (the VMI has no start
-   * revision to compare with).
-   */
-  restartRequired: string | null | undefined;
+  /** The VM's `RestartRequired` condition as it is to be (null: none). */
+  restartRequired: KubevirtCondition | null;
   /** A failure KubeVirt reports as the VM's `Failure` condition. */
   error?: { reason: string; message: string };
 }
@@ -82,30 +82,37 @@ export class LiveUpdate {
     vm: VirtualMachine,
     vmi: VirtualMachineInstanceObject,
     handle: boolean,
-    currentRestartRequired: boolean,
   ): Promise<LiveUpdateResult> {
     const config = await this.ctx.kubevirtConfiguration();
     const liveUpdate =
       (config?.vmRolloutStrategy ?? 'LiveUpdate') === 'LiveUpdate';
     const startSpec = await this.revisions.startSpec(vmi);
-    const current = await this.expand(vm, vm.spec);
-    const result: LiveUpdateResult = { restartRequired: undefined };
-    let restartRequired = currentRestartRequired;
+    const existing = findCondition(vm.status?.conditions, 'RestartRequired');
+    const result: LiveUpdateResult = { restartRequired: existing ?? null };
+    // KubeVirt's condition manager leaves a True condition (and its message) as it is.
+    const setRestartRequired = (message: string) => {
+      result.restartRequired ??=
+        existing?.message === message ? existing : restartRequired(message);
+    };
+    // Expanding a spec costs an oracle round trip: a VM whose template, instancetype
+    // and preference are those its VMI was started with has nothing to compare or
+    // apply (without a start revision: whose generation the VMI reflects).
+    const unchanged = startSpec
+      ? canonicalJson(sizing(startSpec)) === canonicalJson(sizing(vm.spec))
+      : vmi.metadata.annotations?.['kubevirt.io/vm-generation'] ===
+        String(vm.metadata.generation);
+    const current = unchanged ? undefined : await this.expand(vm, vm.spec);
+    if (startSpec && unchanged) result.restartRequired = null;
     if (startSpec && current) {
       const last = await this.expand(vm, startSpec);
       if (last) {
-        const changed = nonLiveChange(last, current, vm, vmi, liveUpdate);
-        result.restartRequired = changed ? NON_LIVE_UPDATABLE_CHANGE : null;
-        restartRequired = changed;
+        if (nonLiveChange(last, current, vm, vmi, liveUpdate))
+          setRestartRequired(NON_LIVE_UPDATABLE_CHANGE);
+        else result.restartRequired = null;
       }
     }
     if (!handle || vmi.metadata.deletionTimestamp) return result;
 
-    const setRestartRequired = (message: string) => {
-      // KubeVirt's condition manager keeps the first message while the status stays True.
-      if (typeof result.restartRequired !== 'string')
-        result.restartRequired = message;
-    };
     try {
       await this.patchHotplugVolumes(vm, vmi);
     } catch (error) {
@@ -117,7 +124,7 @@ export class LiveUpdate {
       };
       return result;
     }
-    if (!liveUpdate || restartRequired || !current) return result;
+    if (!liveUpdate || result.restartRequired || !current) return result;
 
     const steps: Array<[string, string, () => Promise<void>]> = [
       [
@@ -463,7 +470,11 @@ export class LiveUpdate {
     const diskNames = new Set(vmiDisks.map(d => d.name));
     for (const disk of template.domain.devices?.disks ?? []) {
       const volume = kept.get(disk.name);
-      if (volume && isDeclarativeHotplugVolume(volume) && !diskNames.has(disk.name))
+      if (
+        volume &&
+        isDeclarativeHotplugVolume(volume) &&
+        !diskNames.has(disk.name)
+      )
         disks.push(structuredClone(disk));
     }
     if (
@@ -490,9 +501,7 @@ export class LiveUpdate {
       },
     ]);
     const added = volumes.filter(v => !present.has(v.name)).map(v => v.name);
-    const removed = vmiVolumes
-      .filter(v => !kept.has(v.name))
-      .map(v => v.name);
+    const removed = vmiVolumes.filter(v => !kept.has(v.name)).map(v => v.name);
     this.ctx.log(
       `${vmi.metadata.namespace}/${vmi.metadata.name}: hotplug volumes${
         added.length ? ` added ${added.join(', ')}` : ''
@@ -598,8 +607,10 @@ function liveUpdateMemoryProblem(
   const domain = spec.domain;
   if (domain.cpu?.realtime)
     return 'Memory hotplug is not compatible with realtime VMs';
-  if ((domain.cpu?.numa as { guestMappingPassthrough?: object } | undefined)
-      ?.guestMappingPassthrough)
+  if (
+    (domain.cpu?.numa as { guestMappingPassthrough?: object } | undefined)
+      ?.guestMappingPassthrough
+  )
     return 'Memory hotplug is not compatible with guest mapping passthrough';
   if (domain.launchSecurity)
     return 'Memory hotplug is not compatible with encrypted VMs';
@@ -622,6 +633,26 @@ function liveUpdateMemoryProblem(
   if (guest.value() < MIN_HOTPLUG_GUEST_BYTES)
     return 'Memory hotplug is only available for VMs with at least 1Gi of guest memory';
   return undefined;
+}
+
+/** `setRestartRequired`: status True, no reason. */
+function restartRequired(message: string): KubevirtCondition {
+  return {
+    type: 'RestartRequired',
+    status: 'True',
+    message,
+    lastProbeTime: null,
+    lastTransitionTime: now(),
+  };
+}
+
+/** What of a VM's spec its VMI is built from. */
+function sizing(spec: VirtualMachine['spec']) {
+  return {
+    template: spec.template,
+    instancetype: spec.instancetype,
+    preference: spec.preference,
+  };
 }
 
 /** `migrations.IsMigrating`: a migration has started and not ended. */

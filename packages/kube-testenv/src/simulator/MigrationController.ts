@@ -21,7 +21,10 @@ import {
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
 import { controllerOf } from './types';
-import { syncUnpausedGate } from './VirtualMachineInstanceReconciler';
+import {
+  renderLauncherPod,
+  syncUnpausedGate,
+} from './VirtualMachineInstanceReconciler';
 import { isDeclarativeHotplugVolume } from './VolumeHotplug';
 import type { ReconcileResult } from './WorkQueue';
 
@@ -30,7 +33,8 @@ export const MIGRATION_JOB_LABEL = 'kubevirt.io/migrationJobUID';
 const MIGRATION_JOB_NAME_ANNOTATION = 'kubevirt.io/migrationJobName';
 const WORKLOAD_UPDATE_ANNOTATION = 'kubevirt.io/workloadUpdateMigration';
 const TARGET_NODE_LABEL = 'kubevirt.io/migrationTargetNodeName';
-const POD_MEMORY_REQUESTS_LABEL = 'kubevirt.io/vmi-pod-memory-resource-requests';
+const POD_MEMORY_REQUESTS_LABEL =
+  'kubevirt.io/vmi-pod-memory-resource-requests';
 const REJECTED_BY_QUOTA = 'migrationRejectedByResourceQuota';
 const CONTROLLER = { component: 'virt-controller' };
 /** How often a target pod refused by a quota is tried again without a quota change. */
@@ -65,12 +69,6 @@ interface MigrationState {
   [field: string]: unknown;
 }
 
-/** Renders the virt-launcher pod for a VMI as virt-controller does (oracle, quotas, AAQ gate). */
-export type LauncherPodRenderer = (
-  vmi: VirtualMachineInstanceObject,
-  pvcs: V1PersistentVolumeClaim[],
-) => Promise<V1Pod>;
-
 /** A migration that has not ended. */
 export function isUnfinished(migration: Migration): boolean {
   const phase = migration.status?.phase;
@@ -78,8 +76,9 @@ export function isUnfinished(migration: Migration): boolean {
 }
 
 /**
- * How KubeVirt moves a running VMI to a new virt-launcher pod, here for CPU and
- * memory hot-plug: the workload updater asks for a migration of a VMI whose
+ * How KubeVirt moves a running VMI to a new virt-launcher pod (a migration asked
+ * for through virt-api's `migrate`, or one for a CPU or memory hot-plug): the
+ * workload updater asks for a migration of a VMI whose
  * `HotVCPUChange` or `HotMemoryChange` condition is set (when the KubeVirt CR's
  * `workloadUpdateStrategy` allows `LiveMigrate`, and the VMI is live-migratable);
  * the migration controller renders the target pod from the VMI's updated spec
@@ -98,7 +97,6 @@ export class MigrationController {
   constructor(
     private readonly ctx: SimulatorContext,
     private readonly kubelet: FakeKubelet,
-    private readonly render: LauncherPodRenderer,
   ) {}
 
   /**
@@ -193,7 +191,8 @@ export class MigrationController {
     );
     const pods = vmi ? await this.ownedPods(vmi) : [];
     const target = pods.find(
-      pod => pod.metadata?.labels?.[MIGRATION_JOB_LABEL] === migration.metadata.uid,
+      pod =>
+        pod.metadata?.labels?.[MIGRATION_JOB_LABEL] === migration.metadata.uid,
     );
     if (
       !vmi ||
@@ -214,6 +213,24 @@ export class MigrationController {
 
     switch (migration.status?.phase ?? '') {
       case '': {
+        // virt-api's migration admission refuses a VMI that cannot be live-migrated.
+        const migratable = findCondition(
+          vmi.status?.conditions,
+          'LiveMigratable',
+        );
+        if (migratable?.status !== 'True') {
+          await this.setPhase(migration, 'Failed');
+          await this.event(
+            migration,
+            'VirtualMachineInstanceMigration',
+            'Warning',
+            'FailedMigration',
+            `Cannot migrate VMI, Reason: ${
+              migratable?.reason ?? ''
+            }, Message: ${migratable?.message ?? ''}`,
+          );
+          return undefined;
+        }
         const other = this.ctx.caches
           .migrations(namespace)
           .find(
@@ -303,12 +320,18 @@ export class MigrationController {
   ): Promise<ReconcileResult | void> {
     let body: V1Pod;
     try {
-      body = await this.render(vmi, await this.claims(vmi));
+      body = await renderLauncherPod(this.ctx, vmi, await this.claims(vmi));
     } catch (error) {
       const message = `failed to render launch manifest: ${describeError(
         error,
       )}`;
-      await this.event(vmi, 'VirtualMachineInstance', 'Warning', 'FailedCreate', message);
+      await this.event(
+        vmi,
+        'VirtualMachineInstance',
+        'Warning',
+        'FailedCreate',
+        message,
+      );
       return { retryWithBackoff: true };
     }
     const metadata = body.metadata!;
@@ -320,6 +343,11 @@ export class MigrationController {
       ...metadata.annotations,
       [MIGRATION_JOB_NAME_ANNOTATION]: migration.metadata.name!,
     };
+    const added = migration.spec.addedNodeSelector as
+      | Record<string, string>
+      | undefined;
+    if (added)
+      body.spec!.nodeSelector = { ...added, ...body.spec!.nodeSelector };
     const affinity = (body.spec!.affinity ??= {});
     const antiAffinity = (affinity.podAntiAffinity ??= {});
     antiAffinity.requiredDuringSchedulingIgnoredDuringExecution = [
@@ -337,9 +365,11 @@ export class MigrationController {
         body,
       });
       this.ctx.log(
-        `${vmi.metadata.namespace}/${vmi.metadata.name}: created migration target pod ${
-          pod.metadata!.name
-        } (source ${source?.metadata?.name ?? 'unknown'})`,
+        `${vmi.metadata.namespace}/${
+          vmi.metadata.name
+        }: created migration target pod ${pod.metadata!.name} (source ${
+          source?.metadata?.name ?? 'unknown'
+        })`,
       );
       await this.event(
         migration,
@@ -417,7 +447,9 @@ export class MigrationController {
           : [{ op: 'add', path: '/metadata/labels', value: {} }]),
         ...Object.entries(labels).map(([key, value]) => ({
           op: 'add',
-          path: `/metadata/labels/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+          path: `/metadata/labels/${key
+            .replace(/~/g, '~0')
+            .replace(/\//g, '~1')}`,
           value,
         })),
         { op: 'add', path: '/status/migrationState', value: migrationState },
@@ -437,7 +469,9 @@ export class MigrationController {
         'VirtualMachineInstance is migrating.',
       );
       this.ctx.log(
-        `${vmi.metadata.namespace}/${vmi.metadata.name}: migrating from ${vmi.status?.nodeName} to ${target.spec!.nodeName}`,
+        `${vmi.metadata.namespace}/${vmi.metadata.name}: migrating from ${
+          vmi.status?.nodeName
+        } to ${target.spec!.nodeName}`,
       );
     }
     await this.setPhase(migration, 'Running');
@@ -493,7 +527,9 @@ export class MigrationController {
       endTimestamp: now(),
       completed: true,
     };
-    const image = target.spec?.containers.find(c => c.name === 'compute')?.image;
+    const image = target.spec?.containers.find(
+      c => c.name === 'compute',
+    )?.image;
     if (image) status.launcherContainerImageVersion = image;
     // A conflict (someone wrote the VMI meanwhile) is retried by the work queue.
     await this.ctx.custom.replaceNamespacedCustomObject({
@@ -503,9 +539,11 @@ export class MigrationController {
       body: { ...vmi, metadata: { ...vmi.metadata, labels }, status },
     });
     this.ctx.log(
-      `${vmi.metadata.namespace}/${vmi.metadata.name}: migrated to ${nodeName} (pod ${
-        target.metadata!.name
-      })${hotplugged.length ? `, hot-plugged ${hotplugged.join(' and ')}` : ''}`,
+      `${vmi.metadata.namespace}/${
+        vmi.metadata.name
+      }: migrated to ${nodeName} (pod ${target.metadata!.name})${
+        hotplugged.length ? `, hot-plugged ${hotplugged.join(' and ')}` : ''
+      }`,
     );
     await this.event(
       vmi,
@@ -552,7 +590,9 @@ export class MigrationController {
       namespace: vmi.metadata.namespace!,
       labelSelector: `${CREATED_BY_LABEL}=${vmi.metadata.uid}`,
     });
-    return list.items.filter(pod => controllerOf(pod)?.uid === vmi.metadata.uid);
+    return list.items.filter(
+      pod => controllerOf(pod)?.uid === vmi.metadata.uid,
+    );
   }
 
   private async deletePod(pod: V1Pod) {

@@ -334,9 +334,7 @@ export class PowerActions {
     } catch (error) {
       return internal(describeError(error));
     }
-    this.ctx.log(
-      `${namespace}/${name}: migration requested (the simulator does not move VMIs)`,
-    );
+    this.ctx.log(`${namespace}/${name}: migration requested`);
     return accepted;
   }
 

@@ -12,6 +12,7 @@ import type {
 import type { AaqObject } from './ApplicationAwareQuotaController';
 import type { EventRecorder } from './EventRecorder';
 import type { LauncherPodOracle } from './LauncherPodOracle';
+import type { Migration } from './MigrationController';
 import type { VirtualMachine } from './types';
 
 /** How long simulated things take (milliseconds). */
@@ -24,6 +25,8 @@ export interface SimulatorTiming {
   guestBootMs: number;
   /** A DataVolume's whole import, from PVC bound to Succeeded. */
   importMs: number;
+  /** A live migration, from the hand-off to the target to the guest running there. */
+  migrationMs: number;
 }
 
 /** Default timings: short, yet long enough for a UI (or a watch) to see each state. */
@@ -32,6 +35,7 @@ export const DEFAULT_TIMING: SimulatorTiming = {
   shutdownMs: 500,
   guestBootMs: 300,
   importMs: 2000,
+  migrationMs: 500,
 };
 
 /** Objects as last seen by the simulator's watches (may lag the apiserver a little). */
@@ -45,6 +49,8 @@ export interface SimulatorCaches {
   resourceQuotas(namespace: string): ReadonlyArray<V1ResourceQuota>;
   /** Application Aware Quota's CR, when AAQ is installed (one per cluster). */
   aaq(): AaqObject | undefined;
+  /** VirtualMachineInstanceMigrations. */
+  migrations(namespace?: string): ReadonlyArray<Migration>;
 }
 
 /** What every part of one cluster's simulator shares. */
@@ -58,5 +64,10 @@ export interface SimulatorContext {
   timing: SimulatorTiming;
   /** The KubeVirt CR's `spec.configuration`, if a KubeVirt CR exists. */
   kubevirtConfiguration(): Promise<KubeVirtConfigurationLike | undefined>;
+  /**
+   * The KubeVirt CR's `spec.workloadUpdateStrategy.workloadUpdateMethods` (an
+   * empty list if the CR has none), or undefined when there is no KubeVirt CR.
+   */
+  workloadUpdateMethods(): Promise<string[] | undefined>;
   log: (line: string) => void;
 }

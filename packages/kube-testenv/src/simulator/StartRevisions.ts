@@ -1,6 +1,12 @@
 import type { VirtualMachineInstanceObject } from '@vmportal/plugin-kubevirt-common';
 import { errorStatus } from '../kubeClient';
-import { CustomResource, orNotFound } from './resources';
+import {
+  canonicalJson,
+  conflictOnPatchTestFailure,
+  CustomResource,
+  orNotFound,
+  VIRTUAL_MACHINE_INSTANCES,
+} from './resources';
 import type { SimulatorContext } from './SimulatorContext';
 import { controllerRef, VirtualMachine } from './types';
 
@@ -16,6 +22,9 @@ interface ControllerRevision {
   revision: number;
   data: { spec: VirtualMachine['spec'] };
 }
+
+/** The VMI annotation naming the VM generation it reflects. */
+const GENERATION_ANNOTATION = 'kubevirt.io/vm-generation';
 
 /** Start specs never change once written: a few hundred are kept in memory. */
 const CACHE_LIMIT = 500;
@@ -82,6 +91,48 @@ export class StartRevisions {
       if (errorStatus(error) !== 409) throw error;
     }
     return name;
+  }
+
+  /**
+   * `conditionallyBumpGenerationAnnotationOnVmi`: when the VM's generation moved on
+   * but its template is still the one the VMI was started from (only the run
+   * strategy or the like changed), the VMI's `kubevirt.io/vm-generation` follows,
+   * so the VM's `status.observedGeneration` does too. Returns the VMI as it is now.
+   */
+  async syncGenerationAnnotation(
+    vm: VirtualMachine,
+    vmi: VirtualMachineInstanceObject,
+  ): Promise<VirtualMachineInstanceObject> {
+    const generation = String(vm.metadata.generation ?? 1);
+    const annotations = vmi.metadata.annotations ?? {};
+    if (annotations[GENERATION_ANNOTATION] === generation) return vmi;
+    const spec = await this.startSpec(vmi);
+    if (
+      !spec ||
+      canonicalJson(spec.template) !== canonicalJson(vm.spec.template)
+    )
+      return vmi;
+    const path = `/metadata/annotations/${GENERATION_ANNOTATION.replace(
+      '/',
+      '~1',
+    )}`;
+    const patched = await this.ctx.custom
+      .patchNamespacedCustomObject({
+        ...VIRTUAL_MACHINE_INSTANCES,
+        namespace: vmi.metadata.namespace!,
+        name: vmi.metadata.name!,
+        body: vmi.metadata.annotations
+          ? [{ op: 'add', path, value: generation }]
+          : [
+              {
+                op: 'add',
+                path: '/metadata/annotations',
+                value: { [GENERATION_ANNOTATION]: generation },
+              },
+            ],
+      })
+      .catch(conflictOnPatchTestFailure);
+    return patched as VirtualMachineInstanceObject;
   }
 
   /** The VM spec `vmi` was started from, if the VM controller recorded one. */

@@ -4,7 +4,7 @@ import { errorStatus } from '../kubeClient';
 import { hasCondition, removeCondition, updateCondition } from './conditions';
 import { guestOsInfo } from './guestOs';
 import { isFinal } from './printableStatus';
-import { advanceHotplugPhase, VolumeStatus } from './VolumeHotplug';
+import { advanceHotplugPhase, claimInfo, VolumeStatus } from './VolumeHotplug';
 import {
   canonicalJson,
   DATA_VOLUMES,
@@ -275,9 +275,9 @@ export class VirtHandler {
     );
     const volumes = volumeStatus(vmi, claims, pod);
     for (const entry of volumes) {
-      const before = (vmi.status?.volumeStatus as VolumeStatus[] | undefined)?.find(
-        s => s.name === entry.name,
-      );
+      const before = (
+        vmi.status?.volumeStatus as VolumeStatus[] | undefined
+      )?.find(s => s.name === entry.name);
       if (entry.hotplugVolume && entry.phase !== before?.phase && entry.reason)
         await this.event(vmi, 'Normal', entry.reason, String(entry.message));
     }
@@ -530,16 +530,7 @@ function volumeStatus(
       target: targets.get(volume.name) ?? '',
     };
     const claim = claims.get(volume.name);
-    if (claim) {
-      entry.persistentVolumeClaimInfo = {
-        claimName: claim.metadata?.name,
-        accessModes: claim.spec?.accessModes,
-        volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
-        capacity: claim.status?.capacity,
-        requests: claim.spec?.resources?.requests,
-        filesystemOverhead: '0.06',
-      };
-    }
+    if (claim) entry.persistentVolumeClaimInfo = claimInfo(claim);
     if (volume.containerDisk) entry.containerDiskVolume = { checksum: 0 };
     if (!hotplug) return entry;
     const attachment: VolumeStatus = {

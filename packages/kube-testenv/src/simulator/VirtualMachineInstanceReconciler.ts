@@ -1,4 +1,5 @@
 import type {
+  CoreV1Api,
   V1PersistentVolumeClaim,
   V1Pod,
   V1PodCondition,
@@ -7,6 +8,7 @@ import {
   AAQ_SCHEDULING_GATE,
   aaqGatesNamespace,
   KubevirtCondition,
+  Quantity,
   VirtualMachineInstanceObject,
 } from '@vmportal/plugin-kubevirt-common';
 import { describeError, errorStatus } from '../kubeClient';
@@ -31,7 +33,9 @@ import {
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
 import { controllerOf } from './types';
+import type { MigrationController } from './MigrationController';
 import type { VirtHandler } from './VirtHandler';
+import { isDeclarativeHotplugVolume, VolumeHotplug } from './VolumeHotplug';
 import type { ReconcileResult } from './WorkQueue';
 
 const CONTROLLER = { component: 'virt-controller' };
@@ -43,6 +47,13 @@ interface SyncError {
   message: string;
 }
 
+/** The hot-plug attachment pods of the VMI's launcher pod, and the one for its current volumes. */
+interface Attachment {
+  pods: V1Pod[];
+  current?: V1Pod;
+  error?: SyncError;
+}
+
 /**
  * Plays virt-controller's VirtualMachineInstance controller: renders the
  * virt-launcher pod with the oracle and creates it (reporting refusals, such
@@ -52,10 +63,15 @@ interface SyncError {
  * the simulated virt-handler.
  */
 export class VirtualMachineInstanceReconciler {
+  private readonly hotplug: VolumeHotplug;
+
   constructor(
     private readonly ctx: SimulatorContext,
     private readonly handler: VirtHandler,
-  ) {}
+    private readonly migrations: MigrationController,
+  ) {
+    this.hotplug = new VolumeHotplug(ctx);
+  }
 
   async reconcile(
     namespace: string,
@@ -74,13 +90,16 @@ export class VirtualMachineInstanceReconciler {
       return undefined;
     }
     const pods = await this.ownedPods(vmi);
-    let pod = currentPod(pods);
+    let pod = currentPod(pods, vmi);
 
     // virt-handler owns a VMI from Scheduled on; it acts before the controller, as on a
     // real node the guest's state changes before virt-controller notices the pod's.
     const handled = await this.handler.sync(vmi, pod);
     vmi = handled.vmi;
     if (!vmi) return undefined;
+    // The workload updater: a CPU or memory hot-plug needs a new launcher pod.
+    if (vmi.status?.phase === 'Running')
+      await this.migrations.requestHotplugMigration(vmi);
 
     let syncError: SyncError | undefined;
     if (vmi.metadata.deletionTimestamp) {
@@ -91,14 +110,55 @@ export class VirtualMachineInstanceReconciler {
       else if (created.pod) pod = created.pod;
     }
     if (pod && !pod.metadata?.deletionTimestamp && !isFinal(vmi))
-      await this.syncUnpausedGate(vmi, pod);
+      await syncUnpausedGate(this.ctx.core, vmi, pod);
 
-    const written = await this.updateStatus(vmi, pod, pods, syncError);
+    const attachment = await this.syncHotplugVolumes(vmi, pod, pods);
+    if (attachment.error) syncError = attachment.error;
+
+    const written = await this.updateStatus(
+      vmi,
+      pod,
+      pods,
+      syncError,
+      attachment,
+    );
     if (written === 'conflict') return { requeueAfterMs: 0 };
     if (syncError) return { retryWithBackoff: true };
     return handled.requeueAfterMs !== undefined
       ? { requeueAfterMs: handled.requeueAfterMs }
       : undefined;
+  }
+
+  /** The hot-plug volumes' attachment pods of a scheduled or running VMI (`handleHotplugVolumes`). */
+  private async syncHotplugVolumes(
+    vmi: VirtualMachineInstanceObject,
+    pod: V1Pod | undefined,
+    launchers: V1Pod[],
+  ): Promise<Attachment> {
+    const phase = vmi.status?.phase;
+    if (!pod || (phase !== 'Running' && phase !== 'Scheduled'))
+      return { pods: [] };
+    if (!this.hotplug.involves(vmi, pod)) return { pods: [] };
+    if (!vmi.metadata.deletionTimestamp)
+      await this.hotplug.deleteOrphans(vmi, launchers);
+    const pods = await this.hotplug.attachmentPods(pod);
+    const podReady = pod.status?.conditions?.some(
+      c => c.type === 'Ready' && c.status === 'True',
+    );
+    if (
+      !podReady ||
+      pod.metadata?.deletionTimestamp ||
+      vmi.metadata.deletionTimestamp
+    )
+      return { pods };
+    try {
+      return { pods, current: await this.hotplug.sync(vmi, pod, pods) };
+    } catch (error) {
+      return {
+        pods,
+        error: { reason: 'FailedCreate', message: describeError(error) },
+      };
+    }
   }
 
   /**
@@ -206,11 +266,11 @@ export class VirtualMachineInstanceReconciler {
     const namespace = vmi.metadata.namespace!;
     const pvcs: V1PersistentVolumeClaim[] = [];
     for (const volume of vmi.spec.volumes ?? []) {
-      // areDataVolumesReady: every claim the VMI's volumes name (hot-plugged ones
-      // aside) must exist first.
-      const claimName = volume.dataVolume?.hotpluggable
-        ? undefined
-        : volume.dataVolume?.name ?? volume.persistentVolumeClaim?.claimName;
+      // areDataVolumesReady: every claim the VMI's volumes name must exist first;
+      // hot-plug volumes are attached once the VMI runs (VolumeHotplug).
+      if (isDeclarativeHotplugVolume(volume)) continue;
+      const claimName =
+        volume.dataVolume?.name ?? volume.persistentVolumeClaim?.claimName;
       if (
         claimName &&
         !(await orNotFound(
@@ -257,32 +317,7 @@ export class VirtualMachineInstanceReconciler {
 
     let rendered: V1Pod;
     try {
-      const [namespaceObject, kubevirt] = await Promise.all([
-        this.ctx.core.readNamespace({ name: namespace }),
-        this.ctx.kubevirtConfiguration(),
-      ]);
-      const answer = await this.ctx.oracle.render({
-        vmi,
-        kubevirt,
-        namespaceQuotas: [...this.ctx.caches.resourceQuotas(namespace)],
-        namespaceLabels: namespaceObject.metadata?.labels,
-        pvcs,
-      });
-      rendered = launcherPod(answer.pod, vmi);
-      // Application Aware Quota's webhook gates every new pod of the namespaces its CR selects.
-      const aaq = this.ctx.caches.aaq();
-      if (
-        aaq &&
-        aaqGatesNamespace(
-          aaq.spec?.namespaceSelector,
-          namespaceObject.metadata?.labels,
-        )
-      ) {
-        rendered.spec!.schedulingGates = [
-          ...(rendered.spec!.schedulingGates ?? []),
-          { name: AAQ_SCHEDULING_GATE },
-        ];
-      }
+      rendered = await renderLauncherPod(this.ctx, vmi, pvcs);
     } catch (error) {
       const message = `failed to render launch manifest: ${describeError(
         error,
@@ -328,49 +363,13 @@ export class VirtualMachineInstanceReconciler {
     }
   }
 
-  /** `syncPausedConditionToPod`: the launcher pod's readiness gate follows the VMI's Paused condition. */
-  private async syncUnpausedGate(
-    vmi: VirtualMachineInstanceObject,
-    pod: V1Pod,
-  ) {
-    const paused = hasCondition(vmi.status?.conditions, 'Paused', 'True');
-    const gate = pod.status?.conditions?.find(c => c.type === UNPAUSED_GATE);
-    const wanted: V1PodCondition = paused
-      ? {
-          type: UNPAUSED_GATE,
-          status: 'False',
-          reason: 'Paused',
-          message: 'the virtual machine is paused',
-        }
-      : {
-          type: UNPAUSED_GATE,
-          status: 'True',
-          reason: 'NotPaused',
-          message: 'the virtual machine is not paused',
-        };
-    if (paused ? gate?.status !== 'True' : gate?.status === 'True') return;
-    const timestamp = new Date();
-    const conditions = [
-      ...(pod.status?.conditions ?? []).filter(c => c.type !== UNPAUSED_GATE),
-      { ...wanted, lastProbeTime: timestamp, lastTransitionTime: timestamp },
-    ];
-    try {
-      await this.ctx.core.replaceNamespacedPodStatus({
-        namespace: pod.metadata!.namespace!,
-        name: pod.metadata!.name!,
-        body: { ...pod, status: { ...pod.status, conditions } },
-      });
-    } catch (error) {
-      if (errorStatus(error) !== 409 && errorStatus(error) !== 404) throw error;
-    }
-  }
-
   /** lifecycle.go's `updateStatus`; returns 'conflict' when someone wrote the VMI meanwhile. */
   private async updateStatus(
     vmi: VirtualMachineInstanceObject,
     pod: V1Pod | undefined,
     pods: V1Pod[],
     syncError: SyncError | undefined,
+    attachment: Attachment,
   ): Promise<'written' | 'unchanged' | 'conflict'> {
     const copy: VirtualMachineInstanceObject = structuredClone(vmi);
     const status = (copy.status ??= {});
@@ -448,6 +447,42 @@ export class VirtualMachineInstanceReconciler {
       }
     } else if (phase === 'Running' || phase === 'Scheduled') {
       if (!podExists) status.phase = 'Failed';
+      else {
+        status.volumeStatus = await this.hotplug.volumeStatus(
+          vmi,
+          pod,
+          attachment.current,
+          attachment.pods,
+        );
+        if (status.volumeStatus.length === 0) delete status.volumeStatus;
+      }
+      if (podExists && phase === 'Running') {
+        // The VMI's spec got more CPUs or memory than its domain has (LiveUpdate).
+        if (
+          requireCpuHotplug(copy) &&
+          !findCondition(conditions, 'HotVCPUChange')
+        )
+          conditions = [
+            ...conditions,
+            { type: 'HotVCPUChange', status: 'True' },
+          ];
+        if (
+          requireMemoryHotplug(copy) &&
+          !findCondition(conditions, 'HotMemoryChange')
+        ) {
+          conditions = [
+            ...conditions,
+            { type: 'HotMemoryChange', status: 'True' },
+          ];
+          const ratio = (await this.ctx.kubevirtConfiguration())
+            ?.additionalGuestMemoryOverheadRatio;
+          if (ratio)
+            copy.metadata.labels = {
+              ...copy.metadata.labels,
+              'kubevirt.io/memory-hotplug-overhead-ratio': ratio,
+            };
+        }
+      }
     }
 
     if (phase !== 'Running' && phase !== 'Scheduled') {
@@ -545,11 +580,98 @@ export class VirtualMachineInstanceReconciler {
   }
 }
 
-/** The pod a VMI runs in: its newest launcher pod (`controller.CurrentVMIPod`). */
-export function currentPod(pods: V1Pod[]): V1Pod | undefined {
+/** `syncPausedConditionToPod`: a launcher pod's readiness gate follows the VMI's Paused condition. */
+export async function syncUnpausedGate(
+  core: CoreV1Api,
+  vmi: VirtualMachineInstanceObject,
+  pod: V1Pod,
+): Promise<void> {
+  const paused = hasCondition(vmi.status?.conditions, 'Paused', 'True');
+  const gate = pod.status?.conditions?.find(c => c.type === UNPAUSED_GATE);
+  const wanted: V1PodCondition = paused
+    ? {
+        type: UNPAUSED_GATE,
+        status: 'False',
+        reason: 'Paused',
+        message: 'the virtual machine is paused',
+      }
+    : {
+        type: UNPAUSED_GATE,
+        status: 'True',
+        reason: 'NotPaused',
+        message: 'the virtual machine is not paused',
+      };
+  if (paused ? gate?.status !== 'True' : gate?.status === 'True') return;
+  const timestamp = new Date();
+  const conditions = [
+    ...(pod.status?.conditions ?? []).filter(c => c.type !== UNPAUSED_GATE),
+    { ...wanted, lastProbeTime: timestamp, lastTransitionTime: timestamp },
+  ];
+  try {
+    await core.replaceNamespacedPodStatus({
+      namespace: pod.metadata!.namespace!,
+      name: pod.metadata!.name!,
+      body: { ...pod, status: { ...pod.status, conditions } },
+    });
+  } catch (error) {
+    if (errorStatus(error) !== 409 && errorStatus(error) !== 404) throw error;
+  }
+}
+
+/**
+ * The pod a VMI runs in (`controller.CurrentVMIPod`): its newest launcher pod on the
+ * VMI's node, or its newest if it has no node yet (a migration target elsewhere is not it).
+ */
+export function currentPod(
+  pods: V1Pod[],
+  vmi: VirtualMachineInstanceObject,
+): V1Pod | undefined {
+  const node = vmi.status?.nodeName;
   const time = (pod: V1Pod) =>
     new Date(timeString(pod.metadata?.creationTimestamp) ?? 0).getTime();
-  return [...pods].sort((a, b) => time(b) - time(a))[0];
+  return [...pods]
+    .filter(pod => !node || pod.spec?.nodeName === node)
+    .sort((a, b) => time(b) - time(a))[0];
+}
+
+/**
+ * Renders the VMI's virt-launcher pod as virt-controller does (KubeVirt's own code,
+ * via the oracle, with the namespace's quotas and labels and the claims' modes),
+ * ready to create; gated when Application Aware Quota gates the namespace.
+ */
+export async function renderLauncherPod(
+  ctx: SimulatorContext,
+  vmi: VirtualMachineInstanceObject,
+  pvcs: V1PersistentVolumeClaim[],
+): Promise<V1Pod> {
+  const namespace = vmi.metadata.namespace!;
+  const [namespaceObject, kubevirt] = await Promise.all([
+    ctx.core.readNamespace({ name: namespace }),
+    ctx.kubevirtConfiguration(),
+  ]);
+  const answer = await ctx.oracle.render({
+    vmi,
+    kubevirt,
+    namespaceQuotas: [...ctx.caches.resourceQuotas(namespace)],
+    namespaceLabels: namespaceObject.metadata?.labels,
+    pvcs,
+  });
+  const rendered = launcherPod(answer.pod, vmi);
+  // Application Aware Quota's webhook gates every new pod of the namespaces its CR selects.
+  const aaq = ctx.caches.aaq();
+  if (
+    aaq &&
+    aaqGatesNamespace(
+      aaq.spec?.namespaceSelector,
+      namespaceObject.metadata?.labels,
+    )
+  ) {
+    rendered.spec!.schedulingGates = [
+      ...(rendered.spec!.schedulingGates ?? []),
+      { name: AAQ_SCHEDULING_GATE },
+    ];
+  }
+  return rendered;
 }
 
 /** The oracle's pod made ready to create: typed, namespaced, identity labels ensured. */
@@ -580,6 +702,31 @@ function launcherPod(
     ];
   }
   return { ...pod, apiVersion: 'v1', kind: 'Pod' };
+}
+
+/** `requireCPUHotplug`: the spec's vCPUs differ from the domain's (`status.currentCPUTopology`). */
+function requireCpuHotplug(vmi: VirtualMachineInstanceObject): boolean {
+  const topology = vmi.status?.currentCPUTopology as
+    | { sockets?: number; cores?: number; threads?: number }
+    | undefined;
+  const cpu = vmi.spec.domain.cpu;
+  if (!topology || !cpu?.maxSockets) return false;
+  const vcpus = (c: { sockets?: number; cores?: number; threads?: number }) =>
+    (c.sockets ?? 1) * (c.cores ?? 1) * (c.threads ?? 1);
+  return vcpus(cpu) !== vcpus(topology);
+}
+
+/** `requireMemoryHotplug`: the spec's guest memory differs from what the guest was given. */
+function requireMemoryHotplug(vmi: VirtualMachineInstanceObject): boolean {
+  const memory = vmi.status?.memory as { guestRequested?: string } | undefined;
+  const guest = vmi.spec.domain.memory?.guest;
+  if (!memory || !guest || !vmi.spec.domain.memory?.maxGuest) return false;
+  return (
+    !memory.guestRequested ||
+    !Quantity.parse(String(guest)).equals(
+      Quantity.parse(String(memory.guestRequested)),
+    )
+  );
 }
 
 /** `syncReadyConditionFromPod`. */

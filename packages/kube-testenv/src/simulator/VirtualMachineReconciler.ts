@@ -21,6 +21,7 @@ import {
   setupVmiFromVm,
 } from './expandVirtualMachine';
 import { legacyFirmwareUuid } from './firmwareUuid';
+import { LiveUpdate } from './LiveUpdate';
 import { isFinal, printableStatus, runStrategyOf } from './printableStatus';
 import {
   canonicalJson,
@@ -37,6 +38,7 @@ import {
   VMI_FINALIZER,
 } from './resources';
 import type { SimulatorContext } from './SimulatorContext';
+import { StartRevisions } from './StartRevisions';
 import { controllerOf, controllerRef, VirtualMachine } from './types';
 import type { ReconcileResult } from './WorkQueue';
 
@@ -60,6 +62,8 @@ interface SyncOutcome {
   startExpected: boolean;
   stopExpected: boolean;
   requeueAfterMs?: number;
+  /** The VM's `RestartRequired` condition to write (null: none; undefined: as it is). */
+  restartRequired?: KubevirtCondition | null;
 }
 
 /**
@@ -70,7 +74,13 @@ interface SyncOutcome {
  * status (`printableStatus`, `ready`, `created`, conditions, generations).
  */
 export class VirtualMachineReconciler {
-  constructor(private readonly ctx: SimulatorContext) {}
+  private readonly revisions: StartRevisions;
+  private readonly liveUpdate: LiveUpdate;
+
+  constructor(private readonly ctx: SimulatorContext) {
+    this.revisions = new StartRevisions(ctx);
+    this.liveUpdate = new LiveUpdate(ctx, this.revisions);
+  }
 
   async reconcile(
     namespace: string,
@@ -125,9 +135,10 @@ export class VirtualMachineReconciler {
 
   private async sync(
     original: VirtualMachine,
-    vmi: VirtualMachineInstanceObject | undefined,
+    found: VirtualMachineInstanceObject | undefined,
   ): Promise<SyncOutcome> {
     let vm = original;
+    let vmi = found;
     const outcome: SyncOutcome = {
       vm,
       vmi,
@@ -173,6 +184,13 @@ export class VirtualMachineReconciler {
         },
       ]);
     }
+
+    // `conditionallyBumpGenerationAnnotationOnVmi`: a VMI still matching the VM's template is up to date.
+    if (vmi && !vmi.metadata.deletionTimestamp)
+      outcome.vmi = vmi = await this.revisions.syncGenerationAnnotation(
+        vm,
+        vmi,
+      );
 
     let strategy: string;
     try {
@@ -220,6 +238,18 @@ export class VirtualMachineReconciler {
         error instanceof SyncError
           ? error
           : new SyncError('FailedCreate', describeError(error));
+      return outcome;
+    }
+    // What changed since the VMI started: RestartRequired, or applied live to it.
+    if (vmi) {
+      const live = await this.liveUpdate.sync(
+        outcome.vm,
+        vmi,
+        !outcome.startExpected && !outcome.stopExpected,
+      );
+      outcome.restartRequired = live.restartRequired;
+      if (live.error)
+        outcome.error = new SyncError(live.error.reason, live.error.message);
     }
     return outcome;
   }
@@ -501,6 +531,8 @@ export class VirtualMachineReconciler {
     const name = vm.metadata.name!;
     if (hasCondition(vm.status?.conditions, 'ManualRecoveryRequired', 'True'))
       return;
+    // `cleanupRestartRequired`: the new VMI is built from the VM as it is now.
+    outcome.restartRequired = null;
 
     const requests = vm.status?.stateChangeRequests ?? [];
     const vmi = setupVmiFromVm(vm);
@@ -539,12 +571,22 @@ export class VirtualMachineReconciler {
     // What virt-api's mutating webhook adds on create.
     vmi.metadata.finalizers = [...vmi.metadata.finalizers!, VMI_FINALIZER];
     const created = now();
+    let revisionName: string;
+    try {
+      revisionName = await this.revisions.create(vm);
+    } catch (error) {
+      throw new SyncError(
+        'FailedCreate',
+        `Failure while starting VMI: ${describeError(error)}`,
+      );
+    }
     vmi.status = {
       ...defaulted.status,
       phase: 'Pending',
       phaseTransitionTimestamps: [
         { phase: 'Pending', phaseTransitionTimestamp: created },
       ],
+      virtualMachineRevisionName: revisionName,
     };
 
     let stored: VirtualMachineInstanceObject;
@@ -715,6 +757,13 @@ export class VirtualMachineReconciler {
       vmi,
       outcome.error,
     );
+    if (outcome.restartRequired === null)
+      status.conditions = removeCondition(status.conditions, 'RestartRequired');
+    else if (outcome.restartRequired)
+      status.conditions = updateCondition(
+        status.conditions,
+        outcome.restartRequired,
+      );
     if (status.conditions.length === 0) delete status.conditions;
     // KubeVirt records the references only once both were found.
     const unresolved = outcome.error?.reason.startsWith('FailedFind') ?? false;

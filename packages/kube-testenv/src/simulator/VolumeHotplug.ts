@@ -27,7 +27,9 @@ export interface VolumeStatus {
 }
 
 /** `IsDeclarativeHotplugVolume`: a claim or DataVolume volume marked `hotpluggable`. */
-export function isDeclarativeHotplugVolume(volume: VirtualMachineVolume): boolean {
+export function isDeclarativeHotplugVolume(
+  volume: VirtualMachineVolume,
+): boolean {
   const pvc = volume.persistentVolumeClaim as
     | { hotpluggable?: boolean }
     | undefined;
@@ -62,6 +64,16 @@ export function claimNameOf(volume: VirtualMachineVolume): string | undefined {
 export class VolumeHotplug {
   constructor(private readonly ctx: SimulatorContext) {}
 
+  /** Whether the VMI has (or had) volumes its launcher pod does not mount: only then are there attachment pods. */
+  involves(vmi: VirtualMachineInstanceObject, launcher: V1Pod): boolean {
+    return (
+      hotplugVolumes(vmi, launcher).length > 0 ||
+      ((vmi.status?.volumeStatus ?? []) as VolumeStatus[]).some(
+        status => status.hotplugVolume,
+      )
+    );
+  }
+
   /** The attachment pods of `launcher`. */
   async attachmentPods(launcher: V1Pod | undefined): Promise<V1Pod[]> {
     if (!launcher?.metadata?.uid) return [];
@@ -72,6 +84,25 @@ export class VolumeHotplug {
     return list.items.filter(
       pod => controllerOf(pod)?.uid === launcher.metadata!.uid,
     );
+  }
+
+  /**
+   * `deleteOrphanedAttachmentPods`: the attachment pods of the VMI's launcher pods
+   * that are down (a migration's source, a pod being deleted) go too.
+   */
+  async deleteOrphans(
+    vmi: VirtualMachineInstanceObject,
+    launchers: V1Pod[],
+  ): Promise<void> {
+    for (const launcher of launchers) {
+      const down =
+        launcher.metadata?.deletionTimestamp ||
+        launcher.status?.phase === 'Succeeded' ||
+        launcher.status?.phase === 'Failed';
+      if (!down) continue;
+      for (const pod of await this.attachmentPods(launcher))
+        await this.deleteAttachmentPod(vmi, pod);
+    }
   }
 
   /**
@@ -104,23 +135,29 @@ export class VolumeHotplug {
     // The old pods go once the new one runs (or nothing is to be attached any more).
     const currentRunning = current?.status?.phase === 'Running';
     if (currentRunning || ready.length === 0) {
-      for (const pod of old) {
-        if (pod.metadata?.deletionTimestamp) continue;
-        await orNotFound(
-          this.ctx.core.deleteNamespacedPod({
-            namespace: pod.metadata!.namespace!,
-            name: pod.metadata!.name!,
-          }),
-        );
-        await this.event(
-          vmi,
-          'Normal',
-          'SuccessfulDelete',
-          `Deleted attachment pod ${pod.metadata!.name}`,
-        );
-      }
+      for (const pod of old) await this.deleteAttachmentPod(vmi, pod);
     }
     return current;
+  }
+
+  private async deleteAttachmentPod(
+    vmi: VirtualMachineInstanceObject,
+    pod: V1Pod,
+  ): Promise<void> {
+    if (pod.metadata?.deletionTimestamp) return;
+    await orNotFound(
+      this.ctx.core.deleteNamespacedPod({
+        namespace: pod.metadata!.namespace!,
+        name: pod.metadata!.name!,
+        body: { gracePeriodSeconds: 0 },
+      }),
+    );
+    await this.event(
+      vmi,
+      'Normal',
+      'SuccessfulDelete',
+      `Deleted attachment pod ${pod.metadata!.name}`,
+    );
   }
 
   /**
@@ -147,7 +184,7 @@ export class VolumeHotplug {
     const statuses: VolumeStatus[] = [];
     for (const volume of vmi.spec.volumes ?? []) {
       const status: VolumeStatus = structuredClone(
-        previous.get(volume.name) ?? { name: volume.name },
+        previous.get(volume.name) ?? { name: volume.name, target: '' },
       );
       previous.delete(volume.name);
       if (hotplug.has(volume.name)) {
@@ -162,9 +199,9 @@ export class VolumeHotplug {
           }
         } else {
           hotplugVolume.attachPodName = current.metadata!.name;
-          const statuses = current.status?.containerStatuses ?? [];
+          const containers = current.status?.containerStatuses ?? [];
           hotplugVolume.attachPodUID =
-            statuses.length === 1 && statuses[0].ready
+            containers.length === 1 && containers[0].ready
               ? current.metadata!.uid
               : '';
           if (!status.phase || ['Bound', 'Pending'].includes(status.phase)) {
@@ -256,7 +293,9 @@ export class VolumeHotplug {
       ));
     if (!pvc) return false;
     const dvName = controllerOf(pvc)?.kind === 'DataVolume' ? name : undefined;
-    const dv = dvName ? this.ctx.caches.dataVolume(namespace, dvName) : undefined;
+    const dv = dvName
+      ? this.ctx.caches.dataVolume(namespace, dvName)
+      : undefined;
     if (dv)
       return (
         dv.status?.phase === 'Succeeded' ||
@@ -365,9 +404,11 @@ export class VolumeHotplug {
         body,
       });
       this.ctx.log(
-        `${vmi.metadata.namespace}/${vmi.metadata.name}: created attachment pod ${
-          pod.metadata!.name
-        } for ${volumes.map(v => v.name).join(', ')}`,
+        `${vmi.metadata.namespace}/${
+          vmi.metadata.name
+        }: created attachment pod ${pod.metadata!.name} for ${volumes
+          .map(v => v.name)
+          .join(', ')}`,
       );
       await this.event(
         vmi,
@@ -453,18 +494,17 @@ function hotplugVolumes(
     volume =>
       !mounted.has(volume.name) &&
       Boolean(
-        volume.persistentVolumeClaim ||
-          volume.dataVolume ||
-          volume.memoryDump,
+        volume.persistentVolumeClaim || volume.dataVolume || volume.memoryDump,
       ),
   );
 }
 
-/** `podVolumesMatchesReadyVolumes`: the attachment pod mounts exactly these volumes. */
+/** `podVolumesMatchesReadyVolumes`: the attachment pod mounts exactly these volumes' claims. */
 function mountsExactly(pod: V1Pod, volumes: VirtualMachineVolume[]): boolean {
+  // Besides the claims, its emptyDir and the service account token the apiserver adds.
   const mounted = (pod.spec?.volumes ?? [])
-    .map(v => v.name)
-    .filter(name => name !== HOTPLUG_DISKS_VOLUME);
+    .filter(v => v.persistentVolumeClaim)
+    .map(v => v.name);
   return (
     mounted.length === volumes.length &&
     volumes.every(volume => mounted.includes(volume.name))
@@ -472,7 +512,9 @@ function mountsExactly(pod: V1Pod, volumes: VirtualMachineVolume[]): boolean {
 }
 
 /** The VolumeStatus' `persistentVolumeClaimInfo`, as virt-controller fills it. */
-export function claimInfo(pvc: V1PersistentVolumeClaim): Record<string, unknown> {
+export function claimInfo(
+  pvc: V1PersistentVolumeClaim,
+): Record<string, unknown> {
   return {
     claimName: pvc.metadata?.name,
     accessModes: pvc.spec?.accessModes,

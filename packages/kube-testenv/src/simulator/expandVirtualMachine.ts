@@ -59,7 +59,9 @@ export async function findInstancetypeOrPreference(
  * the annotations naming the instancetype and preference), before the
  * instancetype, the preference and virt-api's defaults are applied.
  */
-export function setupVmiFromVm(vm: VirtualMachine): VirtualMachineInstanceObject {
+export function setupVmiFromVm(
+  vm: VirtualMachine,
+): VirtualMachineInstanceObject {
   const template = structuredClone(vm.spec.template);
   const name = vm.metadata.name!;
   const vmi: VirtualMachineInstanceObject = {

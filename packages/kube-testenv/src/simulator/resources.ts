@@ -87,6 +87,9 @@ export const VM_CONTROLLER_FINALIZER =
 export const CREATED_BY_LABEL = 'kubevirt.io/created-by';
 /** Label selecting every virt-launcher pod. */
 export const LAUNCHER_SELECTOR = 'kubevirt.io=virt-launcher';
+/** Label selecting the pods KubeVirt creates for VMIs: virt-launcher and hot-plug attachment pods. */
+export const KUBEVIRT_POD_SELECTOR =
+  'kubevirt.io in (virt-launcher,hotplug-disk)';
 
 /** `call()`'s result, or `undefined` when the apiserver answers 404. */
 export async function orNotFound<T>(call: Promise<T>): Promise<T | undefined> {

@@ -25,22 +25,21 @@ import type {
 
 /** Whether a request at `stage` can move no further. */
 function isFinishedStage(stage: VirtualMachineRequestStage): boolean {
-  return stage === 'declined' || stage === 'in-catalog' || stage === 'in-effect';
+  return (
+    stage === 'declined' || stage === 'in-catalog' || stage === 'in-effect'
+  );
 }
 
 /**
- * Whether the running VMI has what its VM asks for: the VM controller has seen the
- * VM's generation, no CPU or memory hot-plug is under way, and every hot-pluggable
- * volume of the VM is attached and ready.
+ * Whether the running VMI has what its VM asks for: no CPU or memory hot-plug is
+ * under way (KubeVirt leaves `observedGeneration` behind after a live update, so it
+ * cannot tell), and every hot-pluggable volume of the VM is attached and ready.
  */
 function changeInEffect(
   vm: VirtualMachine,
   vmi: VirtualMachineInstanceObject,
 ): boolean {
-  const generation = vm.metadata.generation;
-  const observed = vm.status?.observedGeneration;
-  if (generation !== undefined && observed !== undefined && observed < generation)
-    return false;
+  if (vm.status?.printableStatus === 'Migrating') return false;
   const hotplugging = (vmi.status?.conditions ?? []).some(
     c =>
       (c.type === 'HotVCPUChange' || c.type === 'HotMemoryChange') &&
@@ -60,7 +59,9 @@ function changeInEffect(
     .filter(
       v => v.dataVolume?.hotpluggable || v.persistentVolumeClaim?.hotpluggable,
     )
-    .every(v => statuses.some(st => st.name === v.name && st.phase === 'Ready'));
+    .every(v =>
+      statuses.some(st => st.name === v.name && st.phase === 'Ready'),
+    );
 }
 
 /** At most this many requests are read per run; the rest wait for the next. */

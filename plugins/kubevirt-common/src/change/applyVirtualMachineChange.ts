@@ -95,7 +95,9 @@ function resize(
       if (change.cpu % (cores * threads) !== 0) {
         throw new VirtualMachineChangeError(
           'cpu',
-          `VM ${vm.metadata.name} has ${cores} core(s) × ${threads} thread(s) per socket; give a multiple of ${
+          `VM ${
+            vm.metadata.name
+          } has ${cores} core(s) × ${threads} thread(s) per socket; give a multiple of ${
             cores * threads
           } vCPUs`,
         );
@@ -106,7 +108,9 @@ function resize(
       if (change.cpu % (sockets * threads) !== 0) {
         throw new VirtualMachineChangeError(
           'cpu',
-          `VM ${vm.metadata.name} has ${sockets} socket(s) × ${threads} thread(s); give a multiple of ${
+          `VM ${
+            vm.metadata.name
+          } has ${sockets} socket(s) × ${threads} thread(s); give a multiple of ${
             sockets * threads
           } vCPUs`,
         );

@@ -29,6 +29,7 @@ export function describeVirtualMachineSize(
     .filter(Boolean)
     .join(', ');
   const instancetype = vm.spec.instancetype?.name;
-  if (instancetype) return figures ? `${instancetype} (${figures})` : instancetype;
+  if (instancetype)
+    return figures ? `${instancetype} (${figures})` : instancetype;
   return figures || 'its template size';
 }

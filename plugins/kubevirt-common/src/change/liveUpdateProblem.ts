@@ -73,7 +73,8 @@ export function liveUpdateProblem(
     if (newGuest.cmp(oldGuest) < 0) {
       return 'memory shrinks, and KubeVirt does not unplug memory';
     }
-    const maxText = old.memory?.maxGuest ?? config.liveUpdateConfiguration?.maxGuest;
+    const maxText =
+      old.memory?.maxGuest ?? config.liveUpdateConfiguration?.maxGuest;
     const maxGuest = maxText
       ? Quantity.tryParse(String(maxText))
       : oldGuest.mul(ratio);

@@ -115,7 +115,9 @@ describe('planVirtualMachineChange', () => {
       vm: vm('u1.small'),
       change: { kind: 'resize', instancetype: 'u1.medium' },
       running: true,
-      quotas: [quota({ 'requests.memory': '64Gi' }, { 'requests.memory': '10Gi' })],
+      quotas: [
+        quota({ 'requests.memory': '64Gi' }, { 'requests.memory': '10Gi' }),
+      ],
     });
     expect(plan.summary).toBe(
       'Resize VM web-01 from u1.small (1 vCPU, 2 GiB) to u1.medium (1 vCPU, 4 GiB)',
@@ -135,7 +137,9 @@ describe('planVirtualMachineChange', () => {
       vm: vm('u1.small'),
       change: { kind: 'resize', instancetype: 'u1.2xlarge' },
       running: true,
-      quotas: [quota({ 'requests.memory': '16Gi' }, { 'requests.memory': '10Gi' })],
+      quotas: [
+        quota({ 'requests.memory': '16Gi' }, { 'requests.memory': '10Gi' }),
+      ],
     });
     expect(plan.fits).toBe(false);
     expect(plan.problems[0]).toMatch(
@@ -149,7 +153,9 @@ describe('planVirtualMachineChange', () => {
       vm: vm('u1.small'),
       change: { kind: 'resize', instancetype: 'u1.medium' },
       running: false,
-      quotas: [quota({ 'requests.memory': '64Gi' }, { 'requests.memory': '0' })],
+      quotas: [
+        quota({ 'requests.memory': '64Gi' }, { 'requests.memory': '0' }),
+      ],
     });
     expect(plan.takesEffect).toBe('next-start');
     const row = plan.quota.rows.find(r => r.resource === 'requests.memory')!;

@@ -36,7 +36,9 @@ export interface KubevirtCredentialConfig {
  */
 export interface KubevirtAuthStrategy {
   /** The credential to send now. */
-  getCredential(credential: KubevirtCredentialConfig): Promise<KubevirtCredential>;
+  getCredential(
+    credential: KubevirtCredentialConfig,
+  ): Promise<KubevirtCredential>;
   /**
    * Problems with the config, each naming the key and the fix; the backend refuses to
    * start when there are any.

@@ -17,7 +17,10 @@ import {
 } from '@vmportal/kube-testenv';
 import type { VirtualMachine } from '@vmportal/plugin-kubevirt-common';
 import { ResourceVersionExpiredError } from '../errors';
-import { KubeApiTransport, KubeWatchEvent } from '../transport/KubeApiTransport';
+import {
+  KubeApiTransport,
+  KubeWatchEvent,
+} from '../transport/KubeApiTransport';
 import { VirtualMachineInventoryReader } from './VirtualMachineInventoryReader';
 
 jest.setTimeout(90_000);

@@ -104,9 +104,13 @@ describe('DefaultKubevirtClustersService', () => {
       validate: () => [],
     };
     const create = jest.spyOn(KubeApiTransport, 'create');
-    service([{ name: 'east', url: east.url, authProvider: 'oidc' }], undefined, {
-      oidc: strategy,
-    });
+    service(
+      [{ name: 'east', url: east.url, authProvider: 'oidc' }],
+      undefined,
+      {
+        oidc: strategy,
+      },
+    );
     await expect(create.mock.calls[0][0].credential()).resolves.toEqual({
       type: 'bearer token',
       token: 'fresh',

@@ -1,6 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  InputError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type { KubevirtAuthStrategy } from '../auth/KubevirtAuthStrategy';
 import { ServiceAccountStrategy } from '../auth/ServiceAccountStrategy';
 import { RequestPlanningReader } from '../cluster/RequestPlanningReader';
@@ -97,7 +101,9 @@ export class DefaultKubevirtClustersService implements KubevirtClustersService {
     );
   }
 
-  private constructor(private readonly clusters: Map<string, KubevirtCluster>) {}
+  private constructor(
+    private readonly clusters: Map<string, KubevirtCluster>,
+  ) {}
 
   list(): KubevirtClusterSummary[] {
     return [...this.clusters.values()].map(({ name, title }) => ({
@@ -128,9 +134,11 @@ function transportFor(
   const strategy = strategies[credential.authProvider];
   if (!strategy) {
     throw new InputError(
-      `${credential.key}.authProvider is '${credential.authProvider}' on cluster '${
-        cluster.name
-      }'; the KubeVirt plugins know ${Object.keys(strategies).join(
+      `${credential.key}.authProvider is '${
+        credential.authProvider
+      }' on cluster '${cluster.name}'; the KubeVirt plugins know ${Object.keys(
+        strategies,
+      ).join(
         ', ',
       )}: use one of them, or register a strategy for it (kubevirtAuthStrategyServiceRef)`,
     );

@@ -271,11 +271,11 @@ describe('KubevirtBackendClient', () => {
   });
 
   it("posts a change to the entity's plan route and reads the plan", async () => {
-    const plan = await client().planVirtualMachineChange(
+    const changePlan = await client().planVirtualMachineChange(
       'Component:default/web-frontend-1',
       { kind: 'resize', instancetype: 'u1.medium' },
     );
-    expect(plan).toEqual(resizePlan());
+    expect(changePlan).toEqual(resizePlan());
     expect(requests).toEqual([
       {
         method: 'POST',

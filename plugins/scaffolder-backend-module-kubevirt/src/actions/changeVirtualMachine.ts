@@ -6,11 +6,7 @@ import type {
   UrlReaderService,
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  InputError,
-  NotFoundError,
-  ResponseError,
-} from '@backstage/errors';
+import { InputError, NotFoundError, ResponseError } from '@backstage/errors';
 import {
   createTemplateAction,
   TemplateAction,
@@ -173,7 +169,9 @@ export function createChangeVirtualMachineAction(
         filesToDelete: z =>
           z
             .array(z.string())
-            .describe('Files the pull request deletes, relative to manifestPath'),
+            .describe(
+              'Files the pull request deletes, relative to manifestPath',
+            ),
         repoUrl: z => z.string(),
         branchName: z => z.string(),
         targetBranchName: z => z.string(),
@@ -236,7 +234,11 @@ export function createChangeVirtualMachineAction(
         const read = async (file: string) => {
           try {
             const response = await urlReader.readUrl(
-              fileUrl(gitops.repoUrl!, gitops.defaultBranch, `${folder}${file}`),
+              fileUrl(
+                gitops.repoUrl!,
+                gitops.defaultBranch,
+                `${folder}${file}`,
+              ),
             );
             return (await response.buffer()).toString('utf8');
           } catch (error) {
@@ -246,8 +248,8 @@ export function createChangeVirtualMachineAction(
         };
         const kustomizationText = await read('kustomization.yaml');
         const resources: string[] = kustomizationText
-          ? ((parseYaml(kustomizationText) as { resources?: string[] })
-              ?.resources ?? [])
+          ? (parseYaml(kustomizationText) as { resources?: string[] })
+              ?.resources ?? []
           : [];
 
         const files: Record<string, string> = {};

@@ -53,15 +53,25 @@ export function createRecordVirtualMachineRequestAction(
           z
             .string()
             .min(1)
-            .describe('Entity ref of the owning group (group:default/team-web)'),
+            .describe(
+              'Entity ref of the owning group (group:default/team-web)',
+            ),
         size: z =>
           z
             .string()
             .min(1)
-            .describe("The size in plain text (kubevirt:vm:plan's size output)"),
+            .describe(
+              "The size in plain text (kubevirt:vm:plan's size output)",
+            ),
         change: z =>
           z
-            .enum(['resize', 'add-disk', 'run-strategy', 'decommission', 'adopt'])
+            .enum([
+              'resize',
+              'add-disk',
+              'run-strategy',
+              'decommission',
+              'adopt',
+            ])
             .optional()
             .describe(
               "For a day-2 change to an existing VM, its kind (kubevirt:vm:change's kind output)",
@@ -92,7 +102,9 @@ export function createRecordVirtualMachineRequestAction(
       output: {
         requestId: z => z.string().describe("The request's id"),
         requestUrl: z =>
-          z.string().describe("The request's page in the portal (absolute URL)"),
+          z
+            .string()
+            .describe("The request's page in the portal (absolute URL)"),
         requestPath: z =>
           z
             .string()

@@ -7,7 +7,8 @@ import {
 
 const TIMING: Record<VirtualMachineChangePlan['takesEffect'], string> = {
   live: 'on the running VM, without a restart',
-  restart: 'when the VM is next restarted (the VM page then says "restart required")',
+  restart:
+    'when the VM is next restarted (the VM page then says "restart required")',
   'next-start': 'when the VM next starts',
   'on-apply': 'as soon as it is applied',
 };

@@ -38,7 +38,7 @@ describe('QuotaBar', () => {
     ).toHaveAttribute('aria-valuenow', '100');
   });
 
-  it("says what a change adds, frees, or leaves as it was", async () => {
+  it('says what a change adds, frees, or leaves as it was', async () => {
     await renderInTestApp(
       <>
         <QuotaBar

@@ -82,7 +82,9 @@ function ResizeChoice(props: Props & { entityRef: string }) {
     return (
       <Alert severity="error">
         Could not read {entityRef} from the catalog
-        {entity.error ? `: ${entity.error.message}` : ': there is no such entity.'}
+        {entity.error
+          ? `: ${entity.error.message}`
+          : ': there is no such entity.'}
       </Alert>
     );
   }

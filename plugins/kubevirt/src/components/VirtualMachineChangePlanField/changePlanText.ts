@@ -8,8 +8,7 @@ export const TAKES_EFFECT: Record<VirtualMachineChangeTiming, string> = {
     'Takes effect at the next restart: once the pull request is merged, the VM runs on with its old settings and its page says "Restart required" until you restart it.',
   'next-start':
     'Takes effect when the VM next starts: it is stopped now, and starts with the change.',
-  'on-apply':
-    'Takes effect as soon as the pull request is merged and applied.',
+  'on-apply': 'Takes effect as soon as the pull request is merged and applied.',
 };
 
 /**

@@ -71,7 +71,9 @@ export function changeTarget(
       }).`,
     };
   }
-  const entityRef = entityRefAt(valueAt(formData, options?.entityField ?? 'vm'));
+  const entityRef = entityRefAt(
+    valueAt(formData, options?.entityField ?? 'vm'),
+  );
   if (!entityRef) {
     return { kind };
   }

@@ -70,7 +70,10 @@ export function VirtualMachineChanges(props: {
   // A VM made through the portal (or adopted) carries its request's id: the
   // repository holds it, so changes are edits of its file there.
   const inRepository = Boolean(view.requestId);
-  const allowed = { change: change.allowed, decommission: decommission.allowed };
+  const allowed = {
+    change: change.allowed,
+    decommission: decommission.allowed,
+  };
   const offered = inRepository
     ? CHANGES.filter(c => allowed[c.permission])
     : [];

@@ -584,7 +584,9 @@ describe('VirtualMachineContent', () => {
         'Restarting web-frontend-1: waiting for Running (now Running)',
       ),
     ).toBeInTheDocument();
-    expect(within(alert).getByRole('button', { name: 'Restart' })).toBeDisabled();
+    expect(
+      within(alert).getByRole('button', { name: 'Restart' }),
+    ).toBeDisabled();
 
     // Restarted with the new settings: KubeVirt drops the condition.
     current = vmView('Running', { startedAt: '2025-01-01T11:00:00Z' });

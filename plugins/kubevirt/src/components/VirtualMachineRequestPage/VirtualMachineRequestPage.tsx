@@ -139,6 +139,21 @@ function stepState(step: TimelineStep): string {
   return step.at ? 'reached' : 'not yet';
 }
 
+/** What the `applied` stage of a change says. */
+function appliedText(
+  request: TrackedVirtualMachineRequest,
+  applied: boolean,
+): string {
+  if (request.change === 'decommission') {
+    return applied
+      ? `VirtualMachine ${request.name} and its disks are deleted from ${request.namespace} on ${request.cluster}.`
+      : 'After the merge, the cluster deletes the VM and its disks.';
+  }
+  return applied
+    ? `The cluster has the changed VirtualMachine ${request.name}.`
+    : 'After the merge, the cluster applies the changed manifest.';
+}
+
 /** A day-2 change's steps after the merge: applied by the cluster, then in effect. */
 function changeSteps(
   request: TrackedVirtualMachineRequest,
@@ -157,14 +172,11 @@ function changeSteps(
       stage: 'applied',
       at: applied,
       details: (
-        <Typography variant="body2" color={applied ? 'initial' : 'textSecondary'}>
-          {decommission
-            ? applied
-              ? `VirtualMachine ${request.name} and its disks are deleted from ${request.namespace} on ${request.cluster}.`
-              : 'After the merge, the cluster deletes the VM and its disks.'
-            : applied
-            ? `The cluster has the changed VirtualMachine ${request.name}.`
-            : 'After the merge, the cluster applies the changed manifest.'}
+        <Typography
+          variant="body2"
+          color={applied ? 'initial' : 'textSecondary'}
+        >
+          {appliedText(request, Boolean(applied))}
         </Typography>
       ),
     },
@@ -173,7 +185,10 @@ function changeSteps(
       at: inEffect,
       error: !inEffect && Boolean(waiting),
       details: (
-        <Typography variant="body2" color={inEffect ? 'initial' : 'textSecondary'}>
+        <Typography
+          variant="body2"
+          color={inEffect ? 'initial' : 'textSecondary'}
+        >
           {inEffect &&
             (decommission
               ? 'The VM has left the catalog.'
@@ -181,7 +196,8 @@ function changeSteps(
           {!inEffect &&
             waiting?.type === 'RestartRequired' &&
             `Restart required: ${
-              waiting.message ?? 'the VM runs with its old settings until it restarts'
+              waiting.message ??
+              'the VM runs with its old settings until it restarts'
             }. Restart it from its page.`}
           {!inEffect &&
             !waiting &&

@@ -49,8 +49,7 @@ export function VirtualMachineRestartRequired(
         }
       >
         <AlertTitle>
-          Restart required: the VM runs with its old settings until it
-          restarts
+          Restart required: the VM runs with its old settings until it restarts
         </AlertTitle>
         {condition.message && (
           <Typography variant="body2" component="p">
