@@ -432,6 +432,8 @@ describe('kubevirtPlugin', () => {
         },
         guestOS: { id: 'fedora' },
         power: { allowed: true, available: ['stop', 'restart', 'pause'] },
+        // The day-2 changes the policy allows this user, decided with the view.
+        changes: { change: true, decommission: true, adopt: true },
       });
       expect(view.node).toEqual(expect.any(String));
       expect(Date.parse(view.startedAt ?? '')).toBeLessThanOrEqual(Date.now());

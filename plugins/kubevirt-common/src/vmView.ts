@@ -257,6 +257,12 @@ export interface VirtualMachineView {
     /** Actions that make sense in the VM's current state. */
     available: PowerAction[];
   };
+  /**
+   * Which day-2 changes the signed-in user may ask for by pull request
+   * (`kubevirt.vm.change`, `kubevirt.vm.decommission`, `kubevirt.vm.adopt`, as the
+   * policy decides for this VM's entity).
+   */
+  changes?: { change: boolean; decommission: boolean; adopt: boolean };
 }
 
 /** One quota in a namespace, with use. @public */

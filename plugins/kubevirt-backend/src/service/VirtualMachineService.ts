@@ -22,6 +22,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   availablePowerActions,
   KUBEVIRT_ANNOTATIONS,
+  kubevirtVmAdoptPermission,
+  kubevirtVmChangePermission,
+  kubevirtVmDecommissionPermission,
   kubevirtVmPowerPermission,
   kubevirtVmReadPermission,
   planVirtualMachineChange,
@@ -121,16 +124,17 @@ export class VirtualMachineService {
   ): Promise<VirtualMachineView> {
     const { entity, target } = await this.resolve(ref, credentials);
     assertEmittedByProvider(entity, target);
-    const [read, power] = await this.options.permissions.authorize(
-      [
-        { permission: kubevirtVmReadPermission, resourceRef: target.entityRef },
-        {
-          permission: kubevirtVmPowerPermission,
-          resourceRef: target.entityRef,
-        },
-      ],
-      { credentials },
-    );
+    const [read, power, change, decommission, adopt] =
+      await this.options.permissions.authorize(
+        [
+          kubevirtVmReadPermission,
+          kubevirtVmPowerPermission,
+          kubevirtVmChangePermission,
+          kubevirtVmDecommissionPermission,
+          kubevirtVmAdoptPermission,
+        ].map(permission => ({ permission, resourceRef: target.entityRef })),
+        { credentials },
+      );
     if (read.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
         `You may not see the virtual machine of ${target.entityRef}`,
@@ -158,6 +162,12 @@ export class VirtualMachineService {
         allowed: !deniedReason,
         ...(deniedReason && { deniedReason }),
         available: availablePowerActions(view.printableStatus),
+      },
+      changes: {
+        change: !principalRefusal && change.result === AuthorizeResult.ALLOW,
+        decommission:
+          !principalRefusal && decommission.result === AuthorizeResult.ALLOW,
+        adopt: !principalRefusal && adopt.result === AuthorizeResult.ALLOW,
       },
     };
   }

@@ -34,9 +34,18 @@ async function renderChanges(
   allowed: string[],
   view = vmView('Running', { requestId: 'task-0001' }),
 ) {
+  // The backend decides with the view, for this VM's entity.
+  const changes = {
+    change: allowed.includes('kubevirt.vm.change'),
+    decommission: allowed.includes('kubevirt.vm.decommission'),
+    adopt: allowed.includes('kubevirt.vm.adopt'),
+  };
   return renderInTestApp(
-    <TestApiProvider apis={[[permissionApiRef, permissions(...allowed)]]}>
-      <VirtualMachineChanges entityRef={entityRef} view={view} />
+    <TestApiProvider apis={[[permissionApiRef, permissions()]]}>
+      <VirtualMachineChanges
+        entityRef={entityRef}
+        view={{ ...view, changes }}
+      />
     </TestApiProvider>,
   );
 }

@@ -1,11 +1,7 @@
 import { InfoCard, LinkButton, Progress } from '@backstage/core-components';
-import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import {
-  kubevirtVmAdoptPermission,
-  kubevirtVmChangePermission,
-  kubevirtVmDecommissionPermission,
   VirtualMachineChangeKind,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
@@ -55,18 +51,15 @@ export function VirtualMachineChanges(props: {
   view: VirtualMachineView;
 }) {
   const { entityRef, view } = props;
-  const change = usePermission({
-    permission: kubevirtVmChangePermission,
-    resourceRef: entityRef,
-  });
-  const decommission = usePermission({
-    permission: kubevirtVmDecommissionPermission,
-    resourceRef: entityRef,
-  });
-  const adopt = usePermission({
-    permission: kubevirtVmAdoptPermission,
-    resourceRef: entityRef,
-  });
+  // The backend decides with the view, as for power actions: the same policy, for
+  // this VM's entity, with the caller's credentials.
+  const decided = view.changes;
+  const change = { allowed: Boolean(decided?.change), loading: false };
+  const decommission = {
+    allowed: Boolean(decided?.decommission),
+    loading: false,
+  };
+  const adopt = { allowed: Boolean(decided?.adopt), loading: false };
   // A VM made through the portal (or adopted) carries its request's id: the
   // repository holds it, so changes are edits of its file there.
   const inRepository = Boolean(view.requestId);
