@@ -334,6 +334,9 @@ export class VirtualMachineService {
       vm,
       change,
       running: Boolean(vmi),
+      liveMigratable: vmi?.status?.conditions?.find(
+        c => c.type === 'LiveMigratable',
+      ),
     });
   }
 

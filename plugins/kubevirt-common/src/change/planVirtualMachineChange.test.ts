@@ -131,6 +131,21 @@ describe('planVirtualMachineChange', () => {
     expect(row.thisVm.toNumber()).toBeLessThan(2.1 * 1024 ** 3);
   });
 
+  it('plans a restart for a running VM that cannot be live-migrated', () => {
+    const plan = planVirtualMachineChange({
+      ...base,
+      vm: vm('u1.small'),
+      change: { kind: 'resize', instancetype: 'u1.medium' },
+      running: true,
+      liveMigratable: { status: 'False', reason: 'InterfaceNotLiveMigratable' },
+      quotas: [
+        quota({ 'requests.memory': '64Gi' }, { 'requests.memory': '10Gi' }),
+      ],
+    });
+    expect(plan.takesEffect).toBe('restart');
+    expect(plan.notes[0]).toMatch(/InterfaceNotLiveMigratable/);
+  });
+
   it('refuses a resize that does not fit, naming the quota and the resource', () => {
     const plan = planVirtualMachineChange({
       ...base,

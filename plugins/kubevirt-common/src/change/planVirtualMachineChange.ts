@@ -42,6 +42,12 @@ export interface PlanVirtualMachineChangeInput
   change: VirtualMachineChange;
   /** Whether the VM has a VirtualMachineInstance now (its launcher pod counts in the quota). */
   running: boolean;
+  /**
+   * The running VMI's `LiveMigratable` condition, when it has one: KubeVirt hot-plugs
+   * CPU and memory by moving the VM to a new launcher pod, which a VM that cannot
+   * migrate (a bridge on the pod network, a ReadWriteOnce disk) cannot do.
+   */
+  liveMigratable?: { status: string; reason?: string; message?: string };
 }
 
 function add(map: ResourceQuantities, key: string, amount: Quantity) {
@@ -143,7 +149,13 @@ export function planVirtualMachineChange(
       if (!launcher) break;
       if (running && current) {
         addAll(adds, growth(current.quotaUsage, launcher.quotaUsage));
-        const why = liveUpdateProblem(vm, changed, input.sizes, input.kubevirt);
+        const migratable = input.liveMigratable;
+        const why =
+          migratable && migratable.status !== 'True'
+            ? `the VM cannot be live-migrated (${
+                migratable.reason ?? 'LiveMigratable is not True'
+              }), and KubeVirt hot-plugs CPU and memory by migrating it`
+            : liveUpdateProblem(vm, changed, input.sizes, input.kubevirt);
         if (why) {
           takesEffect = 'restart';
           notes.push(

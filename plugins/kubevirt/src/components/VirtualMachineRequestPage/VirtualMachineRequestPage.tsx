@@ -258,19 +258,7 @@ function timelineSteps(request: TrackedVirtualMachineRequest): TimelineStep[] {
   const inCatalog = at('in-catalog');
   return [
     prOpen,
-    {
-      stage: 'merged',
-      at: at('merged'),
-      details: at('merged') ? (
-        <Typography variant="body2">
-          <PullRequestLink request={request} /> was merged.
-        </Typography>
-      ) : (
-        <Typography variant="body2" color="textSecondary">
-          Waiting for a reviewer to merge <PullRequestLink request={request} />.
-        </Typography>
-      ),
-    },
+    merged,
     {
       stage: 'applied',
       at: applied,
@@ -375,7 +363,10 @@ function RequestDetails(props: { request: TrackedVirtualMachineRequest }) {
               'VM name': request.name,
               Cluster: request.cluster,
               Namespace: request.namespace,
-              Size: request.size,
+              // A change request records what it changes where a new VM has its size.
+              ...(request.change
+                ? { Change: request.size }
+                : { Size: request.size }),
               Owner: <EntityRefLink entityRef={request.owner} />,
               'Requested by': <EntityRefLink entityRef={request.requestedBy} />,
               Requested: <Time at={request.requestedAt} />,

@@ -28,6 +28,13 @@ export function VirtualMachineRequestStatus(props: {
     case 'declined':
       return <StatusAborted>{label}</StatusAborted>;
     case 'applied': {
+      if (request.change) {
+        return request.vm?.failingCondition?.type === 'RestartRequired' ? (
+          <StatusWarning>{`${label}, restart required`}</StatusWarning>
+        ) : (
+          <StatusRunning>{label}</StatusRunning>
+        );
+      }
       const why = notRunningSummary(request);
       if (request.vm?.failingCondition) {
         return <StatusWarning>{`${label}, not running: ${why}`}</StatusWarning>;
