@@ -600,7 +600,11 @@ describe('VirtualMachineContent', () => {
   it('offers the changes by pull request beside the size', async () => {
     const api = mockKubevirtApi();
     api.getVirtualMachine.mockResolvedValue(
-      vmView('Running', { requestId: 'task-0001' }),
+      vmView('Running', {
+        requestId: 'task-0001',
+        // What the backend's policy allows this user, decided with the view.
+        changes: { change: true, decommission: true, adopt: true },
+      }),
     );
     api.getRequest.mockResolvedValue(undefined);
     await renderContent(api);
