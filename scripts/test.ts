@@ -3,7 +3,7 @@
 // sane; nothing is timed), the browser end-to-end tests against a running demo portal,
 // then the install test (our packed plugins in a fresh create-app app, by the READMEs).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startControlPlane } from '@vmportal/kube-testenv';
 import { ensureChromium } from './lib/ensureChromium';
@@ -116,6 +116,9 @@ function bin(name: string) {
 }
 
 async function endToEnd(stateDir: string): Promise<boolean> {
+  // The tests count on the demo as seeded (VMs per quota, pull requests): each run
+  // starts from new clusters and a new git server, never from what a run left.
+  rmSync(stateDir, { recursive: true, force: true });
   const group = new ProcessGroup();
   try {
     const { demo, portal } = await startDemoPortal({

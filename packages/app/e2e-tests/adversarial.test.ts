@@ -810,6 +810,23 @@ const power = (vm: string, action: string, path?: (c: Ctx) => string) =>
     () => ({ action }),
   );
 
+const changePlan = (vm: string, change: Record<string, unknown>) =>
+  backend(
+    'POST',
+    c => `/api/kubevirt/v1/entities/${c.entityPath(vm)}/changes/plan`,
+    () => change,
+  );
+
+/** The change-plan route's audit of a refusal. */
+const refusedChange = (actor: string): Audit => ({
+  plugin: 'kubevirt',
+  eventId: 'vm-change-plan',
+  actor,
+  status: 'failed',
+  severity: 'high',
+  level: 'warn',
+});
+
 const audited = (
   plugin: string,
   eventId: string,
@@ -1045,6 +1062,55 @@ const probes: Probe[] = [
     as: 'invalid',
     call: power(VM.payments, 'stop'),
     expect: { status: 401, message: /AuthenticationError/ },
+    audit: NO_AUDIT_401,
+  },
+
+  // --- Day-2 changes: the plan the change templates ask for -----------------------
+  {
+    area: 'change plan',
+    identity: 'guest (non-owner)',
+    as: 'guest',
+    call: changePlan(VM.payments, { kind: 'decommission', confirm: 'x' }),
+    expect: {
+      status: 403,
+      message:
+        /Only members of group:default\/team-payments can ask for changes to component:default\/.* \(kubevirt\.vm\.decommission\)/,
+    },
+    audit: refusedChange(GUEST),
+  },
+  {
+    area: 'change plan',
+    identity: 'guest (non-owner; VM in own team namespace, owned by team-data)',
+    as: 'guest',
+    call: changePlan(VM.reportingGateway, {
+      kind: 'resize',
+      instancetype: 'u1.medium',
+    }),
+    expect: {
+      status: 403,
+      message:
+        /Only members of group:default\/team-data can ask for changes to .* \(kubevirt\.vm\.change\)/,
+    },
+    audit: refusedChange(GUEST),
+  },
+  {
+    area: 'change plan',
+    identity: 'static token (service principal)',
+    as: 'static',
+    call: changePlan(VM.web, { kind: 'resize', instancetype: 'u1.medium' }),
+    expect: {
+      status: 403,
+      message:
+        /Service principal 'vmportal-scripts' may not change virtual machines/,
+    },
+    audit: refusedChange(SCRIPTS),
+  },
+  {
+    area: 'change plan',
+    identity: 'unauthenticated',
+    as: 'none',
+    call: changePlan(VM.web, { kind: 'adopt' }),
+    expect: { status: 401, message: /Missing credentials/ },
     audit: NO_AUDIT_401,
   },
 

@@ -106,6 +106,57 @@ export async function guestBackend<T>(
   return jsonOrThrow<T>(response, init.method ?? 'GET', path);
 }
 
+/** An event of a scaffolder task, as `GET /api/scaffolder/v2/tasks/:id/events` lists it. */
+export interface TaskEvent {
+  type: string;
+  body: {
+    message?: string;
+    stepId?: string;
+    status?: string;
+    error?: { name?: string; message?: string };
+    output?: { links?: Array<{ title?: string; url?: string }> };
+  };
+}
+
+/**
+ * Runs a template through the scaffolder API as the guest, as a script would;
+ * resolves when the task has ended, with its status, events and log.
+ */
+export async function runTemplate(
+  templateRef: string,
+  values: Record<string, unknown>,
+): Promise<{ id: string; status: string; events: TaskEvent[]; log: string }> {
+  const [kind, rest] = templateRef.split(':');
+  const [namespace, name] = rest.split('/');
+  // The catalog reads the templates from app-config's catalog.locations at start-up.
+  await waitFor(`${templateRef} in the catalog`, 120_000, async () =>
+    guestBackend<unknown>(
+      `/api/catalog/entities/by-name/${kind}/${namespace}/${name}`,
+    ),
+  );
+  const { id } = await guestBackend<{ id: string }>(
+    '/api/scaffolder/v2/tasks',
+    { method: 'POST', body: JSON.stringify({ templateRef, values }) },
+  );
+  const status = await waitFor(`task ${id} to end`, 180_000, async () => {
+    const task = await guestBackend<{ status: string }>(
+      `/api/scaffolder/v2/tasks/${id}`,
+    );
+    return ['completed', 'failed', 'cancelled'].includes(task.status)
+      ? task.status
+      : undefined;
+  });
+  const events = await guestBackend<TaskEvent[]>(
+    `/api/scaffolder/v2/tasks/${id}/events`,
+  );
+  const log = events
+    .map(e =>
+      [e.body.message, e.body.error?.message].filter(Boolean).join('\n'),
+    )
+    .join('\n');
+  return { id, status, events, log };
+}
+
 /**
  * The secrets of the running demo: each cluster's admin, reader and actor tokens and
  * CA, the demo git server's token and the backend's API token. None may ever reach a

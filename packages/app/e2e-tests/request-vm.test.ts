@@ -10,9 +10,9 @@ import {
   FEDORA_CONTAINER_DISK,
   git,
   gitApi,
-  guestBackend,
   kube,
   removeRequestedVm,
+  runTemplate,
   waitFor,
 } from './portal';
 
@@ -21,53 +21,8 @@ const REPO = DEMO_REPO;
 const SSH_KEY =
   'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEbD1Cl+FejnOfTOogjPOPrDhG4DaPCUBgJp4mKIkxDn e2e@vmportal';
 
-/** The portal's backend, as the signed-in guest (a member of team-web). */
-const backend = guestBackend;
-
 function branchExists(branch: string): boolean {
   return git('branch', '--list', branch).trim() !== '';
-}
-
-interface TaskEvent {
-  type: string;
-  body: {
-    message?: string;
-    stepId?: string;
-    status?: string;
-    error?: { name?: string; message?: string };
-    output?: { links?: Array<{ title?: string; url?: string }> };
-  };
-}
-
-/** Runs the template through the scaffolder API; resolves when the task has ended. */
-async function runTemplate(values: Record<string, unknown>) {
-  // The catalog reads the template from app-config's catalog.locations at start-up.
-  await waitFor('the request template in the catalog', 120_000, async () =>
-    backend<unknown>(
-      '/api/catalog/entities/by-name/template/default/request-virtual-machine',
-    ),
-  );
-  const { id } = await backend<{ id: string }>('/api/scaffolder/v2/tasks', {
-    method: 'POST',
-    body: JSON.stringify({ templateRef: TEMPLATE_REF, values }),
-  });
-  const status = await waitFor(`task ${id} to end`, 180_000, async () => {
-    const task = await backend<{ status: string }>(
-      `/api/scaffolder/v2/tasks/${id}`,
-    );
-    return ['completed', 'failed', 'cancelled'].includes(task.status)
-      ? task.status
-      : undefined;
-  });
-  const events = await backend<TaskEvent[]>(
-    `/api/scaffolder/v2/tasks/${id}/events`,
-  );
-  const log = events
-    .map(e =>
-      [e.body.message, e.body.error?.message].filter(Boolean).join('\n'),
-    )
-    .join('\n');
-  return { id, status, events, log };
 }
 
 interface PullRequest {
@@ -107,7 +62,7 @@ describe('Request a virtual machine', () => {
     const folder = `clusters/demo-east/${namespace}/${name}`;
     const east = cluster('demo-east');
 
-    const run = await runTemplate({
+    const run = await runTemplate(TEMPLATE_REF, {
       cluster: 'demo-east',
       namespace,
       name,
@@ -233,7 +188,7 @@ describe('Request a virtual machine', () => {
       `/repos/${REPO.owner}/${REPO.repo}/pulls?state=all&per_page=100`,
     );
 
-    const run = await runTemplate({
+    const run = await runTemplate(TEMPLATE_REF, {
       cluster: 'demo-east',
       namespace: 'team-web',
       name,

@@ -27,9 +27,13 @@ import {
 import {
   KUBEVIRT_ANNOTATIONS,
   kubevirtPermissions,
+  kubevirtVmAdoptPermission,
+  kubevirtVmChangePermission,
+  kubevirtVmDecommissionPermission,
   kubevirtVmPowerPermission,
   kubevirtVmReadPermission,
   NamespaceQuotaSummary,
+  Quantity,
   TeamQuotaSummary,
   VirtualMachineLiveState,
   VirtualMachineView,
@@ -122,6 +126,14 @@ function annotationsFor(
   };
 }
 
+/** What only a VM's owners may do, as in the demo policy. */
+const OWNERS_ONLY = [
+  kubevirtVmPowerPermission,
+  kubevirtVmChangePermission,
+  kubevirtVmDecommissionPermission,
+  kubevirtVmAdoptPermission,
+];
+
 /**
  * As the permission framework and the portal's policy decide: service principals are
  * allowed without asking the policy; users may act on what they own, and may do
@@ -153,7 +165,7 @@ const permissions = mockServices.permissions.mock({
               : AuthorizeResult.DENY,
         };
       }
-      if (!isPermission(r.permission, kubevirtVmPowerPermission)) {
+      if (!OWNERS_ONLY.some(p => isPermission(r.permission, p))) {
         return {
           result:
             user === OUTSIDER ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
@@ -866,6 +878,147 @@ describe('kubevirtPlugin', () => {
       const vm = await readVm(east, namespace, 'web-1');
       expect(vm.spec.runStrategy).toBe('Always');
       expect(vm.status?.printableStatus).toBe('Running');
+    });
+  });
+
+  describe('POST /v1/entities/:namespace/:kind/:name/changes/plan', () => {
+    const plan = (name: string, body: object, headers = as(OWNER)) =>
+      request(server)
+        .post(
+          `/api/kubevirt/v1/entities/default/component/${name}/changes/plan`,
+        )
+        .set(headers)
+        .send(body);
+
+    it("plans an owner's resize against the namespace's quota, with KubeVirt's overhead", async () => {
+      await waitForVmStatus(east, namespace, 'web-1', 'Running');
+      const response = await plan('web-1', {
+        kind: 'resize',
+        instancetype: 'u1.medium',
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({
+        fits: true,
+        problems: [],
+        summary:
+          'Resize VM web-1 from u1.small (1 vCPU, 2 GiB) to u1.medium (1 vCPU, 4 GiB)',
+      });
+      const memory = response.body.quota.rows.find(
+        (r: { resource: string }) => r.resource === 'requests.memory',
+      );
+      // u1.small → u1.medium: what the launcher pod grows by, 2 GiB of guest memory
+      // plus whatever KubeVirt's overhead adds with it (the plan's arithmetic).
+      const adds = Quantity.parse(memory.thisVm).value();
+      expect(adds).toBeGreaterThanOrEqual(2n * 1024n ** 3n);
+      expect(adds).toBeLessThan(3n * 1024n ** 3n);
+      // Planning changes nothing.
+      expect(
+        (await readVm(east, namespace, 'web-1')).spec.instancetype,
+      ).toEqual(expect.objectContaining({ name: 'u1.small' }));
+    });
+
+    it('refuses a change that does not fit, naming the quota and the shortfall', async () => {
+      const response = await plan('web-1', {
+        kind: 'resize',
+        instancetype: 'u1.8xlarge',
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.fits).toBe(false);
+      expect(response.body.problems.join('\n')).toMatch(
+        /ResourceQuota team-quota: requests\.memory would be [\d.]+ GiB of 32 GiB \(short by [\d.]+ GiB\)/,
+      );
+    });
+
+    it('refuses non-owners with 403 and records it at high, naming them', async () => {
+      auditEvents.length = 0;
+      warnings.length = 0;
+      const response = await plan(
+        'web-1',
+        { kind: 'decommission', confirm: 'web-1' },
+        as(STRANGER),
+      );
+      expect(response.status).toBe(403);
+      expect(response.body.error.message).toBe(
+        `Only members of ${TEAM_WEB} can ask for changes to component:default/web-1 (kubevirt.vm.decommission)`,
+      );
+      expect(auditEvents).toEqual([
+        {
+          options: expect.objectContaining({
+            eventId: 'vm-change-plan',
+            severityLevel: 'high',
+            meta: {
+              change: 'decommission',
+              entityRef: 'component:default/web-1',
+              actor: STRANGER,
+            },
+          }),
+          outcome: expect.objectContaining({
+            status: 'failed',
+            meta: expect.objectContaining({
+              cluster: east.name,
+              name: 'web-1',
+              refusal: 'permission',
+            }),
+          }),
+        },
+      ]);
+      expect(warnings).toEqual([
+        {
+          message: expect.stringMatching(
+            `^Refused a decommission plan of component:default/web-1 for ${STRANGER}: `,
+          ),
+          meta: expect.objectContaining({ refusal: 'permission' }),
+        },
+      ]);
+    });
+
+    it('refuses service principals the config does not name, and entities not emitted by the provider', async () => {
+      auditEvents.length = 0;
+      const bot = await plan(
+        'web-1',
+        { kind: 'resize', instancetype: 'u1.medium' },
+        asService(CI_BOT),
+      );
+      expect(bot.status).toBe(403);
+      expect(bot.body.error.message).toMatch(
+        `Service principal '${CI_BOT}' may not change virtual machines`,
+      );
+      const copied = await plan(
+        'copied',
+        { kind: 'resize', instancetype: 'u1.medium' },
+        as(STRANGER),
+      );
+      expect(copied.status).toBe(403);
+      expect(copied.body.error.message).toMatch(
+        /is not an entity of the KubeVirt catalog provider/,
+      );
+      expect(
+        auditEvents.map(e => [
+          e.options.eventId,
+          (e.outcome?.meta as { refusal?: string } | undefined)?.refusal,
+        ]),
+      ).toEqual([
+        ['vm-change-plan', 'principal'],
+        ['vm-change-plan', 'provenance'],
+      ]);
+    });
+
+    it('names the field and the fix of a bad change', async () => {
+      const response = await plan('web-1', {
+        kind: 'add-disk',
+        name: 'Data 2',
+        size: '5Gi',
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.error.name).toBe('InputError');
+      expect(response.body.error.message).toMatch(/\bname\b/);
+      const same = await plan('web-1', {
+        kind: 'resize',
+        instancetype: 'u1.small',
+      });
+      expect(same.status).toBe(200);
+      expect(same.body.fits).toBe(false);
+      expect(same.body.problems.join('\n')).toMatch(/u1\.small/);
     });
   });
 

@@ -75,6 +75,12 @@ export interface ViewDisk {
   /** DataVolume or PVC phase. */
   phase?: string;
   progress?: string;
+  /**
+   * For a disk hot-plugged into the running VM: how far KubeVirt has attached it
+   * (the VMI's volume status: `Pending`, `AttachedToNode`, `MountedToPod`, `Ready`),
+   * `Not attached` while the VMI does not list it yet.
+   */
+  hotplug?: string;
 }
 
 /** A recent event about the VM, its VMI or its launcher pod. @public */

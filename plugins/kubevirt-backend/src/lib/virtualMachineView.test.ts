@@ -1,14 +1,18 @@
 import type {
+  DataVolumeObject,
   KubeEventObject,
   PodContainerResourcesLike,
   PodObject,
+  PersistentVolumeClaimObject,
   VirtualMachine,
+  VirtualMachineInstanceObject,
 } from '@vmportal/plugin-kubevirt-common';
 import { parse } from 'yaml';
 import {
   launcherPodSummary,
   manifestYaml,
   pickLauncherPod,
+  viewDisks,
   viewEvents,
 } from './virtualMachineView';
 
@@ -166,5 +170,63 @@ describe('manifestYaml', () => {
       metadata: { name: 'vm', namespace: 'ns', annotations: { note: 'kept' } },
       spec: { runStrategy: 'Always' },
     });
+  });
+});
+
+describe('viewDisks', () => {
+  const vm = {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name: 'web-1', namespace: 'team-web' },
+    spec: {
+      template: {
+        spec: {
+          domain: {
+            devices: {
+              disks: [
+                { name: 'root', disk: { bus: 'virtio' } },
+                { name: 'data2', disk: { bus: 'scsi' } },
+              ],
+            },
+          },
+          volumes: [
+            { name: 'root', containerDisk: { image: 'fedora' } },
+            {
+              name: 'data2',
+              dataVolume: { name: 'web-1-data2', hotpluggable: true },
+            },
+          ],
+        },
+      },
+    },
+  } as VirtualMachine;
+  const dataVolumes = new Map<string, DataVolumeObject>();
+  const claims = new Map<string, PersistentVolumeClaimObject>();
+
+  it('says how far a hot-plugged disk is attached to the running VM', () => {
+    const vmi = (phase?: string) =>
+      ({
+        metadata: { name: 'web-1' },
+        spec: { domain: {} },
+        status: {
+          volumeStatus: [
+            { name: 'root', phase: 'Ready' },
+            ...(phase ? [{ name: 'data2', phase, hotplugVolume: {} }] : []),
+          ],
+        },
+      } as VirtualMachineInstanceObject);
+    const hotplug = (v?: VirtualMachineInstanceObject) =>
+      viewDisks(vm, dataVolumes, claims, v).map(d => [d.name, d.hotplug]);
+    expect(hotplug(vmi())).toEqual([
+      ['root', undefined],
+      ['data2', 'Not attached'],
+    ]);
+    expect(hotplug(vmi('AttachedToNode'))).toEqual([
+      ['root', undefined],
+      ['data2', 'AttachedToNode'],
+    ]);
+    expect(hotplug(vmi('Ready'))[1]).toEqual(['data2', 'Ready']);
+    // A stopped VM attaches the disk at its next start: nothing to say.
+    expect(hotplug(undefined)[1]).toEqual(['data2', undefined]);
   });
 });

@@ -92,7 +92,12 @@ export function viewDisks(
   vm: VirtualMachine,
   dataVolumes: Map<string, DataVolumeObject>,
   claims: Map<string, PersistentVolumeClaimObject>,
+  vmi?: VirtualMachineInstanceObject,
 ): ViewDisk[] {
+  const volumeStatus = (vmi?.status?.volumeStatus ?? []) as Array<{
+    name?: string;
+    phase?: string;
+  }>;
   const spec = templateSpec(vm);
   const devices = (spec?.domain?.devices ?? {}) as TemplateDevices;
   const volumes = spec?.volumes ?? [];
@@ -123,6 +128,13 @@ export function viewDisks(
       if (dataVolume?.status?.progress) {
         view.progress = dataVolume.status.progress;
       }
+    }
+    const hotpluggable =
+      volume?.dataVolume?.hotpluggable ||
+      volume?.persistentVolumeClaim?.hotpluggable;
+    if (vmi && hotpluggable) {
+      view.hotplug =
+        volumeStatus.find(v => v.name === disk.name)?.phase ?? 'Not attached';
     }
     return view;
   });

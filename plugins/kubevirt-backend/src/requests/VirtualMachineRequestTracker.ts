@@ -23,6 +23,11 @@ import type {
   VirtualMachineRequestStore,
 } from './VirtualMachineRequestStore';
 
+/** The waiting reason of a change KubeVirt is still hot-plugging into the running VM. */
+const LIVE_UPDATE_PENDING = 'LiveUpdatePending';
+const LIVE_UPDATE_PENDING_MESSAGE =
+  "KubeVirt is moving the VM to a launcher pod of the new size; it waits while the namespace's quota has no room for both pods or the VM cannot be migrated. Restarting the VM takes the change at once";
+
 /** Whether a request at `stage` can move no further. */
 function isFinishedStage(stage: VirtualMachineRequestStage): boolean {
   return (
@@ -345,7 +350,26 @@ export class VirtualMachineRequestTracker {
     if (current() === 'merged') seen.reached.push('applied');
     if (restart) return;
     const vmi = await reader.getVirtualMachineInstance(namespace, name);
-    if (vmi && !changeInEffect(vm, vmi)) return;
+    if (vmi && !changeInEffect(vm, vmi)) {
+      // A CPU or memory change KubeVirt makes by migrating the VM: it waits for as
+      // long as the target pod does not fit the quota or the VM cannot migrate.
+      const hotplug = vmi.status?.conditions?.find(
+        c =>
+          (c.type === 'HotVCPUChange' || c.type === 'HotMemoryChange') &&
+          c.status === 'True',
+      );
+      if (hotplug) {
+        seen.vm = {
+          ...state,
+          failingCondition: {
+            type: hotplug.type,
+            reason: LIVE_UPDATE_PENDING,
+            message: LIVE_UPDATE_PENDING_MESSAGE,
+          },
+        };
+      }
+      return;
+    }
     seen.reached.push('in-effect');
   }
 

@@ -18,7 +18,10 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import {
   availablePowerActions,
   KUBEVIRT_ANNOTATIONS,
@@ -85,11 +88,11 @@ export interface VirtualMachineServiceOptions {
 
 const ALLOW_KEY = 'kubevirt.permissions.servicePrincipalsAllowedToAct';
 
-/** Why a power action was refused before it reached the cluster; audited at high. */
+/** Why a power action or change was refused before it reached the cluster; audited at high. */
 type Refusal = 'principal' | 'provenance' | 'permission';
 
-/** Marks a refusal so that {@link VirtualMachineService.powerAction} audits it as one. */
-class PowerRefusal {
+/** Marks a refusal so that the caller audits it as one. */
+class ChangeRefusal {
   constructor(readonly reason: Refusal, readonly error: NotAllowedError) {}
 }
 
@@ -195,42 +198,21 @@ export class VirtualMachineService {
     let cluster: KubevirtCluster;
     let vm: VirtualMachine;
     try {
-      const principalRefusal = this.principalRefusal(credentials);
-      if (principalRefusal) {
-        throw new PowerRefusal(
-          'principal',
-          new NotAllowedError(principalRefusal),
-        );
-      }
-      const resolved = await this.resolve(ref, credentials);
-      target = resolved.target;
-      try {
-        assertEmittedByProvider(resolved.entity, target);
-      } catch (error) {
-        throw new PowerRefusal('provenance', error as NotAllowedError);
-      }
-      const [decision] = await this.options.permissions.authorize(
-        [
-          {
-            permission: kubevirtVmPowerPermission,
-            resourceRef: target.entityRef,
-          },
-        ],
-        { credentials },
+      const resolved = await this.authorizeChange(
+        ref,
+        credentials,
+        kubevirtVmPowerPermission,
+        t => `Only ${t.owners} can ${action} ${t.entityRef}`,
+        t => {
+          target = t;
+        },
       );
-      if (decision.result !== AuthorizeResult.ALLOW) {
-        throw new PowerRefusal(
-          'permission',
-          new NotAllowedError(
-            `Only ${target.owners} can ${action} ${target.entityRef}`,
-          ),
-        );
-      }
+      target = resolved.target;
       cluster = this.cluster(target);
       vm = await this.readVm(cluster, target);
       assertSameVirtualMachine(resolved.entity, vm, cluster.name);
     } catch (error) {
-      const refusal = error instanceof PowerRefusal ? error : undefined;
+      const refusal = error instanceof ChangeRefusal ? error : undefined;
       const thrown = refusal?.error ?? (error as Error);
       const where = target ? targetMeta(target) : {};
       if (refusal) {
@@ -298,20 +280,44 @@ export class VirtualMachineService {
     ref: CompoundEntityRef,
     change: VirtualMachineChange,
     credentials: BackstageCredentials,
+    httpRequest?: Request,
   ): Promise<VirtualMachineChangePlan> {
-    const principalRefusal = this.principalRefusal(credentials);
-    if (principalRefusal) throw new NotAllowedError(principalRefusal);
-    const { entity, target } = await this.resolve(ref, credentials);
-    assertEmittedByProvider(entity, target);
     const permission = virtualMachineChangePermission(change.kind);
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission, resourceRef: target.entityRef }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `Only ${target.owners} can ask for changes to ${target.entityRef} (${permission.name})`,
+    let target: VirtualMachineTarget | undefined;
+    let entity: Entity;
+    try {
+      ({ entity, target } = await this.authorizeChange(
+        ref,
+        credentials,
+        permission,
+        t =>
+          `Only ${t.owners} can ask for changes to ${t.entityRef} (${permission.name})`,
+        t => {
+          target = t;
+        },
+      ));
+    } catch (error) {
+      if (!(error instanceof ChangeRefusal)) throw error;
+      const entityRef = stringifyEntityRef(ref);
+      const actor = this.actorOf(credentials);
+      this.logger.warn(
+        `Refused a ${change.kind} plan of ${entityRef} for ${actor}: ${error.error.message}`,
+        { actor, entityRef, change: change.kind, refusal: error.reason },
       );
+      const audit = await this.options.auditor.createEvent({
+        eventId: 'vm-change-plan',
+        severityLevel: 'high',
+        request: httpRequest,
+        meta: { change: change.kind, entityRef, actor },
+      });
+      await audit.fail({
+        error: error.error,
+        meta: {
+          ...(target ? targetMeta(target) : {}),
+          refusal: error.reason,
+        },
+      });
+      throw error.error;
     }
     const cluster = this.cluster(target);
     const vm = await this.readVm(cluster, target);
@@ -338,6 +344,46 @@ export class VirtualMachineService {
         c => c.type === 'LiveMigratable',
       ),
     });
+  }
+
+  /**
+   * The entity and its VM, when the caller may change it with `permission`: throws a
+   * {@link ChangeRefusal} for service principals not allowed to act, entities the
+   * provider did not emit, and users the policy denies (`refused` words the last).
+   * `onTarget` learns the target as soon as it is known, for the audit of a refusal.
+   */
+  private async authorizeChange(
+    ref: CompoundEntityRef,
+    credentials: BackstageCredentials,
+    permission: ResourcePermission<'catalog-entity'>,
+    refused: (target: VirtualMachineTarget) => string,
+    onTarget: (target: VirtualMachineTarget) => void,
+  ): Promise<{ entity: Entity; target: VirtualMachineTarget }> {
+    const principalRefusal = this.principalRefusal(credentials);
+    if (principalRefusal) {
+      throw new ChangeRefusal(
+        'principal',
+        new NotAllowedError(principalRefusal),
+      );
+    }
+    const { entity, target } = await this.resolve(ref, credentials);
+    onTarget(target);
+    try {
+      assertEmittedByProvider(entity, target);
+    } catch (error) {
+      throw new ChangeRefusal('provenance', error as NotAllowedError);
+    }
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission, resourceRef: target.entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new ChangeRefusal(
+        'permission',
+        new NotAllowedError(refused(target)),
+      );
+    }
+    return { entity, target };
   }
 
   /** The entity and the VM its annotations name; `NotFoundError` for what is missing. */

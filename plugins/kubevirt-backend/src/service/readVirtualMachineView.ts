@@ -103,7 +103,7 @@ export async function readVirtualMachineView(
     conditions: viewConditions(vm),
     size: virtualMachineSize(vm, instancetype),
     interfaces: viewInterfaces(vm, vmi),
-    disks: viewDisks(vm, storage.dataVolumes, storage.claims),
+    disks: viewDisks(vm, storage.dataVolumes, storage.claims, vmi),
     events: viewEvents(
       [
         ...vmEvents.filter(e => VM_KINDS.has(e.involvedObject?.kind ?? '')),

@@ -207,7 +207,7 @@ export function createRouter(options: RouterOptions): express.Router {
         req.body,
         'change',
       );
-      res.json(await virtualMachines.planChange(ref, change, credentials));
+      res.json(await virtualMachines.planChange(ref, change, credentials, req));
     },
   );
 

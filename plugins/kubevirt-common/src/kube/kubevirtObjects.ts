@@ -41,7 +41,11 @@ export interface VirtualMachineVolume {
     [field: string]: unknown;
   };
   dataVolume?: { name: string; hotpluggable?: boolean };
-  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  persistentVolumeClaim?: {
+    claimName: string;
+    readOnly?: boolean;
+    hotpluggable?: boolean;
+  };
   cloudInitNoCloud?: unknown;
   cloudInitConfigDrive?: unknown;
   configMap?: unknown;

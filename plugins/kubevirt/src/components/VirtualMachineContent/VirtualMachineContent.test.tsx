@@ -217,6 +217,32 @@ describe('VirtualMachineContent', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('says how far a hot-plugged disk is attached to the running VM', async () => {
+    const api = mockKubevirtApi();
+    const view = vmView('Running');
+    api.getVirtualMachine.mockResolvedValue({
+      ...view,
+      disks: [
+        ...view.disks,
+        {
+          name: 'data2',
+          type: 'dataVolume',
+          source: 'web-frontend-1-data2',
+          size: '5Gi',
+          phase: 'Succeeded',
+          hotplug: 'AttachedToNode',
+        },
+      ],
+    });
+    await renderContent(api);
+    const row = (await screen.findByText('data2')).closest('tr')!;
+    expect(within(row).getByText('AttachedToNode')).toBeInTheDocument();
+    expect(within(row).getByText('5 GiB')).toBeInTheDocument();
+    expect(
+      screen.getByRole('columnheader', { name: 'Hot-plug' }),
+    ).toBeInTheDocument();
+  });
+
   it("shows each container's requests and limits, and no pod limit when the compute container has none", async () => {
     const api = mockKubevirtApi();
     api.getVirtualMachine.mockResolvedValue(vmView('Running'));

@@ -75,6 +75,8 @@ const diskColumns: TableColumn<ViewDisk>[] = [
         ? `${disk.phase}${disk.progress ? ` (${disk.progress})` : ''}`
         : '—',
   },
+  // Hot-plugged disks: how far KubeVirt has attached them to the running VM.
+  { title: 'Hot-plug', field: 'hotplug', emptyValue: '—' },
 ];
 
 const interfaceColumns: TableColumn<ViewInterface>[] = [

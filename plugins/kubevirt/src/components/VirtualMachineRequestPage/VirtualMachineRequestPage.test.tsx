@@ -198,6 +198,52 @@ describe('VirtualMachineRequestPage', () => {
     ).toBeInTheDocument();
   });
 
+  it('shows a resize waiting for its live update, and for a restart, as waiting, not failed', async () => {
+    const change = (type: string, reason: string, message: string) =>
+      showing({
+        ...trackedRequest('applied', {
+          vm: {
+            uid: '7d1c0a2e-0000-4000-8000-000000000002',
+            printableStatus: 'Running',
+            failingCondition: { type, reason, message },
+          },
+        }),
+        change: 'resize',
+      });
+    const live = await renderRequest(
+      change(
+        'HotMemoryChange',
+        'LiveUpdatePending',
+        'KubeVirt is moving the VM to a launcher pod of the new size',
+      ),
+    );
+    const inEffect = await screen.findByLabelText('In effect: not yet');
+    expect(
+      within(inEffect).getByText(
+        'Live update under way: KubeVirt is moving the VM to a launcher pod of the new size. Restart it from its page if it does not finish.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Applied, live update under way'),
+    ).toBeInTheDocument();
+    live.unmount();
+
+    await renderRequest(
+      change(
+        'RestartRequired',
+        'RestartRequired',
+        'a non-live-updatable field was changed in the template spec',
+      ),
+    );
+    const restart = await screen.findByLabelText('In effect: not yet');
+    expect(
+      within(restart).getByText(
+        /^Restart required: a non-live-updatable field/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Applied, restart required')).toBeInTheDocument();
+  });
+
   it('shows a running VM, then its VM page once it is in the catalog', async () => {
     await renderRequest(showing(trackedRequest('running')));
     expect(

@@ -183,7 +183,8 @@ function changeSteps(
     {
       stage: 'in-effect',
       at: inEffect,
-      error: !inEffect && Boolean(waiting),
+      // A change waits for a restart or a live update: not an error.
+      error: false,
       details: (
         <Typography
           variant="body2"
@@ -199,6 +200,9 @@ function changeSteps(
               waiting.message ??
               'the VM runs with its old settings until it restarts'
             }. Restart it from its page.`}
+          {!inEffect &&
+            waiting?.reason === 'LiveUpdatePending' &&
+            `Live update under way: ${waiting.message}. Restart it from its page if it does not finish.`}
           {!inEffect &&
             !waiting &&
             (decommission

@@ -29,11 +29,16 @@ export function VirtualMachineRequestStatus(props: {
       return <StatusAborted>{label}</StatusAborted>;
     case 'applied': {
       if (request.change) {
-        return request.vm?.failingCondition?.type === 'RestartRequired' ? (
-          <StatusWarning>{`${label}, restart required`}</StatusWarning>
-        ) : (
-          <StatusRunning>{label}</StatusRunning>
-        );
+        const waiting = request.vm?.failingCondition;
+        if (waiting?.type === 'RestartRequired') {
+          return <StatusWarning>{`${label}, restart required`}</StatusWarning>;
+        }
+        if (waiting?.reason === 'LiveUpdatePending') {
+          return (
+            <StatusRunning>{`${label}, live update under way`}</StatusRunning>
+          );
+        }
+        return <StatusRunning>{label}</StatusRunning>;
       }
       const why = notRunningSummary(request);
       if (request.vm?.failingCondition) {
