@@ -144,10 +144,13 @@ export class VirtualMachineService {
       );
     }
     const cluster = this.cluster(target);
-    const vm = await this.readVm(cluster, target);
-    assertSameVirtualMachine(entity, vm, cluster.name);
+    const vm = this.readVm(cluster, target).then(live => {
+      assertSameVirtualMachine(entity, live, cluster.name);
+      return live;
+    });
     const view = await readVirtualMachineView(
       cluster.page,
+      target,
       vm,
       cluster.planning,
     ).catch(error => {

@@ -2,7 +2,6 @@ import {
   DataVolumeObject,
   KubeEventObject,
   PersistentVolumeClaimObject,
-  PodObject,
   VIRTUAL_MACHINE_REQUEST_ID_ANNOTATION,
   VirtualMachine,
   VirtualMachineView,
@@ -33,6 +32,29 @@ import {
 } from '../lib/virtualMachineView';
 import { redactVirtualMachine } from '../lib/redactVirtualMachine';
 
+/** Manifests rendered for the page, by VM uid and resourceVersion (one version per VM). */
+const manifests = new Map<string, { version: string; yaml: string }>();
+/** VMs whose manifest is kept; the oldest entry goes first beyond it. */
+const MANIFESTS_KEPT = 2000;
+
+/**
+ * The redacted VM's YAML, rendered once per version of the VM: many views of the
+ * same VM (every open page polls) show the same text.
+ */
+function cachedManifestYaml(vm: VirtualMachine): string {
+  const { uid, resourceVersion } = vm.metadata;
+  if (!uid || !resourceVersion) return manifestYaml(vm);
+  const kept = manifests.get(uid);
+  if (kept?.version === resourceVersion) return kept.yaml;
+  const yaml = manifestYaml(vm);
+  manifests.delete(uid);
+  manifests.set(uid, { version: resourceVersion, yaml });
+  if (manifests.size > MANIFESTS_KEPT) {
+    manifests.delete(manifests.keys().next().value!);
+  }
+  return yaml;
+}
+
 /** How many events the page shows at most. */
 export const EVENTS_LIMIT = 30;
 
@@ -41,9 +63,13 @@ const VM_KINDS = new Set(['VirtualMachine', 'VirtualMachineInstance']);
 /**
  * Reads a VM and everything the page shows about it from its cluster: the VM, its
  * VMI, the launcher pod, the DataVolumes and claims of its volumes, the instancetype
- * and the recent events of the VM, VMI and pod. `live` is the VM the caller already
- * read. Everything but the user's power rights. Cloud-init data and other secrets in
- * the VM are redacted for every reader (see {@link redactVirtualMachine}).
+ * and the recent events of the VM, VMI and pod. Everything but the user's power
+ * rights. Cloud-init data and other secrets in the VM are redacted for every reader
+ * (see {@link redactVirtualMachine}).
+ *
+ * Two rounds of parallel reads: the VM (`readVm`, which the caller checks), its VMI,
+ * its events and the pods named after it; then what those name (the instancetype,
+ * the volumes' DataVolumes and claims, the launcher pod's events).
  *
  * When something keeps the VM from running, `diagnosis` says what (see
  * {@link diagnoseVirtualMachine}); only then does it read more through `planning`:
@@ -54,43 +80,43 @@ const VM_KINDS = new Set(['VirtualMachine', 'VirtualMachineInstance']);
  */
 export async function readVirtualMachineView(
   client: VirtualMachinePageReader,
-  live: VirtualMachine,
+  target: { namespace: string; name: string },
+  readVm: Promise<VirtualMachine>,
   planning: Pick<
     RequestPlanningReader,
     'readPlanningState' | 'listStorageClassInfo'
   >,
 ): Promise<Omit<VirtualMachineView, 'power'>> {
-  const vm = redactVirtualMachine(live);
-  const namespace = vm.metadata.namespace ?? '';
-  const name = vm.metadata.name;
-  const volumes = vm.spec.template?.spec?.volumes ?? [];
-
-  const [vmi, instancetype, storage, vmEvents] = await Promise.all([
+  const { namespace, name } = target;
+  const [live, vmi, vmEvents, namedPods] = await Promise.all([
+    readVm,
     client.getVirtualMachineInstance(namespace, name),
+    client.listEvents(namespace, `involvedObject.name=${name}`),
+    client.listPods(namespace, `vm.kubevirt.io/name=${name}`),
+  ]);
+  const vm = redactVirtualMachine(live);
+  const volumes = vm.spec.template?.spec?.volumes ?? [];
+  // The running VMI's own pods (not an earlier run's, still going); any while the
+  // VMI is not known.
+  const ownPods = namedPods.filter(
+    p => p.metadata.labels?.['kubevirt.io/created-by'] === vmi?.metadata.uid,
+  );
+  const pod = vmi
+    ? pickLauncherPod(ownPods.length > 0 ? ownPods : namedPods)
+    : undefined;
+
+  const [instancetype, storage, podEvents] = await Promise.all([
     vm.spec.instancetype?.name
       ? client.getInstancetype(vm.spec.instancetype, namespace)
       : Promise.resolve(undefined),
     readStorage(client, namespace, volumes),
-    client.listEvents(namespace, `involvedObject.name=${name}`),
+    pod
+      ? client.listEvents(
+          namespace,
+          `involvedObject.name=${pod.metadata.name},involvedObject.kind=Pod`,
+        )
+      : Promise.resolve([] as KubeEventObject[]),
   ]);
-
-  let pods: PodObject[] = [];
-  if (vmi?.metadata.uid) {
-    pods = await client.listPods(
-      namespace,
-      `kubevirt.io/created-by=${vmi.metadata.uid}`,
-    );
-  }
-  if (pods.length === 0 && vmi) {
-    pods = await client.listPods(namespace, `vm.kubevirt.io/name=${name}`);
-  }
-  const pod = pickLauncherPod(pods);
-  const podEvents: KubeEventObject[] = pod
-    ? await client.listEvents(
-        namespace,
-        `involvedObject.name=${pod.metadata.name},involvedObject.kind=Pod`,
-      )
-    : [];
 
   const view: Omit<VirtualMachineView, 'power'> = {
     cluster: client.cluster,
@@ -111,7 +137,7 @@ export async function readVirtualMachineView(
       ],
       EVENTS_LIMIT,
     ),
-    manifest: manifestYaml(vm),
+    manifest: cachedManifestYaml(vm),
   };
   const guestOS = viewGuestOS(vmi);
   if (guestOS) view.guestOS = guestOS;

@@ -6,6 +6,7 @@ import {
 } from '@backstage/errors';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { KubevirtCredential } from '../auth/KubevirtAuthStrategy';
 import { KubernetesApiError, ResourceVersionExpiredError } from '../errors';
 
@@ -162,6 +163,8 @@ export class KubeApiTransport {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly ca?: string;
+  /** The cluster's CA, parsed once for every connection that uses a bearer token. */
+  private readonly caContext?: tls.SecureContext;
 
   private constructor(private readonly options: KubeApiTransportOptions) {
     this.cluster = options.cluster;
@@ -169,6 +172,10 @@ export class KubeApiTransport {
     this.ca = options.caData
       ? Buffer.from(options.caData, 'base64').toString('utf8')
       : undefined;
+    this.caContext =
+      this.ca && this.base.protocol === 'https:'
+        ? tls.createSecureContext({ ca: this.ca })
+        : undefined;
     this.agent =
       this.base.protocol === 'http:'
         ? new http.Agent({ keepAlive: true })
@@ -444,12 +451,10 @@ export class KubeApiTransport {
       headers,
       agent: this.agent,
       signal,
-      ca: this.ca,
       rejectUnauthorized: !this.options.skipTLSVerify,
-      ...(credential.type === 'x509 client certificate' && {
-        cert: credential.cert,
-        key: credential.key,
-      }),
+      ...(credential.type === 'x509 client certificate'
+        ? { ca: this.ca, cert: credential.cert, key: credential.key }
+        : { secureContext: this.caContext }),
     };
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
