@@ -31,6 +31,7 @@ import {
   guestToken,
   jsonOrThrow,
   portalUrls,
+  TaskEvent,
   waitFor,
 } from './portal';
 
@@ -564,16 +565,6 @@ function apiserver(
       );
       return { status, message: messageOf(text), body: text };
     },
-  };
-}
-
-interface TaskEvent {
-  type: string;
-  body: {
-    message?: string;
-    stepId?: string;
-    status?: string;
-    error?: { name?: string; message?: string };
   };
 }
 

@@ -106,6 +106,32 @@ export async function guestBackend<T>(
   return jsonOrThrow<T>(response, init.method ?? 'GET', path);
 }
 
+/**
+ * The KubeVirt provider's catalog entity of VM `name` on `clusterName`, once the
+ * catalog has it (within 90 s).
+ */
+export async function vmEntity(
+  name: string,
+  clusterName: string,
+): Promise<{ metadata: { name: string } }> {
+  return waitFor(`the catalog entity of ${name}`, 90_000, async () => {
+    const { items } = await guestBackend<{
+      items: Array<{
+        metadata: { name: string; annotations?: Record<string, string> };
+      }>;
+    }>(
+      `/api/catalog/entities/by-query?filter=${encodeURIComponent(
+        `kind=component,metadata.annotations.kubevirt.vmportal.io/name=${name}`,
+      )}`,
+    );
+    return items.find(
+      e =>
+        e.metadata.annotations?.['kubevirt.vmportal.io/cluster'] ===
+        clusterName,
+    );
+  });
+}
+
 /** An event of a scaffolder task, as `GET /api/scaffolder/v2/tasks/:id/events` lists it. */
 export interface TaskEvent {
   type: string;

@@ -24,6 +24,7 @@ import {
   portalUrls,
   runTemplate,
   signInAsGuest,
+  vmEntity,
   waitFor,
 } from './portal';
 
@@ -111,26 +112,7 @@ async function handMadeVm(
       },
     },
   });
-  const entity = await waitFor(
-    `the catalog entity of ${name}`,
-    90_000,
-    async () => {
-      const { items } = await guestBackend<{
-        items: Array<{
-          metadata: { name: string; annotations?: Record<string, string> };
-        }>;
-      }>(
-        `/api/catalog/entities/by-query?filter=${encodeURIComponent(
-          `kind=component,metadata.annotations.kubevirt.vmportal.io/name=${name}`,
-        )}`,
-      );
-      return items.find(
-        e =>
-          e.metadata.annotations?.['kubevirt.vmportal.io/cluster'] ===
-          east.name,
-      );
-    },
-  );
+  const entity = await vmEntity(name, east.name);
   await waitFor(`${name} running`, 120_000, async () =>
     (await readVm(name)).status?.printableStatus === 'Running'
       ? true

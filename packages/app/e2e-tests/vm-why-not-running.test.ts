@@ -4,12 +4,11 @@ import { after, before, test } from 'node:test';
 import { Browser } from 'playwright-core';
 import {
   cluster,
-  guestBackend,
   kube,
   launchBrowser,
   portalUrls,
   signInAsGuest,
-  waitFor,
+  vmEntity,
 } from './portal';
 
 const east = cluster('demo-east');
@@ -52,26 +51,7 @@ test("the VM page says why a VM does not run: the namespace's quota, by how much
       },
     },
   });
-  const entity = await waitFor(
-    `the catalog entity of ${VM.name}`,
-    90_000,
-    async () => {
-      const { items } = await guestBackend<{
-        items: Array<{
-          metadata: { name: string; annotations?: Record<string, string> };
-        }>;
-      }>(
-        `/api/catalog/entities/by-query?filter=${encodeURIComponent(
-          `kind=component,metadata.annotations.kubevirt.vmportal.io/name=${VM.name}`,
-        )}`,
-      );
-      return items.find(
-        e =>
-          e.metadata.annotations?.['kubevirt.vmportal.io/cluster'] ===
-          east.name,
-      );
-    },
-  );
+  const entity = await vmEntity(VM.name, east.name);
 
   const page = await browser.newPage({
     viewport: { width: 1400, height: 1000 },
