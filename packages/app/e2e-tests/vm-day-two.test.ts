@@ -54,6 +54,10 @@ interface VmObject {
     instancetype?: { name: string };
     template?: {
       spec?: {
+        domain?: {
+          cpu?: { sockets?: number; cores?: number };
+          memory?: { guest?: string };
+        };
         volumes?: Array<{ name: string; dataVolume?: { name: string } }>;
       };
     };
@@ -75,12 +79,14 @@ const gone = (what: string, read: () => Promise<unknown>) =>
 
 /**
  * Makes a VM by hand, as with kubectl (not in the GitOps repository), with its pod
- * network bound by `binding`; resolves with its VM page once its entity is in the
+ * network bound by `binding`, sized by the u1.small instancetype or, with `custom`,
+ * by its own 1 vCPU and 2 GiB; resolves with its VM page once its entity is in the
  * catalog and it runs.
  */
 async function handMadeVm(
   name: string,
   binding: 'bridge' | 'masquerade',
+  size: 'u1.small' | 'custom' = 'u1.small',
 ): Promise<{ vmPage: string; entityRef: string }> {
   const { appUrl } = portalUrls();
   await kube(east, 'POST', VM_PATH, {
@@ -89,13 +95,19 @@ async function handMadeVm(
     metadata: { name, namespace: NAMESPACE },
     spec: {
       runStrategy: 'Always',
-      instancetype: {
-        kind: 'VirtualMachineClusterInstancetype',
-        name: 'u1.small',
-      },
+      ...(size === 'u1.small' && {
+        instancetype: {
+          kind: 'VirtualMachineClusterInstancetype',
+          name: 'u1.small',
+        },
+      }),
       template: {
         spec: {
           domain: {
+            ...(size === 'custom' && {
+              cpu: { cores: 1 },
+              memory: { guest: '2Gi' },
+            }),
             devices: {
               disks: [{ name: 'root', disk: {} }],
               interfaces: [{ name: 'default', [binding]: {} }],
@@ -299,9 +311,9 @@ test('resize a VM that can migrate live, without a restart; a size that does not
   assert.equal((await readVm(LIVE)).spec.instancetype?.name, 'u1.medium');
 });
 
-test('adopt a VM that cannot migrate, resize it (restart required), hot-plug a disk, decommission it: each by pull request', async () => {
+test('adopt a VM that cannot migrate, resize its vCPUs and memory (restart required), hot-plug a disk, decommission it: each by pull request', async () => {
   const { appUrl, outputDir } = portalUrls();
-  const { vmPage } = await handMadeVm(NAME, 'bridge');
+  const { vmPage } = await handMadeVm(NAME, 'bridge', 'custom');
   const page = await browser.newPage({
     viewport: { width: 1400, height: 1100 },
   });
@@ -315,23 +327,29 @@ test('adopt a VM that cannot migrate, resize it (restart required), hot-plug a d
     'the adopted VM carries the request id',
   );
 
-  // Resize while running: u1.small → u1.medium. The VM cannot be live-migrated (a
-  // bridge on the pod network), and KubeVirt hot-plugs memory by migrating: the plan
-  // says so before the pull request, and after the merge the cluster has the new
-  // size while the VM runs on with the old one until restarted.
+  // Resize while running, by its own vCPUs and memory (it has no instancetype, so the
+  // Resize button opens the vCPUs-and-memory template): 1 vCPU, 2 GiB → 2 vCPUs,
+  // 4 GiB. The VM cannot be live-migrated (a bridge on the pod network), and KubeVirt
+  // hot-plugs CPU and memory by migrating: the plan says so before the pull request,
+  // and after the merge the cluster has the new size while the VM runs on with the
+  // old one until restarted.
   const requestPage = await askForChange(
     page,
     vmPage,
     'Resize',
     async form => {
-      await chooseSize(form, 'u1.medium');
+      await form.waitForURL(/resize-virtual-machine-custom/);
+      await form.getByRole('spinbutton', { name: 'vCPUs' }).fill('2');
+      await form.getByRole('spinbutton', { name: 'Memory (GiB)' }).fill('4');
       await form
         .getByText(/^Takes effect at the next restart/)
         .waitFor({ timeout: 30_000 });
     },
     'Applied',
   );
-  assert.equal((await readVm(NAME)).spec.instancetype?.name, 'u1.medium');
+  const domain = (await readVm(NAME)).spec.template?.spec?.domain;
+  assert.equal((domain?.cpu?.sockets ?? 1) * (domain?.cpu?.cores ?? 1), 2);
+  assert.equal(domain?.memory?.guest, '4Gi');
   // The VM page's alert restarts it, and the change request is then in effect.
   await page.goto(vmPage);
   const restartRequired = page.getByRole('region', {

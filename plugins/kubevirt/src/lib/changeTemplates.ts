@@ -12,15 +12,19 @@ export const CHANGE_TEMPLATES: Record<VirtualMachineChangeKind, string> = {
   adopt: 'adopt-virtual-machine',
 };
 
+/** The resize template for a VM without an instancetype: vCPUs and memory. */
+export const CUSTOM_SIZE_TEMPLATE = 'resize-virtual-machine-custom';
+
 /**
  * Where a change's template opens with the VM preselected, under the scaffolder's
  * usual mount (as the inventory links the request template): the scaffolder fills
- * its form from `formData`.
+ * its form from `formData`. `template` overrides the kind's template.
  */
 export function changeTemplatePath(
   kind: VirtualMachineChangeKind,
   entityRef: string,
+  template: string = CHANGE_TEMPLATES[kind],
 ): string {
   const formData = encodeURIComponent(JSON.stringify({ vm: entityRef }));
-  return `/create/templates/default/${CHANGE_TEMPLATES[kind]}?formData=${formData}`;
+  return `/create/templates/default/${template}?formData=${formData}`;
 }

@@ -100,6 +100,42 @@ function plan(change: VirtualMachineChange): VirtualMachineChangePlan {
     });
   }
   if (change.kind !== 'resize') throw new Error(`unexpected ${change.kind}`);
+  if (change.cpu && change.memory) {
+    // A VM without an instancetype, 2 vCPUs and 4 GiB now.
+    const added = Number(change.memory.replace('Gi', '')) - 4;
+    const fits = 16 + added <= 24;
+    return resizePlan({
+      change,
+      summary: `2 vCPU, 4 GiB → ${change.cpu} vCPU, ${change.memory}`,
+      quota: {
+        fits,
+        rows: [
+          {
+            quota: 'team-quota',
+            resource: 'requests.memory',
+            hard: '24Gi',
+            used: '16Gi',
+            thisVm: `${added}Gi`,
+            duringImportOnly: '0',
+            after: `${16 + added}Gi`,
+            fits,
+          },
+        ],
+        shortfalls: [],
+        problems: [],
+        disks: [],
+      },
+      fits,
+      problems: fits
+        ? []
+        : [
+            `ResourceQuota team-quota: requests.memory short by ${
+              added - 8
+            } GiB (needs ${added} GiB, 8 GiB free)`,
+          ],
+      takesEffect: 'restart',
+    });
+  }
   const to = sizes.find(s => s.name === change.instancetype)!;
   const added = Number(to.memory.replace('Gi', '')) - 2;
   const fits = 16 + added <= 24;
@@ -197,6 +233,35 @@ const addDiskTemplate = {
               nameField: 'diskName',
               sizeField: 'diskSize',
               storageClassField: 'storageClass',
+            },
+          },
+        },
+      },
+    },
+  ],
+};
+
+const customSizeTemplate = {
+  title: 'Resize a virtual machine (vCPUs and memory)',
+  steps: [
+    {
+      title: 'New size',
+      schema: {
+        type: 'object',
+        required: ['vm', 'cpu', 'memory', 'plan'],
+        properties: {
+          vm: { type: 'string', title: 'Virtual machine' },
+          cpu: { type: 'integer', title: 'vCPUs' },
+          memory: { type: 'integer', title: 'Memory (GiB)' },
+          plan: {
+            type: 'string',
+            title: 'Quota',
+            'ui:field': VIRTUAL_MACHINE_CHANGE_PLAN_FIELD,
+            'ui:options': {
+              kind: 'custom-size',
+              entityField: 'vm',
+              cpuField: 'cpu',
+              memoryField: 'memory',
             },
           },
         },
@@ -366,6 +431,51 @@ describe('VirtualMachineChangePlanField', () => {
     ).toBeInTheDocument();
   }, 30_000);
 
+  it('custom-size: plans the vCPUs and memory the form gives, and refuses memory the quota has no room for', async () => {
+    const user = userEvent.setup();
+    const { api } = await renderForm(customSizeTemplate, backend(), {
+      vm: VM,
+    });
+    expect(
+      screen.getByText(
+        'Give the vCPUs and the memory to see what they do to the quota.',
+      ),
+    ).toBeInTheDocument();
+    await user.type(screen.getByRole('spinbutton', { name: 'vCPUs' }), '4');
+    const memory = screen.getByRole('spinbutton', { name: 'Memory (GiB)' });
+    await user.type(memory, '20');
+    expect(
+      await screen.findByText(
+        /This change cannot be asked for: ResourceQuota team-quota: requests\.memory short by 8 GiB/,
+      ),
+    ).toBeInTheDocument();
+    expect(api.planVirtualMachineChange).toHaveBeenLastCalledWith(VM, {
+      kind: 'resize',
+      cpu: 4,
+      memory: '20Gi',
+    });
+    await user.click(screen.getByRole('button', { name: 'Review' }));
+    expect(
+      (
+        await screen.findAllByText(
+          /^2 vCPU, 4 GiB → 4 vCPU, 20Gi cannot be asked for: ResourceQuota team-quota/,
+        )
+      ).length,
+    ).toBeGreaterThan(0);
+    expect(
+      screen.queryByRole('button', { name: 'Create' }),
+    ).not.toBeInTheDocument();
+
+    await user.clear(memory);
+    await user.type(memory, '8');
+    await screen.findByText('This change fits the quota of team-web.');
+    await user.click(screen.getByRole('button', { name: 'Review' }));
+    expect(
+      await screen.findByRole('button', { name: 'Create' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('2 vCPU, 4 GiB → 4 vCPU, 8Gi')).toBeInTheDocument();
+  }, 30_000);
+
   it('asks for the VM first', async () => {
     const api = backend();
     await renderForm(resizeTemplate, api, {});
@@ -380,7 +490,7 @@ describe('VirtualMachineChangePlanField', () => {
     await renderForm(resizeTemplateWith({ entityField: 'vm' }), api);
     expect(
       screen.getByText(
-        'The template must set ui:options.kind of this field to resize or add-disk (it is not set).',
+        'The template must set ui:options.kind of this field to resize, custom-size or add-disk (it is not set).',
       ),
     ).toBeInTheDocument();
     expect(api.planVirtualMachineChange).not.toHaveBeenCalled();
@@ -461,7 +571,7 @@ describe('validateVirtualMachineChangePlan', () => {
     expect(
       (await validate('u1.medium', { vm: VM }, { kind: 'grow' })).errors,
     ).toEqual([
-      'The template must set ui:options.kind of this field to resize or add-disk (it is "grow").',
+      'The template must set ui:options.kind of this field to resize, custom-size or add-disk (it is "grow").',
     ]);
     const refusing = backend();
     refusing.planVirtualMachineChange.mockRejectedValue(

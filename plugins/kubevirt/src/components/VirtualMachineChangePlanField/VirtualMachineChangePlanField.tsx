@@ -132,8 +132,8 @@ function ResizeChoice(props: Props & { entityRef: string }) {
 
 /**
  * The `VirtualMachineChangePlanField` scaffolder field of the change templates: for
- * `resize`, the new size from the VM's cluster's sizes; for `add-disk`, the disk the
- * form's other fields describe. Either way, what the change does to the namespace's
+ * `resize`, the new size from the VM's cluster's sizes; for `custom-size`, the vCPUs
+ * and memory, and for `add-disk`, the disk, the form's other fields describe. Either way, what the change does to the namespace's
  * quota and when it takes effect, from the backend's change plan.
  */
 export function VirtualMachineChangePlanField(props: Props) {
@@ -144,15 +144,16 @@ export function VirtualMachineChangePlanField(props: Props) {
     formData,
   );
   const { entityRef, change, kind } = target;
-  // For a disk the value only says the plan was made: the summary, for the review.
-  const onDiskPlan = useCallback(
+  // For a disk or a custom size the value only says the plan was made: the summary,
+  // for the review.
+  const onPlan = useCallback(
     (plan: VirtualMachineChangePlan) => {
       if (plan.summary !== formData) onChange(plan.summary);
     },
     [formData, onChange],
   );
   useEffect(() => {
-    if (kind === 'add-disk' && !change && formData) onChange(undefined);
+    if (kind !== 'resize' && !change && formData) onChange(undefined);
   }, [kind, change, formData, onChange]);
 
   let body;
@@ -169,17 +170,17 @@ export function VirtualMachineChangePlanField(props: Props) {
   } else if (!change) {
     body = (
       <Typography variant="body2" color="textSecondary">
-        Give the disk a name and a size to see what it does to the quota.
+        {kind === 'add-disk'
+          ? 'Give the disk a name and a size to see what it does to the quota.'
+          : 'Give the vCPUs and the memory to see what they do to the quota.'}
       </Typography>
     );
   } else {
-    body = (
-      <ChangePlan entityRef={entityRef} change={change} onPlan={onDiskPlan} />
-    );
+    body = <ChangePlan entityRef={entityRef} change={change} onPlan={onPlan} />;
   }
   return (
     <Box mb={2}>
-      {kind === 'add-disk' && props.schema.title && (
+      {kind !== 'resize' && props.schema.title && (
         <Typography variant="subtitle2">{props.schema.title}</Typography>
       )}
       {body}

@@ -15,10 +15,12 @@ import {
 export type VirtualMachineChangePlanFieldUiOptions = {
   /**
    * `resize`: the field picks the new size (its value is the instancetype's name);
+   * `custom-size`: it plans a resize to the vCPUs and memory the form's other fields
+   * give, for a VM without an instancetype (its value is the plan's summary);
    * `add-disk`: it plans the disk the form's other fields describe (its value is the
    * plan's summary).
    */
-  kind: 'resize' | 'add-disk';
+  kind: 'resize' | 'custom-size' | 'add-disk';
   /** Form field with the VM's entity ref (dots for nested fields). Default `vm`. */
   entityField?: string;
   /** For `add-disk`: form field with the disk's size, a quantity or a number of GiB. Default `size`. */
@@ -27,6 +29,10 @@ export type VirtualMachineChangePlanFieldUiOptions = {
   storageClassField?: string;
   /** For `add-disk`: form field with the disk's name. Default `name`. */
   nameField?: string;
+  /** For `custom-size`: form field with the number of vCPUs. Default `cpu`. */
+  cpuField?: string;
+  /** For `custom-size`: form field with the guest memory, a quantity or a number of GiB. Default `memory`. */
+  memoryField?: string;
 };
 
 /** The change a form asks for, as far as it is filled in. */
@@ -64,9 +70,9 @@ export function changeTarget(
   value: string | undefined,
 ): ChangeTarget {
   const kind = options?.kind;
-  if (kind !== 'resize' && kind !== 'add-disk') {
+  if (kind !== 'resize' && kind !== 'custom-size' && kind !== 'add-disk') {
     return {
-      misconfigured: `The template must set ui:options.kind of this field to resize or add-disk (it is ${
+      misconfigured: `The template must set ui:options.kind of this field to resize, custom-size or add-disk (it is ${
         kind === undefined ? 'not set' : JSON.stringify(kind)
       }).`,
     };
@@ -83,6 +89,20 @@ export function changeTarget(
       kind,
       entityRef,
       change: instancetype ? { kind, instancetype } : undefined,
+    };
+  }
+  if (kind === 'custom-size') {
+    const cpu = Number(valueAt(formData, options?.cpuField ?? 'cpu'));
+    const memory = formDiskSize(
+      valueAt(formData, options?.memoryField ?? 'memory'),
+    );
+    return {
+      kind,
+      entityRef,
+      change:
+        Number.isInteger(cpu) && cpu > 0 && memory
+          ? { kind: 'resize', cpu, memory }
+          : undefined,
     };
   }
   const name = text(valueAt(formData, options?.nameField ?? 'name'));

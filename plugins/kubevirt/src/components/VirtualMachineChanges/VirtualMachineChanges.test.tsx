@@ -110,6 +110,19 @@ describe('VirtualMachineChanges', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('resizes a VM without an instancetype by its vCPUs and memory', async () => {
+    const view = vmView('Running', { requestId: 'task-0001' });
+    await renderChanges(['kubevirt.vm.change'], {
+      ...view,
+      size: { ...view.size, instancetype: undefined },
+    });
+    const resize = screen.getByRole('button', { name: 'Resize' });
+    expect(target(resize)).toEqual({
+      path: '/create/templates/default/resize-virtual-machine-custom',
+      formData: { vm: entityRef },
+    });
+  });
+
   it('offers each change only to users its permission allows', async () => {
     await renderChanges(['kubevirt.vm.change']);
     expect(

@@ -5,7 +5,10 @@ import {
   VirtualMachineChangeKind,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
-import { changeTemplatePath } from '../../lib/changeTemplates';
+import {
+  changeTemplatePath,
+  CUSTOM_SIZE_TEMPLATE,
+} from '../../lib/changeTemplates';
 
 /** The changes a VM in the GitOps repository can be asked for, and their buttons. */
 const CHANGES: ReadonlyArray<{
@@ -26,11 +29,12 @@ const CHANGES: ReadonlyArray<{
 function ChangeButton(props: {
   kind: VirtualMachineChangeKind;
   entityRef: string;
+  template?: string;
   children: string;
 }) {
   return (
     <LinkButton
-      to={changeTemplatePath(props.kind, props.entityRef)}
+      to={changeTemplatePath(props.kind, props.entityRef, props.template)}
       variant="outlined"
       size="small"
       color={props.kind === 'decommission' ? 'secondary' : 'default'}
@@ -84,7 +88,17 @@ export function VirtualMachineChanges(props: {
       {!loading && (offered.length > 0 || canAdopt) && (
         <Box display="flex" flexWrap="wrap" style={{ gap: 8 }}>
           {offered.map(c => (
-            <ChangeButton key={c.kind} kind={c.kind} entityRef={entityRef}>
+            <ChangeButton
+              key={c.kind}
+              kind={c.kind}
+              entityRef={entityRef}
+              // A VM sized by its own vCPUs and memory is resized the same way.
+              template={
+                c.kind === 'resize' && !view.size.instancetype
+                  ? CUSTOM_SIZE_TEMPLATE
+                  : undefined
+              }
+            >
               {c.label}
             </ChangeButton>
           ))}
