@@ -91,9 +91,13 @@ const ALLOW_KEY = 'kubevirt.permissions.servicePrincipalsAllowedToAct';
 /** Why a power action or change was refused before it reached the cluster; audited at high. */
 type Refusal = 'principal' | 'provenance' | 'permission';
 
-/** Marks a refusal so that the caller audits it as one. */
+/** Marks a refusal so that the caller audits it as one, with the target once known. */
 class ChangeRefusal {
-  constructor(readonly reason: Refusal, readonly error: NotAllowedError) {}
+  constructor(
+    readonly reason: Refusal,
+    readonly error: NotAllowedError,
+    readonly target?: VirtualMachineTarget,
+  ) {}
 }
 
 /**
@@ -206,9 +210,6 @@ export class VirtualMachineService {
         credentials,
         kubevirtVmPowerPermission,
         t => `Only ${t.owners} can ${action} ${t.entityRef}`,
-        t => {
-          target = t;
-        },
       );
       target = resolved.target;
       cluster = this.cluster(target);
@@ -217,7 +218,8 @@ export class VirtualMachineService {
     } catch (error) {
       const refusal = error instanceof ChangeRefusal ? error : undefined;
       const thrown = refusal?.error ?? (error as Error);
-      const where = target ? targetMeta(target) : {};
+      const known = target ?? refusal?.target;
+      const where = known ? targetMeta(known) : {};
       if (refusal) {
         this.logger.warn(
           `Refused ${action} of ${entityRef} for ${actor}: ${thrown.message}`,
@@ -286,7 +288,7 @@ export class VirtualMachineService {
     httpRequest?: Request,
   ): Promise<VirtualMachineChangePlan> {
     const permission = virtualMachineChangePermission(change.kind);
-    let target: VirtualMachineTarget | undefined;
+    let target: VirtualMachineTarget;
     let entity: Entity;
     try {
       ({ entity, target } = await this.authorizeChange(
@@ -295,9 +297,6 @@ export class VirtualMachineService {
         permission,
         t =>
           `Only ${t.owners} can ask for changes to ${t.entityRef} (${permission.name})`,
-        t => {
-          target = t;
-        },
       ));
     } catch (error) {
       if (!(error instanceof ChangeRefusal)) throw error;
@@ -316,7 +315,7 @@ export class VirtualMachineService {
       await audit.fail({
         error: error.error,
         meta: {
-          ...(target ? targetMeta(target) : {}),
+          ...(error.target ? targetMeta(error.target) : {}),
           refusal: error.reason,
         },
       });
@@ -353,14 +352,12 @@ export class VirtualMachineService {
    * The entity and its VM, when the caller may change it with `permission`: throws a
    * {@link ChangeRefusal} for service principals not allowed to act, entities the
    * provider did not emit, and users the policy denies (`refused` words the last).
-   * `onTarget` learns the target as soon as it is known, for the audit of a refusal.
    */
   private async authorizeChange(
     ref: CompoundEntityRef,
     credentials: BackstageCredentials,
     permission: ResourcePermission<'catalog-entity'>,
     refused: (target: VirtualMachineTarget) => string,
-    onTarget: (target: VirtualMachineTarget) => void,
   ): Promise<{ entity: Entity; target: VirtualMachineTarget }> {
     const principalRefusal = this.principalRefusal(credentials);
     if (principalRefusal) {
@@ -370,11 +367,10 @@ export class VirtualMachineService {
       );
     }
     const { entity, target } = await this.resolve(ref, credentials);
-    onTarget(target);
     try {
       assertEmittedByProvider(entity, target);
     } catch (error) {
-      throw new ChangeRefusal('provenance', error as NotAllowedError);
+      throw new ChangeRefusal('provenance', error as NotAllowedError, target);
     }
     const [decision] = await this.options.permissions.authorize(
       [{ permission, resourceRef: target.entityRef }],
@@ -384,6 +380,7 @@ export class VirtualMachineService {
       throw new ChangeRefusal(
         'permission',
         new NotAllowedError(refused(target)),
+        target,
       );
     }
     return { entity, target };
