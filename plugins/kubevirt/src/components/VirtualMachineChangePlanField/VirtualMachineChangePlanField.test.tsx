@@ -102,46 +102,33 @@ function plan(change: VirtualMachineChange): VirtualMachineChangePlan {
   if (change.kind !== 'resize') throw new Error(`unexpected ${change.kind}`);
   if (change.cpu && change.memory) {
     // A VM without an instancetype, 2 vCPUs and 4 GiB now.
-    const added = Number(change.memory.replace('Gi', '')) - 4;
-    const fits = 16 + added <= 24;
-    return resizePlan({
+    return memoryPlan(
       change,
-      summary: `2 vCPU, 4 GiB → ${change.cpu} vCPU, ${change.memory}`,
-      quota: {
-        fits,
-        rows: [
-          {
-            quota: 'team-quota',
-            resource: 'requests.memory',
-            hard: '24Gi',
-            used: '16Gi',
-            thisVm: `${added}Gi`,
-            duringImportOnly: '0',
-            after: `${16 + added}Gi`,
-            fits,
-          },
-        ],
-        shortfalls: [],
-        problems: [],
-        disks: [],
-      },
-      fits,
-      problems: fits
-        ? []
-        : [
-            `ResourceQuota team-quota: requests.memory short by ${
-              added - 8
-            } GiB (needs ${added} GiB, 8 GiB free)`,
-          ],
-      takesEffect: 'restart',
-    });
+      `2 vCPU, 4 GiB → ${change.cpu} vCPU, ${change.memory}`,
+      Number(change.memory.replace('Gi', '')) - 4,
+      'restart',
+    );
   }
   const to = sizes.find(s => s.name === change.instancetype)!;
-  const added = Number(to.memory.replace('Gi', '')) - 2;
+  return memoryPlan(
+    change,
+    `u1.small (1 vCPU, 2 GiB) → ${to.name} (${to.vcpus} vCPU, ${to.memory})`,
+    Number(to.memory.replace('Gi', '')) - 2,
+    to.vcpus > 1 ? 'restart' : 'live',
+  );
+}
+
+/** A resize's plan on team-web's memory: 16 of 24Gi used, `added` GiB more. */
+function memoryPlan(
+  change: VirtualMachineChange,
+  summary: string,
+  added: number,
+  takesEffect: VirtualMachineChangePlan['takesEffect'],
+): VirtualMachineChangePlan {
   const fits = 16 + added <= 24;
   return resizePlan({
     change,
-    summary: `u1.small (1 vCPU, 2 GiB) → ${to.name} (${to.vcpus} vCPU, ${to.memory})`,
+    summary,
     quota: {
       fits,
       rows: [
@@ -168,7 +155,7 @@ function plan(change: VirtualMachineChange): VirtualMachineChangePlan {
             added - 8
           } GiB (needs ${added} GiB, 8 GiB free)`,
         ],
-    takesEffect: to.vcpus > 1 ? 'restart' : 'live',
+    takesEffect,
   });
 }
 
