@@ -39,6 +39,11 @@ export type {
 export { VirtualMachineInventoryReader } from './cluster/VirtualMachineInventoryReader';
 export type { KubeNamespace } from './cluster/VirtualMachineInventoryReader';
 export { VirtualMachinePageReader } from './cluster/VirtualMachinePageReader';
+export { VirtualMachinePageCache } from './cluster/VirtualMachinePageCache';
+export type {
+  VirtualMachinePageCacheOptions,
+  VirtualMachinePageReads,
+} from './cluster/VirtualMachinePageCache';
 export { RequestPlanningReader } from './cluster/RequestPlanningReader';
 export { readDataSourceCloneSource } from './cluster/readDataSourceCloneSource';
 export type {

@@ -45,6 +45,7 @@ import {
   KubevirtCluster,
   KubevirtClustersService,
   VirtualMachineActor,
+  VirtualMachinePageReads,
 } from '@vmportal/plugin-kubevirt-node';
 import type { Request } from 'express';
 import {
@@ -129,31 +130,39 @@ export class VirtualMachineService {
     ref: CompoundEntityRef,
     credentials: BackstageCredentials,
   ): Promise<VirtualMachineView> {
-    const { entity, target } = await this.resolve(ref, credentials);
-    assertEmittedByProvider(entity, target);
-    const [read, power, change, decommission, adopt] =
-      await this.options.permissions.authorize(
+    // The catalog lookup and the permission call at once: the decisions are about the
+    // entity ref, which the request already names, so neither waits for the other.
+    const [{ entity, target }, decisions] = await Promise.all([
+      this.resolve(ref, credentials),
+      this.options.permissions.authorize(
         [
           kubevirtVmReadPermission,
           kubevirtVmPowerPermission,
           kubevirtVmChangePermission,
           kubevirtVmDecommissionPermission,
           kubevirtVmAdoptPermission,
-        ].map(permission => ({ permission, resourceRef: target.entityRef })),
+        ].map(permission => ({
+          permission,
+          resourceRef: stringifyEntityRef(ref),
+        })),
         { credentials },
-      );
+      ),
+    ]);
+    assertEmittedByProvider(entity, target);
+    const [read, power, change, decommission, adopt] = decisions;
     if (read.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
         `You may not see the virtual machine of ${target.entityRef}`,
       );
     }
     const cluster = this.cluster(target);
-    const vm = this.readVm(cluster, target).then(live => {
+    // Shown, not written: the page cache's watches answer (see VirtualMachinePageCache).
+    const vm = this.readVm(cluster, target, cluster.pageCache).then(live => {
       assertSameVirtualMachine(entity, live, cluster.name);
       return live;
     });
     const view = await readVirtualMachineView(
-      cluster.page,
+      cluster.pageCache,
       target,
       vm,
       cluster.planning,
@@ -451,12 +460,10 @@ export class VirtualMachineService {
   private async readVm(
     cluster: KubevirtCluster,
     target: VirtualMachineTarget,
+    reader: Pick<VirtualMachinePageReads, 'getVirtualMachine'> = cluster.page,
   ): Promise<VirtualMachine> {
     try {
-      return await cluster.page.getVirtualMachine(
-        target.namespace,
-        target.name,
-      );
+      return await reader.getVirtualMachine(target.namespace, target.name);
     } catch (error) {
       if (error instanceof NotFoundError) {
         throw new NotFoundError(

@@ -9,7 +9,7 @@ import {
 } from '@vmportal/plugin-kubevirt-common';
 import type {
   RequestPlanningReader,
-  VirtualMachinePageReader,
+  VirtualMachinePageReads,
 } from '@vmportal/plugin-kubevirt-node';
 import {
   diagnoseVirtualMachine,
@@ -69,7 +69,9 @@ const VM_KINDS = new Set(['VirtualMachine', 'VirtualMachineInstance']);
  *
  * Two rounds of parallel reads: the VM (`readVm`, which the caller checks), its VMI,
  * its events and the pods named after it; then what those name (the instancetype,
- * the volumes' DataVolumes and claims, the launcher pod's events).
+ * the volumes' DataVolumes and claims, the launcher pod's events). `client` is the
+ * cluster's page cache, which answers them from shared watches once the namespace's
+ * are synced, so most views cost the apiserver nothing.
  *
  * When something keeps the VM from running, `diagnosis` says what (see
  * {@link diagnoseVirtualMachine}); only then does it read more through `planning`:
@@ -79,7 +81,7 @@ const VM_KINDS = new Set(['VirtualMachine', 'VirtualMachineInstance']);
  * @internal
  */
 export async function readVirtualMachineView(
-  client: VirtualMachinePageReader,
+  client: VirtualMachinePageReads,
   target: { namespace: string; name: string },
   readVm: Promise<VirtualMachine>,
   planning: Pick<
@@ -91,8 +93,8 @@ export async function readVirtualMachineView(
   const [live, vmi, vmEvents, namedPods] = await Promise.all([
     readVm,
     client.getVirtualMachineInstance(namespace, name),
-    client.listEvents(namespace, `involvedObject.name=${name}`),
-    client.listPods(namespace, `vm.kubevirt.io/name=${name}`),
+    client.listEventsAbout(namespace, { name }),
+    client.listVirtualMachinePods(namespace, name),
   ]);
   const vm = redactVirtualMachine(live);
   const volumes = vm.spec.template?.spec?.volumes ?? [];
@@ -111,10 +113,10 @@ export async function readVirtualMachineView(
       : Promise.resolve(undefined),
     readStorage(client, namespace, volumes),
     pod
-      ? client.listEvents(
-          namespace,
-          `involvedObject.name=${pod.metadata.name},involvedObject.kind=Pod`,
-        )
+      ? client.listEventsAbout(namespace, {
+          name: pod.metadata.name ?? '',
+          kind: 'Pod',
+        })
       : Promise.resolve([] as KubeEventObject[]),
   ]);
 
@@ -203,7 +205,7 @@ async function diagnose(
 }
 
 async function readStorage(
-  client: VirtualMachinePageReader,
+  client: VirtualMachinePageReads,
   namespace: string,
   volumes: NonNullable<
     NonNullable<

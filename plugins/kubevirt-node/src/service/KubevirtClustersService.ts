@@ -10,6 +10,7 @@ import { ServiceAccountStrategy } from '../auth/ServiceAccountStrategy';
 import { RequestPlanningReader } from '../cluster/RequestPlanningReader';
 import { VirtualMachineActor } from '../cluster/VirtualMachineActor';
 import { VirtualMachineInventoryReader } from '../cluster/VirtualMachineInventoryReader';
+import { VirtualMachinePageCache } from '../cluster/VirtualMachinePageCache';
 import { VirtualMachinePageReader } from '../cluster/VirtualMachinePageReader';
 import {
   KubevirtClusterConfig,
@@ -40,6 +41,11 @@ export interface KubevirtCluster extends KubevirtClusterSummary {
   readonly inventory: VirtualMachineInventoryReader;
   /** The VM page's reads. */
   readonly page: VirtualMachinePageReader;
+  /**
+   * The VM page's reads answered from watches shared by every view (see
+   * {@link VirtualMachinePageCache}); for showing, never for a write's read-modify-write.
+   */
+  readonly pageCache: VirtualMachinePageCache;
   /** A request plan's reads. */
   readonly planning: RequestPlanningReader;
   /**
@@ -112,6 +118,11 @@ export class DefaultKubevirtClustersService implements KubevirtClustersService {
     }));
   }
 
+  /** Stops the page caches' watches (backend shutdown). */
+  stop(): void {
+    for (const cluster of this.clusters.values()) cluster.pageCache.stop();
+  }
+
   get(name: string): KubevirtCluster {
     const cluster = this.clusters.get(name);
     if (cluster) return cluster;
@@ -169,6 +180,7 @@ function buildCluster(
     ...(config.title && { title: config.title }),
     inventory: new VirtualMachineInventoryReader(reader),
     page: new VirtualMachinePageReader(reader),
+    pageCache: new VirtualMachinePageCache(reader),
     planning: new RequestPlanningReader(reader),
     actor() {
       if (!actor) {

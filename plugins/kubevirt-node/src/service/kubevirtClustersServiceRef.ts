@@ -25,15 +25,18 @@ export const kubevirtClustersServiceRef =
         deps: {
           config: coreServices.rootConfig,
           logger: coreServices.rootLogger,
+          lifecycle: coreServices.rootLifecycle,
           authStrategies: kubevirtAuthStrategyServiceRef,
         },
-        factory({ config, logger, authStrategies }) {
-          return DefaultKubevirtClustersService.fromConfig(config, {
+        factory({ config, logger, lifecycle, authStrategies }) {
+          const clusters = DefaultKubevirtClustersService.fromConfig(config, {
             logger: logger.child({ service: 'kubevirt.clusters' }),
             authStrategies: Object.fromEntries(
               authStrategies.map(r => [r.authProvider, r.strategy]),
             ),
           });
+          lifecycle.addShutdownHook(() => clusters.stop());
+          return clusters;
         },
       }),
   });
