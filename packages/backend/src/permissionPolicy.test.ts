@@ -10,8 +10,11 @@ import {
 } from '@backstage/plugin-kubernetes-common';
 import {
   kubevirtQuotaReadPermission,
+  kubevirtVmConsolePermission,
+  kubevirtVmMigratePermission,
   kubevirtVmPlanPermission,
   kubevirtVmPowerPermission,
+  kubevirtVmSnapshotPermission,
   kubevirtVmReadPermission,
   kubevirtVmRequestPermission,
 } from '@vmportal/plugin-kubevirt-common';
@@ -32,24 +35,29 @@ describe('VmPortalPermissionPolicy', () => {
     },
   };
 
-  it("lets the catalog decide power actions by the user's ownership claims", async () => {
-    const decision = await policy.handle(
-      { permission: kubevirtVmPowerPermission },
-      user,
-    );
-    expect(decision).toEqual({
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'catalog',
-      resourceType: 'catalog-entity',
-      conditions: {
-        rule: 'IS_ENTITY_OWNER',
+  it.each([
+    kubevirtVmPowerPermission,
+    kubevirtVmConsolePermission,
+    kubevirtVmSnapshotPermission,
+    kubevirtVmMigratePermission,
+  ])(
+    "lets the catalog decide $name by the user's ownership claims",
+    async permission => {
+      const decision = await policy.handle({ permission }, user);
+      expect(decision).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'catalog',
         resourceType: 'catalog-entity',
-        params: {
-          claims: ['user:default/guest', 'group:default/team-web'],
+        conditions: {
+          rule: 'IS_ENTITY_OWNER',
+          resourceType: 'catalog-entity',
+          params: {
+            claims: ['user:default/guest', 'group:default/team-web'],
+          },
         },
-      },
-    });
-  });
+      });
+    },
+  );
 
   it('denies power actions without a user', async () => {
     const decision = await policy.handle({

@@ -26,6 +26,9 @@ import {
   kubevirtVmChangePermission,
   kubevirtVmDecommissionPermission,
   kubevirtVmAdoptPermission,
+  kubevirtVmConsolePermission,
+  kubevirtVmMigratePermission,
+  kubevirtVmSnapshotPermission,
   kubevirtVmRequestPermission,
 } from '@vmportal/plugin-kubevirt-common';
 
@@ -71,9 +74,13 @@ export class VmPortalPermissionPolicy implements PermissionPolicy {
     ) {
       return { result: user ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
     }
-    // Power actions and every change by pull request: the VM's owners only.
+    // Power actions, the console, snapshots, migration and every change by pull
+    // request: the VM's owners only.
     if (
       isPermission(request.permission, kubevirtVmPowerPermission) ||
+      isPermission(request.permission, kubevirtVmConsolePermission) ||
+      isPermission(request.permission, kubevirtVmSnapshotPermission) ||
+      isPermission(request.permission, kubevirtVmMigratePermission) ||
       isPermission(request.permission, kubevirtVmChangePermission) ||
       isPermission(request.permission, kubevirtVmDecommissionPermission) ||
       isPermission(request.permission, kubevirtVmAdoptPermission)

@@ -487,7 +487,7 @@ describe("the portal's two credentials (deploy/rbac/vmportal-rbac.yaml)", () => 
     );
     expect(dryDataVolume.metadata?.name).toBe('dry-disk');
 
-    // The actor is no reader and deletes nothing.
+    // The actor is no reader and deletes no VM.
     for (const [method, path] of [
       ['GET', `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachines`],
       ['GET', `/api/v1/namespaces/${namespace}/pods`],

@@ -34,6 +34,9 @@ export {
   kubevirtVmChangePermission,
   kubevirtVmDecommissionPermission,
   kubevirtVmAdoptPermission,
+  kubevirtVmConsolePermission,
+  kubevirtVmMigratePermission,
+  kubevirtVmSnapshotPermission,
   kubevirtVmReadPermission,
   kubevirtVmRequestPermission,
 } from './permissions';

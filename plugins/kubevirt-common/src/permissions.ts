@@ -61,6 +61,43 @@ export const kubevirtVmAdoptPermission = createPermission({
 });
 
 /**
+ * Open a virtual machine's serial console or VNC display in the browser. Apart from
+ * `kubevirt.vm.power`: a console is a way into the guest, which a policy may keep to
+ * fewer people than those who may restart it.
+ *
+ * @public
+ */
+export const kubevirtVmConsolePermission = createPermission({
+  name: 'kubevirt.vm.console',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Take, restore and delete a virtual machine's snapshots (KubeVirt's
+ * VirtualMachineSnapshot and VirtualMachineRestore). Reading the list needs only
+ * `kubevirt.vm.read`.
+ *
+ * @public
+ */
+export const kubevirtVmSnapshotPermission = createPermission({
+  name: 'kubevirt.vm.snapshot',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Live-migrate a running virtual machine to another node.
+ *
+ * @public
+ */
+export const kubevirtVmMigratePermission = createPermission({
+  name: 'kubevirt.vm.migrate',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
  * Read the quota use of a namespace or of a team's namespaces. A basic permission:
  * quotas belong to namespaces, not to catalog entities.
  *
@@ -120,6 +157,9 @@ export const kubevirtPermissions = [
   kubevirtVmChangePermission,
   kubevirtVmDecommissionPermission,
   kubevirtVmAdoptPermission,
+  kubevirtVmConsolePermission,
+  kubevirtVmSnapshotPermission,
+  kubevirtVmMigratePermission,
   kubevirtQuotaReadPermission,
   kubevirtVmPlanPermission,
   kubevirtVmRequestPermission,

@@ -207,23 +207,89 @@ export class VirtualMachineService {
     httpRequest?: Request,
   ): Promise<PowerActionResult> {
     const { action, force = false } = request;
+    return this.act(
+      ref,
+      credentials,
+      {
+        eventId: 'vm-power-action',
+        permission: kubevirtVmPowerPermission,
+        what: action,
+        refused: t => `Only ${t.owners} can ${action} ${t.entityRef}`,
+        meta: { action, force },
+        httpRequest,
+      },
+      async ({ cluster, target, vm }) => {
+        const actorClient = cluster.actor();
+        const previousStatus = vm.status?.printableStatus ?? 'Unknown';
+        const via = (await actorClient
+          .servesPowerSubresources()
+          .catch(error => {
+            throw clusterError(cluster.name, error);
+          }))
+          ? 'subresource'
+          : 'runStrategy';
+        if (via === 'subresource') {
+          await this.callSubresource(actorClient, target, action, force);
+        } else {
+          await runStrategyPowerAction(cluster, vm, action).catch(error => {
+            throw clusterError(cluster.name, error);
+          });
+        }
+        return {
+          result: { action, via, previousStatus },
+          meta: { via, previousStatus },
+        };
+      },
+    );
+  }
+
+  /**
+   * Does `operation` on the entity's VM for a caller who may: the caller's principal,
+   * the entity's provenance and `permission` are checked first (see
+   * {@link VirtualMachineService.authorizeChange}), then the VM is read and checked
+   * against the entity. Every call is recorded with the auditor as `eventId`, naming
+   * the actor and the VM; refusals at severity `high` and in a warning, the rest at
+   * `medium`. `operation` returns its result and what the audit adds on success.
+   */
+  async act<R>(
+    ref: CompoundEntityRef,
+    credentials: BackstageCredentials,
+    options: {
+      eventId: string;
+      permission: ResourcePermission<'catalog-entity'>;
+      /** The operation in words, for the log: `start`, `snapshot`, … */
+      what: string;
+      refused: (target: VirtualMachineTarget) => string;
+      meta?: Record<string, unknown>;
+      httpRequest?: Request;
+    },
+    operation: (context: {
+      entity: Entity;
+      target: VirtualMachineTarget;
+      cluster: KubevirtCluster;
+      vm: VirtualMachine;
+      actor: string;
+    }) => Promise<{ result: R; meta?: Record<string, unknown> }>,
+  ): Promise<R> {
+    const { eventId, what, httpRequest } = options;
     const entityRef = stringifyEntityRef(ref);
     const actor = this.actorOf(credentials);
-    const meta = { action, force, entityRef, actor };
+    const meta = { ...options.meta, entityRef, actor };
     let target: VirtualMachineTarget | undefined;
+    let entity: Entity;
     let cluster: KubevirtCluster;
     let vm: VirtualMachine;
     try {
       const resolved = await this.authorizeChange(
         ref,
         credentials,
-        kubevirtVmPowerPermission,
-        t => `Only ${t.owners} can ${action} ${t.entityRef}`,
+        options.permission,
+        options.refused,
       );
-      target = resolved.target;
+      ({ entity, target } = resolved);
       cluster = this.cluster(target);
       vm = await this.readVm(cluster, target);
-      assertSameVirtualMachine(resolved.entity, vm, cluster.name);
+      assertSameVirtualMachine(entity, vm, cluster.name);
     } catch (error) {
       const refusal = error instanceof ChangeRefusal ? error : undefined;
       const thrown = refusal?.error ?? (error as Error);
@@ -231,12 +297,12 @@ export class VirtualMachineService {
       const where = known ? targetMeta(known) : {};
       if (refusal) {
         this.logger.warn(
-          `Refused ${action} of ${entityRef} for ${actor}: ${thrown.message}`,
-          { actor, entityRef, action, refusal: refusal.reason },
+          `Refused ${what} of ${entityRef} for ${actor}: ${thrown.message}`,
+          { ...meta, refusal: refusal.reason },
         );
       }
       const audit = await this.options.auditor.createEvent({
-        eventId: 'vm-power-action',
+        eventId,
         severityLevel: refusal ? 'high' : 'medium',
         request: httpRequest,
         meta,
@@ -249,35 +315,20 @@ export class VirtualMachineService {
     }
 
     const audit = await this.options.auditor.createEvent({
-      eventId: 'vm-power-action',
+      eventId,
       severityLevel: 'medium',
       request: httpRequest,
       meta,
     });
     try {
-      const actorClient = cluster.actor();
-      const previousStatus = vm.status?.printableStatus ?? 'Unknown';
-      const via = (await actorClient.servesPowerSubresources().catch(error => {
-        throw clusterError(cluster.name, error);
-      }))
-        ? 'subresource'
-        : 'runStrategy';
-      if (via === 'subresource') {
-        await this.callSubresource(actorClient, target, action, force);
-      } else {
-        await runStrategyPowerAction(cluster, vm, action).catch(error => {
-          throw clusterError(cluster.name, error);
-        });
-      }
-      this.logger.info(`${action} of ${describe(target)} accepted`, {
+      const done = await operation({ entity, target, cluster, vm, actor });
+      this.logger.info(`${what} of ${describe(target)} accepted`, {
         entityRef: target.entityRef,
         actor,
-        via,
+        ...done.meta,
       });
-      await audit.success({
-        meta: { ...targetMeta(target), via, previousStatus },
-      });
-      return { action, via, previousStatus };
+      await audit.success({ meta: { ...targetMeta(target), ...done.meta } });
+      return done.result;
     } catch (error) {
       await audit.fail({ error: error as Error, meta: targetMeta(target) });
       throw error;
