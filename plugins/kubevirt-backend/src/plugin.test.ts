@@ -28,6 +28,9 @@ import {
   KUBEVIRT_ANNOTATIONS,
   kubevirtPermissions,
   kubevirtVmAdoptPermission,
+  kubevirtVmConsolePermission,
+  kubevirtVmMigratePermission,
+  kubevirtVmSnapshotPermission,
   kubevirtVmChangePermission,
   kubevirtVmDecommissionPermission,
   kubevirtVmPowerPermission,
@@ -132,6 +135,9 @@ const OWNERS_ONLY = [
   kubevirtVmChangePermission,
   kubevirtVmDecommissionPermission,
   kubevirtVmAdoptPermission,
+  kubevirtVmConsolePermission,
+  kubevirtVmSnapshotPermission,
+  kubevirtVmMigratePermission,
 ];
 
 /**
@@ -259,6 +265,11 @@ beforeAll(async () => {
       preference: 'fedora',
       dataDisk: '1Gi',
     }),
+    // No claim: KubeVirt live-migrates it (web-1's RWO data disk keeps it in place).
+    testVirtualMachine(namespace, 'mover-1', {
+      instancetype: 'u1.small',
+      preference: 'fedora',
+    }),
     testVirtualMachine(namespace, 'db-1', {
       runStrategy: 'Halted',
       cpu: { cores: 2, sockets: 1, threads: 2 },
@@ -272,9 +283,10 @@ beforeAll(async () => {
       },
     }),
   ]);
-  const [web1, db1] = await Promise.all([
+  const [web1, db1, mover1] = await Promise.all([
     readVm(east, namespace, 'web-1'),
     readVm(east, namespace, 'db-1'),
+    readVm(east, namespace, 'mover-1'),
   ]);
   const web1Annotations = annotationsFor(
     east.name,
@@ -294,6 +306,10 @@ beforeAll(async () => {
     vmEntity(
       'db-1',
       annotationsFor(east.name, namespace, 'db-1', db1.metadata.uid),
+    ),
+    vmEntity(
+      'mover-1',
+      annotationsFor(east.name, namespace, 'mover-1', mover1.metadata.uid),
     ),
     vmEntity('unannotated', {
       [KUBEVIRT_ANNOTATIONS.namespace]: namespace,
@@ -1211,7 +1227,7 @@ describe('kubevirtPlugin', () => {
           const count = body.quotas?.find(
             q => q.resource === 'count/virtualmachines.kubevirt.io',
           );
-          return memory && memory.fraction > 0 && count?.used === '2'
+          return memory && memory.fraction > 0 && count?.used === '3'
             ? body
             : undefined;
         },
@@ -1227,8 +1243,8 @@ describe('kubevirtPlugin', () => {
         quota: 'team-quota',
         resource: 'count/virtualmachines.kubevirt.io',
         hard: '5',
-        used: '2',
-        fraction: 0.4,
+        used: '3',
+        fraction: 0.6,
       });
       const memory = summary.quotas[2];
       expect(memory.hard).toBe('32Gi');
@@ -1243,13 +1259,13 @@ describe('kubevirtPlugin', () => {
         .set(as(OWNER));
       expect(response.status).toBe(200);
       const body = response.body as TeamQuotaSummary;
-      // Six Components are owned by team-web; web-1 is the one running.
+      // Seven Components are owned by team-web; web-1 and mover-1 run.
       expect(body).toMatchObject({
         team: 'group:default/team-web',
         vmCount: entities.filter(
           e => e.kind === 'Component' && e.spec?.owner === TEAM_WEB,
         ).length,
-        runningCount: 1,
+        runningCount: 2,
       });
       const namespaces = body.namespaces.map(
         n => `${n.cluster}/${n.namespace}`,
@@ -1449,6 +1465,183 @@ describe('kubevirtPlugin', () => {
       expect(response.body.error.message).toContain(
         "cluster 'nowhere' is not configured",
       );
+    });
+  });
+  describe('/v1/entities/:namespace/:kind/:name/migration', () => {
+    const migrationPath = (name: string) =>
+      `/api/kubevirt/v1/entities/default/component/${name}/migration`;
+    const migrations = async () =>
+      (
+        await kubeRequest<{ items: Array<{ spec: { vmiName: string } }> }>(
+          adminKubeConfig(east),
+          'GET',
+          `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachineinstancemigrations`,
+        )
+      ).items.filter(m => m.spec.vmiName === 'mover-1');
+    const vmiNode = async () =>
+      (
+        await kubeRequest<{ status?: { nodeName?: string } }>(
+          adminKubeConfig(east),
+          'GET',
+          `/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachineinstances/mover-1`,
+        )
+      ).status?.nodeName;
+
+    it("says why a VM with a claim that is not shared stays where it is, in KubeVirt's words", async () => {
+      const response = await request(server)
+        .get(migrationPath('web-1'))
+        .set(as(OWNER));
+      expect(response.status).toBe(200);
+      expect(response.body.fits).toBe(false);
+      expect(response.body.problems[0]).toMatch(
+        /^KubeVirt cannot live-migrate this VM \(DisksNotLiveMigratable: .*web-1-data/,
+      );
+    });
+
+    it('plans a live migration of the running VM: where it runs, the target pod, the nodes with room', async () => {
+      await waitForVmStatus(east, namespace, 'mover-1', 'Running');
+      const response = await request(server)
+        .get(migrationPath('mover-1'))
+        .set(as(OWNER));
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({
+        fits: true,
+        problems: [],
+        quotaShortfalls: [],
+        currentNode: await vmiNode(),
+      });
+      // The simulated cluster's other two nodes, both with room.
+      expect(response.body.nodes).toHaveLength(2);
+      expect(response.body.nodes.every((n: { fits: boolean }) => n.fits)).toBe(
+        true,
+      );
+      expect(response.body.targetPod.memory).toMatch(/^\d+(Mi|Gi|Ki)?$/);
+    });
+
+    it('refuses a migration the quota would not admit before it starts, naming the quota', async () => {
+      const kc = adminKubeConfig(east);
+      const quotaPath = `/api/v1/namespaces/${namespace}/resourcequotas`;
+      const used = await kubeRequest<{
+        status: { used: Record<string, string> };
+      }>(kc, 'GET', `${quotaPath}/team-quota`);
+      // Room for what runs now, not for a second launcher pod.
+      await applyAsAdmin(east, [
+        {
+          apiVersion: 'v1',
+          kind: 'ResourceQuota',
+          metadata: { name: 'no-room-to-move', namespace },
+          spec: {
+            hard: { 'requests.memory': used.status.used['requests.memory'] },
+          },
+        } as KubernetesObject,
+      ]);
+      try {
+        await waitUntil('the second quota counted', 60_000, async () => {
+          const quota = await kubeRequest<{ status?: { used?: object } }>(
+            kc,
+            'GET',
+            `${quotaPath}/no-room-to-move`,
+          );
+          return quota.status?.used ? true : undefined;
+        });
+        const plan = await request(server)
+          .get(migrationPath('mover-1'))
+          .set(as(OWNER));
+        expect(plan.body.fits).toBe(false);
+        expect(plan.body.problems.join(' ')).toMatch(
+          /ResourceQuota no-room-to-move: the target launcher pod needs [\d.]+ [GM]iB of requests\.memory while the running one keeps its own, and 0 bytes is free/,
+        );
+        auditEvents.length = 0;
+        const refused = await request(server)
+          .post(migrationPath('mover-1'))
+          .set(as(OWNER));
+        expect(refused.status).toBe(409);
+        expect(refused.body.error.message).toMatch(
+          /component:default\/mover-1 was not migrated: ResourceQuota no-room-to-move/,
+        );
+        expect(await migrations()).toEqual([]);
+        expect(auditEvents).toEqual([
+          expect.objectContaining({
+            options: expect.objectContaining({ eventId: 'vm-migrate' }),
+            outcome: expect.objectContaining({ status: 'failed' }),
+          }),
+        ]);
+      } finally {
+        await kubeRequest(kc, 'DELETE', `${quotaPath}/no-room-to-move`);
+      }
+    });
+
+    it('refuses non-owners and service principals the config does not name, audited at high', async () => {
+      auditEvents.length = 0;
+      const stranger = await request(server)
+        .post(migrationPath('mover-1'))
+        .set(as(STRANGER));
+      expect(stranger.status).toBe(403);
+      expect(stranger.body.error.message).toBe(
+        `Only members of ${TEAM_WEB} can migrate component:default/mover-1`,
+      );
+      const bot = await request(server)
+        .post(migrationPath('mover-1'))
+        .set(asService(CI_BOT));
+      expect(bot.status).toBe(403);
+      expect(
+        auditEvents.map(e => [
+          e.options.eventId,
+          e.options.severityLevel,
+          (e.outcome?.meta as { refusal?: string } | undefined)?.refusal,
+        ]),
+      ).toEqual([
+        ['vm-migrate', 'high', 'permission'],
+        ['vm-migrate', 'high', 'principal'],
+      ]);
+      expect(await migrations()).toEqual([]);
+      const outsider = await request(server)
+        .get(migrationPath('mover-1'))
+        .set(as(OUTSIDER));
+      expect(outsider.status).toBe(403);
+    });
+
+    it('moves the running VM to another node', async () => {
+      const before = await vmiNode();
+      auditEvents.length = 0;
+      const response = await request(server)
+        .post(migrationPath('mover-1'))
+        .set(as(OWNER));
+      expect(response.status).toBe(202);
+      expect(response.body.migration).toMatch(/^mover-1-migration-/);
+      const plan = await waitUntil(
+        'the migration to succeed',
+        90_000,
+        async () => {
+          const { body } = await request(server)
+            .get(migrationPath('mover-1'))
+            .set(as(OWNER));
+          return body.latest?.phase === 'Succeeded' ? body : undefined;
+        },
+      );
+      const after = await vmiNode();
+      expect(after).not.toBe(before);
+      expect(plan.currentNode).toBe(after);
+      expect(plan.latest).toMatchObject({
+        name: response.body.migration,
+        sourceNode: before,
+        targetNode: after,
+      });
+      expect(auditEvents).toEqual([
+        expect.objectContaining({
+          options: expect.objectContaining({
+            eventId: 'vm-migrate',
+            severityLevel: 'medium',
+          }),
+          outcome: expect.objectContaining({
+            status: 'succeeded',
+            meta: expect.objectContaining({
+              migration: response.body.migration,
+              fromNode: before,
+            }),
+          }),
+        }),
+      ]);
     });
   });
 });

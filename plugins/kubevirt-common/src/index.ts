@@ -79,6 +79,7 @@ export type {
   LabelSelectorLike,
   LimitRangeItemLike,
   LimitRangeLike,
+  NodeObject,
   PersistentVolumeClaimObject,
   PersistentVolumeClaimSpecLike,
   PodContainerResourcesLike,
@@ -109,6 +110,8 @@ export type {
   StorageProfileObject,
   VirtualMachine,
   VirtualMachineInstanceLike,
+  VirtualMachineInstanceMigrationObject,
+  VirtualMachineInstanceMigrationState,
   VirtualMachineInstanceObject,
   VirtualMachineInstancePhase,
   VirtualMachineInstanceSpecLike,
@@ -128,6 +131,7 @@ export {
   formatResourceList,
   parseResourceList,
   podContainerResources,
+  podQuotaUsage,
   podResourceTotals,
 } from './kube/podResources';
 export type {
@@ -253,3 +257,8 @@ export type {
 export { cloudInitUserData } from './render/cloudInitUserData';
 export { toYaml } from './render/serializeYaml';
 export { visibleMessage, visibleText } from './text/visibleText';
+export type {
+  MigrationStatus,
+  MigrationTargetNode,
+  VirtualMachineMigrationPlan,
+} from './migrationPlan';

@@ -38,6 +38,7 @@ import { EventRecorder } from './EventRecorder';
 import { FakeKubelet } from './FakeKubelet';
 import { ensureFakeNodes } from './FakeNodes';
 import { FakeScheduler } from './FakeScheduler';
+import { GuestConsoles } from './GuestConsoles';
 import { LauncherPodOracle } from './LauncherPodOracle';
 import {
   isUnfinished,
@@ -61,6 +62,12 @@ import {
 } from './resources';
 import { ResourceWatcher } from './ResourceWatcher';
 import { SimulatorLease } from './SimulatorLease';
+import type {
+  VirtualMachineRestore,
+  VirtualMachineSnapshot,
+  VirtualMachineSnapshotContent,
+} from './snapshotApi';
+import { StartRevisions } from './StartRevisions';
 import {
   DEFAULT_TIMING,
   SimulatorContext,
@@ -75,6 +82,15 @@ import { controllerOf, VirtualMachine } from './types';
 import { VirtHandler } from './VirtHandler';
 import { VirtualMachineInstanceReconciler } from './VirtualMachineInstanceReconciler';
 import { VirtualMachineReconciler } from './VirtualMachineReconciler';
+import {
+  VIRTUAL_MACHINE_RESTORES,
+  VirtualMachineRestoreController,
+} from './VirtualMachineRestoreController';
+import {
+  VIRTUAL_MACHINE_SNAPSHOT_CONTENTS,
+  VIRTUAL_MACHINE_SNAPSHOTS,
+  VirtualMachineSnapshotController,
+} from './VirtualMachineSnapshotController';
 import { ReconcileResult, WorkQueue } from './WorkQueue';
 
 /** Options of {@link KubevirtSimulator.start}. */
@@ -90,7 +106,20 @@ export interface KubevirtSimulatorOptions {
 }
 
 /** `aaq` is a namespace (Application Aware Quota's controllers work per namespace). */
-type Kind = 'vm' | 'vmi' | 'vmim' | 'pod' | 'dv' | 'aaq' | 'dic' | 'ds';
+type Kind =
+  | 'vm'
+  | 'vmi'
+  | 'vmim'
+  | 'pod'
+  | 'dv'
+  | 'aaq'
+  | 'dic'
+  | 'ds'
+  | 'vmsnapshot'
+  | 'vmsnapshotcontent'
+  | 'vmrestore'
+  /** A VM's `status.volumeSnapshotStatuses`. */
+  | 'vmvolumesnapshots';
 
 /** Everything re-examined at this interval, in case a watch event was missed. */
 const RESYNC_MS = 30_000;
@@ -136,6 +165,7 @@ export class KubevirtSimulator {
       throw error;
     }
 
+    const consoles = new GuestConsoles({ core, custom, log });
     const dispatch: {
       run?: (
         kind: Kind,
@@ -197,18 +227,24 @@ export class KubevirtSimulator {
       'VirtualMachines',
       '/apis/kubevirt.io/v1/virtualmachines',
       () => custom.listClusterCustomObject({ ...VIRTUAL_MACHINES }),
-      vm => enqueue('vm', vm.metadata.namespace, vm.metadata.name),
+      vm => {
+        enqueue('vm', vm.metadata.namespace, vm.metadata.name);
+        enqueue('vmvolumesnapshots', vm.metadata.namespace, vm.metadata.name);
+        snapshotsAndRestoresOf(vm.metadata.namespace, vm.metadata.name);
+      },
     );
     const vmis = watch<VirtualMachineInstanceObject & KubernetesObject>(
       'VirtualMachineInstances',
       '/apis/kubevirt.io/v1/virtualmachineinstances',
       () => custom.listClusterCustomObject({ ...VIRTUAL_MACHINE_INSTANCES }),
-      vmi => {
+      (vmi, event) => {
         enqueue('vmi', vmi.metadata.namespace, vmi.metadata.name);
+        consoles.vmiChanged(vmi, event === 'delete');
         const owner = controllerOf(vmi);
         if (owner?.kind === 'VirtualMachine')
           enqueue('vm', vmi.metadata.namespace, owner.name);
         migrationsOf(vmi.metadata.namespace, vmi.metadata.name);
+        snapshotsAndRestoresOf(vmi.metadata.namespace, vmi.metadata.name);
       },
     );
     const migrations = watch<Migration & KubernetesObject>(
@@ -223,6 +259,57 @@ export class KubevirtSimulator {
         enqueue('vmi', migration.metadata.namespace, migration.spec.vmiName);
       },
     );
+    const snapshots = watch<VirtualMachineSnapshot & KubernetesObject>(
+      'VirtualMachineSnapshots',
+      '/apis/snapshot.kubevirt.io/v1beta1/virtualmachinesnapshots',
+      () => custom.listClusterCustomObject({ ...VIRTUAL_MACHINE_SNAPSHOTS }),
+      snapshot =>
+        enqueue(
+          'vmsnapshot',
+          snapshot.metadata.namespace,
+          snapshot.metadata.name,
+        ),
+    );
+    const snapshotContents = watch<
+      VirtualMachineSnapshotContent & KubernetesObject
+    >(
+      'VirtualMachineSnapshotContents',
+      '/apis/snapshot.kubevirt.io/v1beta1/virtualmachinesnapshotcontents',
+      () =>
+        custom.listClusterCustomObject({
+          ...VIRTUAL_MACHINE_SNAPSHOT_CONTENTS,
+        }),
+      content => {
+        const namespace = content.metadata.namespace;
+        enqueue('vmsnapshotcontent', namespace, content.metadata.name);
+        enqueue(
+          'vmsnapshot',
+          namespace,
+          content.spec.virtualMachineSnapshotName,
+        );
+      },
+    );
+    const restores = watch<VirtualMachineRestore & KubernetesObject>(
+      'VirtualMachineRestores',
+      '/apis/snapshot.kubevirt.io/v1beta1/virtualmachinerestores',
+      () => custom.listClusterCustomObject({ ...VIRTUAL_MACHINE_RESTORES }),
+      restore =>
+        enqueue('vmrestore', restore.metadata.namespace, restore.metadata.name),
+    );
+    /** The snapshot and restore controllers' VM and VMI handlers: their snapshots and restores look again. */
+    function snapshotsAndRestoresOf(
+      namespace: string | undefined,
+      vmName: string | undefined,
+    ) {
+      for (const snapshot of snapshots.list(namespace)) {
+        if (snapshot.spec.source.name === vmName)
+          enqueue('vmsnapshot', namespace, snapshot.metadata.name);
+      }
+      for (const restore of restores.list(namespace)) {
+        if (restore.spec.target.name === vmName)
+          enqueue('vmrestore', namespace, restore.metadata.name);
+      }
+    }
     /** The unfinished migrations of a VMI look again. */
     function migrationsOf(
       namespace: string | undefined,
@@ -314,8 +401,10 @@ export class KubevirtSimulator {
             v.persistentVolumeClaim?.claimName === claimName,
         );
       for (const vm of vms.list(namespace)) {
-        if (uses(vm.spec.template.spec.volumes))
+        if (uses(vm.spec.template.spec.volumes)) {
           enqueue('vm', namespace, vm.metadata.name);
+          enqueue('vmvolumesnapshots', namespace, vm.metadata.name);
+        }
       }
       for (const vmi of vmis.list(namespace)) {
         if (uses(vmi.spec.volumes))
@@ -509,6 +598,15 @@ export class KubevirtSimulator {
       ctx,
       ctx.caches.aaq,
     );
+    const powerActions = new PowerActions(ctx, handler);
+    const snapshotController = new VirtualMachineSnapshotController(
+      ctx,
+      new StartRevisions(ctx),
+    );
+    const restoreController = new VirtualMachineRestoreController(
+      ctx,
+      powerActions,
+    );
     dispatch.run = async (kind, namespace, name) => {
       switch (kind) {
         case 'vm':
@@ -525,6 +623,17 @@ export class KubevirtSimulator {
           return dataSourceController.reconcile(namespace, name);
         case 'aaq':
           return aaqController.reconcile(namespace);
+        case 'vmsnapshot':
+          return snapshotController.reconcileSnapshot(namespace, name);
+        case 'vmsnapshotcontent':
+          return snapshotController.reconcileContent(namespace, name);
+        case 'vmrestore':
+          return restoreController.reconcile(namespace, name);
+        case 'vmvolumesnapshots':
+          return snapshotController.reconcileVolumeSnapshotStatuses(
+            namespace,
+            name,
+          );
         case 'pod': {
           const scheduled = await scheduler.schedule(namespace, name);
           const synced = await kubelet.sync(namespace, name);
@@ -554,10 +663,14 @@ export class KubevirtSimulator {
       crons,
       dataSources,
       quotas,
+      snapshots,
+      snapshotContents,
+      restores,
     ] as Array<ResourceWatcher<KubernetesObject>>;
     const server = new SubresourceServer({
       pkiDir: join(dirname(cluster.kubeconfigPath), 'pki'),
-      actions: new PowerActions(ctx, handler),
+      actions: powerActions,
+      consoles,
       log,
     });
     const simulator = new KubevirtSimulator(
@@ -627,6 +740,23 @@ export class KubevirtSimulator {
       for (const ds of dataSources.list()) {
         if (!hasCondition(ds.status?.conditions, 'Ready', 'True'))
           enqueue('ds', ds.metadata.namespace, ds.metadata.name);
+      }
+      for (const snapshot of snapshots.list()) {
+        const phase = snapshot.status?.phase;
+        if (phase !== 'Succeeded' && phase !== 'Failed')
+          enqueue(
+            'vmsnapshot',
+            snapshot.metadata.namespace,
+            snapshot.metadata.name,
+          );
+      }
+      for (const restore of restores.list()) {
+        if (!restore.status?.complete)
+          enqueue(
+            'vmrestore',
+            restore.metadata.namespace,
+            restore.metadata.name,
+          );
       }
     }, RESYNC_MS);
     simulator.resyncTimer.unref();

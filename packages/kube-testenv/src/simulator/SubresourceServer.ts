@@ -6,6 +6,7 @@ import {
   Server,
 } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import {
@@ -15,6 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import { waitUntil } from '../ControlPlane';
 import { applyObjects } from '../kubeClient';
+import { ConsoleKind, GuestConsoles, writeRawAnswer } from './GuestConsoles';
 import type { PowerAction, PowerActions, PowerAnswer } from './PowerActions';
 import { status } from './PowerActions';
 
@@ -27,23 +29,31 @@ const APISERVICE = `${VERSION}.${GROUP}`;
 export interface SubresourceServerOptions {
   pkiDir: string;
   actions: PowerActions;
+  /** The `console` and `vnc` websockets. */
+  consoles: GuestConsoles;
   log: (line: string) => void;
 }
 
-const RESOURCES = [
-  'virtualmachines/start',
-  'virtualmachines/stop',
-  'virtualmachines/restart',
-  'virtualmachines/migrate',
-  'virtualmachineinstances/pause',
-  'virtualmachineinstances/unpause',
-].map(name => ({
+const apiResource = (name: string, verb: string) => ({
   name,
   singularName: '',
   namespaced: true,
   kind: '',
-  verbs: ['update'],
-}));
+  verbs: [verb],
+});
+const RESOURCES = [
+  ...[
+    'virtualmachines/start',
+    'virtualmachines/stop',
+    'virtualmachines/restart',
+    'virtualmachines/migrate',
+    'virtualmachineinstances/pause',
+    'virtualmachineinstances/unpause',
+  ].map(name => apiResource(name, 'update')),
+  // Websockets: a GET with an upgrade, which RBAC sees as `get` on the subresource.
+  apiResource('virtualmachineinstances/console', 'get'),
+  apiResource('virtualmachineinstances/vnc', 'get'),
+];
 
 const API_GROUP = {
   name: GROUP,
@@ -57,6 +67,23 @@ const ACTIONS_OF: Record<string, PowerAction[]> = {
   virtualmachines: ['start', 'stop', 'restart', 'migrate'],
   virtualmachineinstances: ['pause', 'unpause'],
 };
+
+const CONSOLE_PATH =
+  /^\/apis\/subresources\.kubevirt\.io\/v1\/namespaces\/([^/]+)\/virtualmachineinstances\/([^/]+)\/(console|vnc)$/;
+
+/** The VMI and subresource of a `console` or `vnc` path. */
+function consoleTarget(
+  path: string,
+): { namespace: string; name: string; kind: ConsoleKind } | undefined {
+  const match = CONSOLE_PATH.exec(path);
+  return match
+    ? {
+        namespace: decodeURIComponent(match[1]),
+        name: decodeURIComponent(match[2]),
+        kind: match[3] as ConsoleKind,
+      }
+    : undefined;
+}
 
 const NOT_FOUND = status(
   404,
@@ -121,6 +148,14 @@ export class SubresourceServer {
         });
       },
     );
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head) => {
+      this.upgrade(request, socket, head).catch(error => {
+        this.options.log(
+          `subresource API: upgrade ${request.url} failed: ${String(error)}`,
+        );
+        writeRawAnswer(socket, status(500, 'InternalError', 'internal error'));
+      });
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -134,6 +169,7 @@ export class SubresourceServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.options.consoles.close();
     await new Promise<void>(resolve => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -164,6 +200,16 @@ export class SubresourceServer {
     }
 
     this.proxied++;
+    const consoles = consoleTarget(path);
+    if (consoles && request.method === 'GET') {
+      const answer = await this.options.consoles.serve(
+        request,
+        consoles,
+        url.searchParams,
+      );
+      reply(response, answer ?? NOT_FOUND);
+      return;
+    }
     if (request.method === 'GET') {
       const body = this.discovery(path);
       reply(response, body ? { code: 200, body } : NOT_FOUND);
@@ -203,6 +249,46 @@ export class SubresourceServer {
       }${answer.code >= 500 ? ` ${JSON.stringify(answer.body)}` : ''}`,
     );
     reply(response, answer);
+  }
+
+  /** A websocket upgrade: `console` and `vnc` only, from the front proxy only. */
+  private async upgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ) {
+    const url = new URL(request.url ?? '/', 'https://virt-api.kubevirt.svc');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (!(socket as TLSSocket).authorized) {
+      writeRawAnswer(
+        socket,
+        status(
+          401,
+          'Unauthorized',
+          'Unauthorized: a client certificate of the front proxy is required',
+        ),
+      );
+      return;
+    }
+    this.proxied++;
+    const target = consoleTarget(path);
+    if (!target || request.method !== 'GET') {
+      writeRawAnswer(socket, NOT_FOUND);
+      return;
+    }
+    const answer = await this.options.consoles.serve(
+      request,
+      target,
+      url.searchParams,
+      { socket, head },
+    );
+    const user = headerOf(request, 'x-remote-user') ?? 'unknown';
+    this.options.log(
+      `subresource API: ${user} ${target.kind} ${target.namespace}/${
+        target.name
+      } -> ${answer ? answer.code : 101}`,
+    );
+    if (answer) writeRawAnswer(socket, answer);
   }
 
   private discovery(path: string): object | undefined {

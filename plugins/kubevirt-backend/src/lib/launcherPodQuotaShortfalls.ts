@@ -3,6 +3,8 @@ import {
   parseResourceList,
   Quantity,
   QuotaShortfall,
+  ResourceQuantities,
+  ResourceQuotaLike,
   VirtualMachine,
 } from '@vmportal/plugin-kubevirt-common';
 import type { PlanningState } from '@vmportal/plugin-kubevirt-node';
@@ -78,18 +80,32 @@ export function launcherPodQuotaShortfalls(
   if (!('launcher' in of)) return [];
   const { launcher } = of;
   const refusing = state.quotas.find(q => q.metadata?.name === quota);
-  if (!refusing) return [];
-  const hard = parseResourceList(refusing.spec?.hard ?? refusing.status?.hard);
-  const used = parseResourceList(refusing.status?.used);
+  return refusing ? quotaShortfalls(refusing, launcher.quotaUsage) : [];
+}
+
+/**
+ * Where a new pod that adds `usage` would not fit in `quota` now: one row per
+ * resource the quota limits, with what it needs, what is free (`hard − used`, at
+ * least zero) and the shortfall.
+ *
+ * @internal
+ */
+export function quotaShortfalls(
+  quota: ResourceQuotaLike,
+  usage: ResourceQuantities,
+): QuotaShortfall[] {
+  const name = quota.metadata?.name ?? '';
+  const hard = parseResourceList(quota.spec?.hard ?? quota.status?.hard);
+  const used = parseResourceList(quota.status?.used);
   const shortfalls: QuotaShortfall[] = [];
   for (const resource of Object.keys(hard).sort()) {
-    const needs = launcher.quotaUsage[resource];
+    const needs = usage[resource];
     if (!needs) continue;
     const left = hard[resource].sub(used[resource] ?? Quantity.ZERO);
     const free = left.cmp(Quantity.ZERO) > 0 ? left : Quantity.ZERO;
     if (needs.cmp(free) <= 0) continue;
     shortfalls.push({
-      quota,
+      quota: name,
       resource,
       needs: needs.toString(),
       free: free.toString(),

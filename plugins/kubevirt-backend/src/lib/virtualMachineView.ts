@@ -245,6 +245,24 @@ export function pickLauncherPod(pods: PodObject[]): PodObject | undefined {
 }
 
 /**
+ * The running VMI's launcher pod among the pods labelled with its VM's name: its own
+ * (`kubevirt.io/created-by` is the VMI's uid), not an earlier run's still going; any
+ * of them while the VMI's own is not known. Undefined without a VMI.
+ *
+ * @internal
+ */
+export function launcherPodOf(
+  vmi: VirtualMachineInstanceObject | undefined,
+  namedPods: PodObject[],
+): PodObject | undefined {
+  if (!vmi) return undefined;
+  const ownPods = namedPods.filter(
+    p => p.metadata.labels?.['kubevirt.io/created-by'] === vmi.metadata.uid,
+  );
+  return pickLauncherPod(ownPods.length > 0 ? ownPods : namedPods);
+}
+
+/**
  * The launcher pod's summary: phase, QoS class, each container's requests and limits,
  * the pod's effective requests (as the scheduler and quotas count them) and a pod
  * limit only for resources every container limits. KubeVirt's sidecars carry small

@@ -446,6 +446,37 @@ export class VirtualMachineService {
     return { entity, target };
   }
 
+  /**
+   * The entity's VM for a caller who may read it (`kubevirt.vm.read`), read from the
+   * apiserver and checked against the entity: for what a page reads beyond the view
+   * (snapshots, the migration plan). `NotAllowedError` when the policy denies it.
+   */
+  async authorizeRead(
+    ref: CompoundEntityRef,
+    credentials: BackstageCredentials,
+  ): Promise<{
+    entity: Entity;
+    target: VirtualMachineTarget;
+    cluster: KubevirtCluster;
+    vm: VirtualMachine;
+  }> {
+    const { entity, target } = await this.resolve(ref, credentials);
+    assertEmittedByProvider(entity, target);
+    const [read] = await this.options.permissions.authorize(
+      [{ permission: kubevirtVmReadPermission, resourceRef: target.entityRef }],
+      { credentials },
+    );
+    if (read.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not see the virtual machine of ${target.entityRef}`,
+      );
+    }
+    const cluster = this.cluster(target);
+    const vm = await this.readVm(cluster, target);
+    assertSameVirtualMachine(entity, vm, cluster.name);
+    return { entity, target, cluster, vm };
+  }
+
   /** The entity and the VM its annotations name; `NotFoundError` for what is missing. */
   async resolve(
     ref: CompoundEntityRef,

@@ -20,7 +20,7 @@ import { launcherPodQuotaShortfalls } from '../lib/launcherPodQuotaShortfalls';
 import {
   launcherPodSummary,
   manifestYaml,
-  pickLauncherPod,
+  launcherPodOf,
   viewConditions,
   viewDisks,
   viewEvents,
@@ -98,14 +98,7 @@ export async function readVirtualMachineView(
   ]);
   const vm = redactVirtualMachine(live);
   const volumes = vm.spec.template?.spec?.volumes ?? [];
-  // The running VMI's own pods (not an earlier run's, still going); any while the
-  // VMI is not known.
-  const ownPods = namedPods.filter(
-    p => p.metadata.labels?.['kubevirt.io/created-by'] === vmi?.metadata.uid,
-  );
-  const pod = vmi
-    ? pickLauncherPod(ownPods.length > 0 ? ownPods : namedPods)
-    : undefined;
+  const pod = launcherPodOf(vmi, namedPods);
 
   const [instancetype, storage, podEvents] = await Promise.all([
     vm.spec.instancetype?.name

@@ -27,6 +27,7 @@ import type { QuotaService } from './QuotaService';
 import type { RequestOptionsService } from './RequestOptionsService';
 import type { VirtualMachineInventoryService } from './VirtualMachineInventoryService';
 import type { VirtualMachineService } from './VirtualMachineService';
+import { VirtualMachineMigrations } from './VirtualMachineMigrations';
 
 /**
  * What the router needs.
@@ -223,6 +224,25 @@ export function createRouter(options: RouterOptions): express.Router {
     );
     res.status(202).json(result);
   });
+
+  const migrations = new VirtualMachineMigrations(virtualMachines);
+  router.get(
+    '/v1/entities/:namespace/:kind/:name/migration',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const ref = parseWithSchema(entityParams, req.params, 'entity');
+      res.json(await migrations.plan(ref, credentials));
+    },
+  );
+
+  router.post(
+    '/v1/entities/:namespace/:kind/:name/migration',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const ref = parseWithSchema(entityParams, req.params, 'entity');
+      res.status(202).json(await migrations.migrate(ref, credentials, req));
+    },
+  );
 
   // The VM inventory's bulk reads; kubevirt.vm.read per entity, in one permission call.
   router.post('/v1/inventory/states', async (req, res) => {

@@ -223,3 +223,20 @@ export interface VolumeSnapshotObject extends KubeObject {
   };
   status?: { readyToUse?: boolean; restoreSize?: string };
 }
+
+/**
+ * A Node (core/v1), as far as the migration plan looks at it: whether pods may be
+ * scheduled there and what it offers them.
+ *
+ * @public
+ */
+export interface NodeObject extends KubeObject {
+  spec?: {
+    unschedulable?: boolean;
+    taints?: Array<{ key: string; value?: string; effect: string }>;
+  };
+  status?: {
+    allocatable?: Record<string, string>;
+    conditions?: Array<{ type: string; status: string }>;
+  };
+}

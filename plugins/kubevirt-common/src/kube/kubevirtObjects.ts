@@ -242,6 +242,10 @@ export interface VirtualMachineInstanceStatus {
   qosClass?: string;
   launcherContainerImageVersion?: string;
   volumeStatus?: Array<Record<string, unknown>>;
+  /** The latest migration's state, as virt-handler reports it on the VMI. */
+  migrationState?: VirtualMachineInstanceMigrationState & {
+    migrationUid?: string;
+  };
   [field: string]: unknown;
 }
 
@@ -587,4 +591,37 @@ export interface InstancetypeObject extends VirtualMachineInstancetype {
 export interface PreferenceObject extends KubeObject {
   kind: 'VirtualMachineClusterPreference' | 'VirtualMachinePreference';
   spec: PreferenceSpecLike;
+}
+
+/**
+ * A VirtualMachineInstanceMigration (kubevirt.io/v1): a request to move a running VMI
+ * to another node, and how far it got.
+ *
+ * @public
+ */
+export interface VirtualMachineInstanceMigrationObject extends KubeObject {
+  spec: { vmiName: string };
+  status?: {
+    /** Pending, Scheduling, Scheduled, PreparingTarget, TargetReady, Running, Succeeded, Failed. */
+    phase?: string;
+    conditions?: KubevirtCondition[];
+    migrationState?: VirtualMachineInstanceMigrationState;
+  };
+}
+
+/**
+ * Where a live migration stands: on the VirtualMachineInstanceMigration and on the
+ * VMI (`status.migrationState`, for the VMI's latest migration).
+ *
+ * @public
+ */
+export interface VirtualMachineInstanceMigrationState {
+  sourceNode?: string;
+  targetNode?: string;
+  targetPod?: string;
+  startTimestamp?: string;
+  endTimestamp?: string;
+  completed?: boolean;
+  failed?: boolean;
+  failureReason?: string;
 }

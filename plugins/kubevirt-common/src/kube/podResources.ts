@@ -373,6 +373,8 @@ function isExtendedResourceName(name: string): boolean {
  * What one running pod adds to a namespace's ResourceQuota usage (Kubernetes' pod
  * evaluator): `pods`, `count/pods`, cpu/memory/ephemeral-storage requests (also under
  * their bare names) and limits, hugepages and extended resources (as `requests.<name>`).
+ *
+ * @public
  */
 export function podQuotaUsage(totals: {
   requests: ResourceQuantities;

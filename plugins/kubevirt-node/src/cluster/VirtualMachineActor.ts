@@ -4,8 +4,13 @@ import type {
   KubeObject,
   PowerAction,
   VirtualMachine,
+  VirtualMachineInstanceMigrationObject,
 } from '@vmportal/plugin-kubevirt-common';
-import { KubeApiTransport, objectPath } from '../transport/KubeApiTransport';
+import {
+  collectionPath,
+  KubeApiTransport,
+  objectPath,
+} from '../transport/KubeApiTransport';
 
 interface DiscoveredResource {
   name: string;
@@ -93,6 +98,33 @@ export class VirtualMachineActor {
         name,
       )}/${action}`,
       { body },
+    );
+  }
+
+  /**
+   * Asks KubeVirt to live-migrate the VMI `namespace/vmiName` to another node: creates
+   * a VirtualMachineInstanceMigration (named `<vmi>-migration-<random>`) and returns it.
+   */
+  createMigration(
+    namespace: string,
+    vmiName: string,
+  ): Promise<VirtualMachineInstanceMigrationObject> {
+    return this.transport.request(
+      `create virtualmachineinstancemigration for ${namespace}/${vmiName}`,
+      'POST',
+      collectionPath(
+        'kubevirt.io/v1',
+        'virtualmachineinstancemigrations',
+        namespace,
+      ),
+      {
+        body: {
+          apiVersion: 'kubevirt.io/v1',
+          kind: 'VirtualMachineInstanceMigration',
+          metadata: { generateName: `${vmiName}-migration-`, namespace },
+          spec: { vmiName },
+        },
+      },
     );
   }
 

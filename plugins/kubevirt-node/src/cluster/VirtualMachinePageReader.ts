@@ -1,9 +1,11 @@
 import type {
   DataVolumeObject,
   KubeEventObject,
+  NodeObject,
   PersistentVolumeClaimObject,
   PodObject,
   VirtualMachine,
+  VirtualMachineInstanceMigrationObject,
   VirtualMachineInstanceObject,
   VirtualMachineInstancetype,
 } from '@vmportal/plugin-kubevirt-common';
@@ -108,5 +110,38 @@ export class VirtualMachinePageReader {
       collectionPath('v1', 'events', namespace),
       { fieldSelector },
     );
+  }
+
+  /** Every Node of the cluster (a migration's possible targets). */
+  listNodes(): Promise<NodeObject[]> {
+    return this.transport.listAll('list nodes', collectionPath('v1', 'nodes'));
+  }
+
+  /** The pods scheduled on `node` that have not ended: what they request is taken. */
+  listPodsOnNode(node: string): Promise<PodObject[]> {
+    return this.transport.listAll(
+      `list pods on node '${node}'`,
+      collectionPath('v1', 'pods'),
+      {
+        fieldSelector: `spec.nodeName=${node},status.phase!=Succeeded,status.phase!=Failed`,
+      },
+    );
+  }
+
+  /** The VirtualMachineInstanceMigrations of the VMI `vmiName`. */
+  async listMigrations(
+    namespace: string,
+    vmiName: string,
+  ): Promise<VirtualMachineInstanceMigrationObject[]> {
+    const all =
+      await this.transport.listAll<VirtualMachineInstanceMigrationObject>(
+        `list virtualmachineinstancemigrations in namespace '${namespace}'`,
+        collectionPath(
+          'kubevirt.io/v1',
+          'virtualmachineinstancemigrations',
+          namespace,
+        ),
+      );
+    return all.filter(m => m.spec?.vmiName === vmiName);
   }
 }
