@@ -39,6 +39,7 @@ import {
   Quantity,
   TeamQuotaSummary,
   VirtualMachineLiveState,
+  VirtualMachineSnapshots,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
 import type { Server } from 'node:http';
@@ -1467,6 +1468,129 @@ describe('kubevirtPlugin', () => {
       );
     });
   });
+  describe('/v1/entities/:namespace/:kind/:name/snapshots', () => {
+    const snapshotsPath = (name: string) =>
+      `/api/kubevirt/v1/entities/default/component/${name}/snapshots`;
+    const list = async (name: string, user = OWNER) =>
+      request(server).get(snapshotsPath(name)).set(as(user));
+
+    it('takes a snapshot of the stopped VM, restores it, and deletes it, audited', async () => {
+      auditEvents.length = 0;
+      const taken = await request(server)
+        .post(snapshotsPath('db-1'))
+        .set(as(OWNER));
+      expect(taken.status).toBe(202);
+      const { snapshot } = taken.body as { snapshot: string };
+      expect(snapshot).toMatch(/^db-1-snapshot-/);
+      const ready = await waitUntil('the snapshot ready', 60_000, async () => {
+        const { body } = await list('db-1');
+        const found = (body as VirtualMachineSnapshots).snapshots.find(
+          s => s.name === snapshot,
+        );
+        return found?.readyToUse
+          ? (body as VirtualMachineSnapshots)
+          : undefined;
+      });
+      expect(ready.restoreBlockedReason).toBeUndefined();
+      expect(ready.snapshots[0]).toMatchObject({
+        name: snapshot,
+        phase: 'Succeeded',
+        createdAt: expect.any(String),
+      });
+
+      const restored = await request(server)
+        .post(`${snapshotsPath('db-1')}/${snapshot}/restore`)
+        .set(as(OWNER));
+      expect(restored.status).toBe(202);
+      await waitUntil('the restore complete', 60_000, async () => {
+        const { body } = await list('db-1');
+        return (body as VirtualMachineSnapshots).restores.find(
+          r => r.name === restored.body.restore,
+        )?.complete
+          ? true
+          : undefined;
+      });
+
+      const deleted = await request(server)
+        .delete(`${snapshotsPath('db-1')}/${snapshot}`)
+        .set(as(OWNER));
+      expect(deleted.status).toBe(204);
+      await waitUntil('the snapshot gone', 60_000, async () => {
+        const { body } = await list('db-1');
+        return (body as VirtualMachineSnapshots).snapshots.some(
+          s => s.name === snapshot,
+        )
+          ? undefined
+          : true;
+      });
+      expect(
+        auditEvents.map(e => [
+          e.options.eventId,
+          e.options.severityLevel,
+          e.outcome?.status,
+        ]),
+      ).toEqual([
+        ['vm-snapshot', 'medium', 'succeeded'],
+        ['vm-snapshot-restore', 'medium', 'succeeded'],
+        ['vm-snapshot-delete', 'medium', 'succeeded'],
+      ]);
+    });
+
+    it('refuses to restore onto a running VM, saying to stop it first', async () => {
+      const taken = await request(server)
+        .post(snapshotsPath('web-1'))
+        .set(as(OWNER));
+      expect(taken.status).toBe(202);
+      const { body } = await list('web-1');
+      expect((body as VirtualMachineSnapshots).restoreBlockedReason).toBe(
+        'The VM is Running: KubeVirt restores a snapshot only onto a stopped VM. Stop it first, then restore.',
+      );
+      const refused = await request(server)
+        .post(`${snapshotsPath('web-1')}/${taken.body.snapshot}/restore`)
+        .set(as(OWNER));
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toContain(
+        'KubeVirt restores a snapshot only onto a stopped VM',
+      );
+      // Another VM's snapshot is not reachable through this one's entity.
+      const elsewhere = await request(server)
+        .delete(`${snapshotsPath('db-1')}/${taken.body.snapshot}`)
+        .set(as(OWNER));
+      expect(elsewhere.status).toBe(404);
+      await request(server)
+        .delete(`${snapshotsPath('web-1')}/${taken.body.snapshot}`)
+        .set(as(OWNER));
+    });
+
+    it('refuses non-owners, service principals the config does not name and bad names', async () => {
+      auditEvents.length = 0;
+      const stranger = await request(server)
+        .post(snapshotsPath('db-1'))
+        .set(as(STRANGER));
+      expect(stranger.status).toBe(403);
+      expect(stranger.body.error.message).toBe(
+        `Only members of ${TEAM_WEB} can take snapshots of component:default/db-1`,
+      );
+      const bot = await request(server)
+        .delete(`${snapshotsPath('db-1')}/anything`)
+        .set(asService(CI_BOT));
+      expect(bot.status).toBe(403);
+      expect(
+        auditEvents.map(e => [e.options.eventId, e.options.severityLevel]),
+      ).toEqual([
+        ['vm-snapshot', 'high'],
+        ['vm-snapshot-delete', 'high'],
+      ]);
+      const outsider = await list('db-1', OUTSIDER);
+      expect(outsider.status).toBe(403);
+      const bad = await request(server)
+        .delete(`${snapshotsPath('db-1')}/Not_A_Name`)
+        .set(as(OWNER));
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toContain("Invalid snapshot 'Not_A_Name'");
+    });
+  });
+
   describe('/v1/entities/:namespace/:kind/:name/migration', () => {
     const migrationPath = (name: string) =>
       `/api/kubevirt/v1/entities/default/component/${name}/migration`;

@@ -262,3 +262,18 @@ export type {
   MigrationTargetNode,
   VirtualMachineMigrationPlan,
 } from './migrationPlan';
+export type {
+  SnapshotCondition,
+  SnapshotError,
+  VirtualMachineRestore,
+  VirtualMachineSnapshot,
+  VirtualMachineSnapshotContent,
+  VolumeBackup,
+  VolumeRestore,
+} from './kube/snapshotObjects';
+export type {
+  ViewRestore,
+  ViewSnapshot,
+  VirtualMachineSnapshots,
+} from './snapshotsView';
+export { dns1123SubdomainProblem } from './kube/kubernetesNames';

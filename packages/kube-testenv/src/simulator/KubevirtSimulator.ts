@@ -1,3 +1,8 @@
+import type {
+  VirtualMachineRestore,
+  VirtualMachineSnapshot,
+  VirtualMachineSnapshotContent,
+} from '@vmportal/plugin-kubevirt-common';
 import { dirname, join } from 'node:path';
 import {
   CoreV1Api,
@@ -62,11 +67,6 @@ import {
 } from './resources';
 import { ResourceWatcher } from './ResourceWatcher';
 import { SimulatorLease } from './SimulatorLease';
-import type {
-  VirtualMachineRestore,
-  VirtualMachineSnapshot,
-  VirtualMachineSnapshotContent,
-} from './snapshotApi';
 import { StartRevisions } from './StartRevisions';
 import {
   DEFAULT_TIMING,

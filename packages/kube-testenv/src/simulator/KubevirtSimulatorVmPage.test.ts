@@ -1,3 +1,8 @@
+import type {
+  VirtualMachineRestore,
+  VirtualMachineSnapshot,
+  VirtualMachineSnapshotContent,
+} from '@vmportal/plugin-kubevirt-common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,11 +24,6 @@ import {
   WebsocketReader,
 } from './__fixtures__/websocketReader';
 import { runSimulator, RunningSimulator } from './runSimulator';
-import type {
-  VirtualMachineRestore,
-  VirtualMachineSnapshot,
-  VirtualMachineSnapshotContent,
-} from './snapshotApi';
 import type { VirtualMachine } from './types';
 
 /*
@@ -343,8 +343,8 @@ describe('the KubeVirt simulator: snapshots and restores', () => {
       name: 'snappy',
       uid: vm.metadata.uid,
     });
-    expect(copy.spec.template.spec.domain.memory?.guest).toBe('1Gi');
-    expect(copy.spec.template.spec.volumes).toEqual(
+    expect(copy.spec.template?.spec?.domain.memory?.guest).toBe('1Gi');
+    expect(copy.spec.template?.spec?.volumes).toEqual(
       vm.spec.template.spec.volumes,
     );
     expect(content.spec.volumeBackups).toBeUndefined();

@@ -1,3 +1,8 @@
+import type {
+  VirtualMachineRestore,
+  VirtualMachineSnapshot,
+  VirtualMachineSnapshotContent,
+} from '@vmportal/plugin-kubevirt-common';
 import type { VirtualMachineInstanceObject } from '@vmportal/plugin-kubevirt-common';
 import { describeError } from '../kubeClient';
 import { legacyFirmwareUuid } from './firmwareUuid';
@@ -18,9 +23,6 @@ import {
   setSnapshotCondition,
   SNAPSHOT_API_VERSION,
   snapshotCondition,
-  VirtualMachineRestore,
-  VirtualMachineSnapshot,
-  VirtualMachineSnapshotContent,
 } from './snapshotApi';
 import type { VirtualMachine } from './types';
 import {
@@ -482,7 +484,8 @@ export class VirtualMachineRestoreController {
   ): Promise<void> {
     const namespace = restore.metadata.namespace!;
     const snapshotVm = content.spec.source.virtualMachine!;
-    const spec = structuredClone(snapshotVm.spec);
+    // A snapshot is only ever taken of a VM with a template: the simulator's VM type.
+    const spec = structuredClone(snapshotVm.spec) as VirtualMachine['spec'];
     let target: VirtualMachine;
     if (!vm) {
       target = {

@@ -1,3 +1,8 @@
+import type {
+  VirtualMachineSnapshot,
+  VirtualMachineSnapshotContent,
+  VolumeBackup,
+} from '@vmportal/plugin-kubevirt-common';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type {
   DataVolumeObject,
@@ -24,9 +29,6 @@ import {
   setSnapshotCondition,
   SNAPSHOT_API_VERSION,
   snapshotCondition,
-  VirtualMachineSnapshot,
-  VirtualMachineSnapshotContent,
-  VolumeBackup,
 } from './snapshotApi';
 import type { StartRevisions } from './StartRevisions';
 import type { VirtualMachine } from './types';

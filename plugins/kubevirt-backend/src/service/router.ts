@@ -9,6 +9,7 @@ import {
   BasicPermission,
 } from '@backstage/plugin-permission-common';
 import {
+  dns1123SubdomainProblem,
   kubevirtQuotaReadPermission,
   kubevirtVmPlanPermission,
   POWER_ACTIONS,
@@ -28,6 +29,7 @@ import type { RequestOptionsService } from './RequestOptionsService';
 import type { VirtualMachineInventoryService } from './VirtualMachineInventoryService';
 import type { VirtualMachineService } from './VirtualMachineService';
 import { VirtualMachineMigrations } from './VirtualMachineMigrations';
+import { VirtualMachineSnapshotsService } from './VirtualMachineSnapshotsService';
 
 /**
  * What the router needs.
@@ -85,6 +87,16 @@ function dnsLabelParam(param: string, value: string): string {
   const shown = value.length > 70 ? `${value.slice(0, 70)}…` : value;
   throw new InputError(
     `Invalid ${param} '${shown}' in the path: a ${param} name is ${DNS_LABEL_RULE}`,
+  );
+}
+
+/** An object name from the path (a DNS-1123 subdomain); `InputError` naming the parameter otherwise. */
+function subdomainParam(param: string, value: string): string {
+  const problem = dns1123SubdomainProblem(value);
+  if (!problem) return value;
+  const shown = value.length > 70 ? `${value.slice(0, 70)}…` : value;
+  throw new InputError(
+    `Invalid ${param} '${shown}' in the path: it ${problem}`,
   );
 }
 
@@ -224,6 +236,48 @@ export function createRouter(options: RouterOptions): express.Router {
     );
     res.status(202).json(result);
   });
+
+  const snapshots = new VirtualMachineSnapshotsService(virtualMachines);
+  router.get(
+    '/v1/entities/:namespace/:kind/:name/snapshots',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const ref = parseWithSchema(entityParams, req.params, 'entity');
+      res.json(await snapshots.list(ref, credentials));
+    },
+  );
+
+  router.post(
+    '/v1/entities/:namespace/:kind/:name/snapshots',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const ref = parseWithSchema(entityParams, req.params, 'entity');
+      res.status(202).json(await snapshots.take(ref, credentials, req));
+    },
+  );
+
+  router.post(
+    '/v1/entities/:namespace/:kind/:name/snapshots/:snapshot/restore',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const ref = parseWithSchema(entityParams, req.params, 'entity');
+      const snapshot = subdomainParam('snapshot', req.params.snapshot);
+      res
+        .status(202)
+        .json(await snapshots.restore(ref, snapshot, credentials, req));
+    },
+  );
+
+  router.delete(
+    '/v1/entities/:namespace/:kind/:name/snapshots/:snapshot',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const ref = parseWithSchema(entityParams, req.params, 'entity');
+      const snapshot = subdomainParam('snapshot', req.params.snapshot);
+      await snapshots.delete(ref, snapshot, credentials, req);
+      res.status(204).end();
+    },
+  );
 
   const migrations = new VirtualMachineMigrations(virtualMachines);
   router.get(

@@ -73,6 +73,8 @@ export function dns1123LabelProblem(
 /**
  * What is wrong with `value` as a DNS-1123 subdomain (lowercase labels joined by dots,
  * at most 253 characters), or undefined if it is a valid one.
+ *
+ * @public
  */
 export function dns1123SubdomainProblem(
   value: string,

@@ -5,12 +5,17 @@ import type {
   PowerAction,
   VirtualMachine,
   VirtualMachineInstanceMigrationObject,
+  VirtualMachineRestore,
+  VirtualMachineSnapshot,
 } from '@vmportal/plugin-kubevirt-common';
 import {
   collectionPath,
   KubeApiTransport,
   objectPath,
 } from '../transport/KubeApiTransport';
+
+/** KubeVirt's snapshot API. */
+const SNAPSHOT_API = 'snapshot.kubevirt.io/v1beta1';
 
 interface DiscoveredResource {
   name: string;
@@ -123,6 +128,76 @@ export class VirtualMachineActor {
           kind: 'VirtualMachineInstanceMigration',
           metadata: { generateName: `${vmiName}-migration-`, namespace },
           spec: { vmiName },
+        },
+      },
+    );
+  }
+
+  /**
+   * Takes a snapshot of the VM `namespace/vmName`: creates a VirtualMachineSnapshot
+   * (named `<vm>-snapshot-<random>`) and returns it; KubeVirt's snapshot controller
+   * does the rest.
+   */
+  createSnapshot(
+    namespace: string,
+    vmName: string,
+  ): Promise<VirtualMachineSnapshot> {
+    return this.transport.request(
+      `create virtualmachinesnapshot of ${namespace}/${vmName}`,
+      'POST',
+      collectionPath(SNAPSHOT_API, 'virtualmachinesnapshots', namespace),
+      {
+        body: {
+          apiVersion: SNAPSHOT_API,
+          kind: 'VirtualMachineSnapshot',
+          metadata: { generateName: `${vmName}-snapshot-`, namespace },
+          spec: {
+            source: {
+              apiGroup: 'kubevirt.io',
+              kind: 'VirtualMachine',
+              name: vmName,
+            },
+          },
+        },
+      },
+    );
+  }
+
+  /** Deletes the VirtualMachineSnapshot `namespace/name` (KubeVirt deletes its content). */
+  async deleteSnapshot(namespace: string, name: string): Promise<void> {
+    await this.transport.request(
+      `delete virtualmachinesnapshot ${namespace}/${name}`,
+      'DELETE',
+      objectPath(SNAPSHOT_API, 'virtualmachinesnapshots', namespace, name),
+    );
+  }
+
+  /**
+   * Restores the VM `namespace/vmName` from the snapshot `snapshotName`: creates a
+   * VirtualMachineRestore (named `<vm>-restore-<random>`) and returns it.
+   */
+  createRestore(
+    namespace: string,
+    vmName: string,
+    snapshotName: string,
+  ): Promise<VirtualMachineRestore> {
+    return this.transport.request(
+      `create virtualmachinerestore of ${namespace}/${vmName}`,
+      'POST',
+      collectionPath(SNAPSHOT_API, 'virtualmachinerestores', namespace),
+      {
+        body: {
+          apiVersion: SNAPSHOT_API,
+          kind: 'VirtualMachineRestore',
+          metadata: { generateName: `${vmName}-restore-`, namespace },
+          spec: {
+            target: {
+              apiGroup: 'kubevirt.io',
+              kind: 'VirtualMachine',
+              name: vmName,
+            },
+            virtualMachineSnapshotName: snapshotName,
+          },
         },
       },
     );

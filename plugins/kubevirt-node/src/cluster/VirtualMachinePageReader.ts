@@ -8,12 +8,18 @@ import type {
   VirtualMachineInstanceMigrationObject,
   VirtualMachineInstanceObject,
   VirtualMachineInstancetype,
+  VirtualMachineRestore,
+  VirtualMachineSnapshot,
+  VirtualMachineSnapshotContent,
 } from '@vmportal/plugin-kubevirt-common';
 import {
   collectionPath,
   KubeApiTransport,
   objectPath,
 } from '../transport/KubeApiTransport';
+
+/** KubeVirt's snapshot API. */
+const SNAPSHOT_API = 'snapshot.kubevirt.io/v1beta1';
 
 /**
  * What the VM page reads of a cluster: one VirtualMachine and what belongs to it (its
@@ -143,5 +149,53 @@ export class VirtualMachinePageReader {
         ),
       );
     return all.filter(m => m.spec?.vmiName === vmiName);
+  }
+
+  /** The VirtualMachineSnapshots of the VM `vmName`. */
+  async listSnapshots(
+    namespace: string,
+    vmName: string,
+  ): Promise<VirtualMachineSnapshot[]> {
+    const all = await this.transport.listAll<VirtualMachineSnapshot>(
+      `list virtualmachinesnapshots in namespace '${namespace}'`,
+      collectionPath(SNAPSHOT_API, 'virtualmachinesnapshots', namespace),
+    );
+    return all.filter(
+      s =>
+        s.spec?.source?.kind === 'VirtualMachine' &&
+        s.spec.source.name === vmName,
+    );
+  }
+
+  /** The VirtualMachineSnapshotContent `namespace/name`, or undefined. */
+  getSnapshotContent(
+    namespace: string,
+    name: string,
+  ): Promise<VirtualMachineSnapshotContent | undefined> {
+    return this.transport.getOptional(
+      `get virtualmachinesnapshotcontent ${namespace}/${name}`,
+      objectPath(
+        SNAPSHOT_API,
+        'virtualmachinesnapshotcontents',
+        namespace,
+        name,
+      ),
+    );
+  }
+
+  /** The VirtualMachineRestores whose target is the VM `vmName`. */
+  async listRestores(
+    namespace: string,
+    vmName: string,
+  ): Promise<VirtualMachineRestore[]> {
+    const all = await this.transport.listAll<VirtualMachineRestore>(
+      `list virtualmachinerestores in namespace '${namespace}'`,
+      collectionPath(SNAPSHOT_API, 'virtualmachinerestores', namespace),
+    );
+    return all.filter(
+      r =>
+        r.spec?.target?.kind === 'VirtualMachine' &&
+        r.spec.target.name === vmName,
+    );
   }
 }

@@ -185,7 +185,7 @@ export class KubeApiTransport {
   /** One request, JSON in and out as the apiserver writes it. */
   async request<T>(
     what: string,
-    method: 'GET' | 'PUT' | 'PATCH' | 'POST',
+    method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE',
     path: string,
     options: KubeRequestOptions = {},
   ): Promise<T> {
