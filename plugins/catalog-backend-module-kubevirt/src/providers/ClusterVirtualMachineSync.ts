@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -59,11 +60,20 @@ export interface ClusterVirtualMachineSyncOptions {
   pageSize?: number;
 }
 
+/**
+ * What is kept of a VM between its events. Not its entity: at 100k VMs the entities
+ * and their JSON were most of the provider's memory. The entity is translated again
+ * when it is emitted, and a fingerprint tells whether a new translation changed it.
+ */
 interface Known {
   ref: string;
-  entity: Entity;
-  json: string;
-  vm: VirtualMachine;
+  /** Hash of the entity's JSON as last translated. */
+  fingerprint: string;
+  /**
+   * The part of the VM translation reads, as JSON: about half the memory of the
+   * parsed object, and parsed again only to emit the entity or re-translate it.
+   */
+  vm: string;
 }
 
 /** One watch to run: all namespaces (no `namespace`) or one. */
@@ -162,12 +172,17 @@ export class ClusterVirtualMachineSync {
     return this.vms.size;
   }
 
+  /** The entity with this ref, translated now; undefined when the VM is gone. */
   get(entityRef: string): Entity | undefined {
-    return this.byRef.get(entityRef)?.entity;
+    const known = this.byRef.get(entityRef);
+    return known && this.toEntity(parseVm(known));
   }
 
+  /** Every VM's entity, translated now. */
   entities(): Entity[] {
-    return [...this.vms.values()].map(known => known.entity);
+    return Array.from(this.vms.values(), known =>
+      this.toEntity(parseVm(known)),
+    );
   }
 
   private get logger() {
@@ -319,16 +334,22 @@ export class ClusterVirtualMachineSync {
       );
     }
 
-    const vms: VirtualMachine[] = [];
+    // Each page is translated as it arrives, in the state being listed, and dropped:
+    // only the compact Known of every VM is held until the list completes.
+    const next = new Map<string, Known>();
+    const listedNamespaces = namespaces ?? new Map<string, KubeNamespace>();
+    const take = (vm: VirtualMachine) => {
+      if (!filter.matches(vm.metadata.namespace ?? 'default')) return;
+      next.set(keyOf(vm), this.translate(vm, listedNamespaces, instancetypes));
+    };
     const streams: VmStream[] = [];
     let mode: WatchPlan['mode'] = 'namespaced';
     if (!filter.includesOnlyLiterals) {
       try {
         const list = await this.listAll(
           o => inventory.listVirtualMachines({ ...o, labelSelector }),
-          translatedPart,
+          take,
         );
-        vms.push(...list.items);
         streams.push({ resourceVersion: list.resourceVersion });
         mode = 'cluster';
         this.allowed('cluster-wide');
@@ -369,9 +390,8 @@ export class ClusterVirtualMachineSync {
           const list = await this.listAll(
             o =>
               inventory.listVirtualMachines({ ...o, namespace, labelSelector }),
-            translatedPart,
+            take,
           );
-          vms.push(...list.items);
           streams.push({ namespace, resourceVersion: list.resourceVersion });
           this.allowed(`namespace:${namespace}`);
         } catch (error) {
@@ -387,18 +407,11 @@ export class ClusterVirtualMachineSync {
       });
     }
 
-    // Swap in the new state before translating, so namespace labels apply.
     if (namespaces) this.namespaces = namespaces;
     else this.namespaces.clear();
     this.clusterInstancetypes = instancetypes;
     this.forbiddenNamespaces = forbidden;
 
-    const next = new Map<string, Known>();
-    for (const vm of vms) {
-      const namespace = vm.metadata.namespace ?? 'default';
-      if (!filter.matches(namespace)) continue;
-      next.set(keyOf(vm), this.translate(vm));
-    }
     let added = 0;
     let changed = 0;
     let removed = 0;
@@ -406,7 +419,7 @@ export class ClusterVirtualMachineSync {
     for (const [key, known] of next) {
       const previous = this.vms.get(key);
       if (!previous) added += 1;
-      else if (previous.json !== known.json) changed += 1;
+      else if (previous.fingerprint !== known.fingerprint) changed += 1;
       else continue;
       refs.push(known.ref);
     }
@@ -449,10 +462,13 @@ export class ClusterVirtualMachineSync {
     return this.plan;
   }
 
-  /** Reads every page; `keep` trims each item as its page arrives. */
+  /**
+   * Reads every page. With `take`, each item is handed to it as its page arrives and
+   * none is returned, so that no page outlives its translation.
+   */
   private async listAll<T>(
     page: (options: KubeListOptions) => Promise<KubeList<T>>,
-    keep: (item: T) => T = item => item,
+    take?: (item: T) => void,
   ): Promise<KubeList<T>> {
     const items: T[] = [];
     let next: string | undefined;
@@ -462,7 +478,8 @@ export class ClusterVirtualMachineSync {
         limit: this.options.pageSize ?? 500,
         continue: next,
       });
-      for (const item of result.items) items.push(keep(item));
+      if (take) result.items.forEach(take);
+      else items.push(...result.items);
       resourceVersion = result.resourceVersion;
       next = result.continue;
     } while (next);
@@ -634,7 +651,7 @@ export class ClusterVirtualMachineSync {
   private upsert(key: string, vm: VirtualMachine): string | undefined {
     const previous = this.vms.get(key);
     const known = this.translate(vm);
-    if (previous?.json === known.json) return undefined;
+    if (previous?.fingerprint === known.fingerprint) return undefined;
     this.vms.set(key, known);
     this.byRef.set(known.ref, known);
     return known.ref;
@@ -715,26 +732,47 @@ export class ClusterVirtualMachineSync {
     this.release(namespace);
     const refs: string[] = [];
     for (const [key, previous] of this.vms) {
-      if (previous.vm.metadata.namespace !== namespace) continue;
-      const ref = this.upsert(key, previous.vm);
+      if (namespaceOfKey(key) !== namespace) continue;
+      const ref = this.upsert(key, parseVm(previous));
       if (ref) refs.push(ref);
     }
     if (refs.length > 0) this.options.onChange(refs);
   }
 
-  private translate(raw: VirtualMachine): Known {
+  /** Translates `raw` in the current namespaces and instancetypes, or those given. */
+  private translate(
+    raw: VirtualMachine,
+    namespaces: ReadonlyMap<string, KubeNamespace> = this.namespaces,
+    instancetypes: ReadonlyMap<string, VirtualMachineInstancetype> = this
+      .clusterInstancetypes,
+  ): Known {
     const vm = translatedPart(raw);
-    const entity = this.options.translator.toEntity(vm, {
-      cluster: this.cluster,
-      namespace: this.namespaces.get(vm.metadata.namespace ?? 'default'),
-      clusterInstancetypes: this.clusterInstancetypes,
-    });
+    const entity = this.toEntity(vm, namespaces, instancetypes);
     return {
       ref: stringifyEntityRef(entity),
-      entity,
-      json: JSON.stringify(entity),
-      vm,
+      fingerprint: createHash('sha256')
+        .update(JSON.stringify(entity))
+        .digest('base64'),
+      vm: JSON.stringify(vm),
     };
+  }
+
+  /**
+   * The entity of `vm`, by default in the current namespaces and instancetypes.
+   * Whatever changes those translates the VMs it affects again (a namespace event, a
+   * list), so an entity translated again to be emitted is the one fingerprinted.
+   */
+  private toEntity(
+    vm: VirtualMachine,
+    namespaces: ReadonlyMap<string, KubeNamespace> = this.namespaces,
+    instancetypes: ReadonlyMap<string, VirtualMachineInstancetype> = this
+      .clusterInstancetypes,
+  ): Entity {
+    return this.options.translator.toEntity(vm, {
+      cluster: this.cluster,
+      namespace: namespaces.get(vm.metadata.namespace ?? 'default'),
+      clusterInstancetypes: instancetypes,
+    });
   }
 
   private allowed(scope: string) {
@@ -781,6 +819,15 @@ function keyOf(vm: VirtualMachine): string {
   return `${vm.metadata.namespace ?? 'default'}/${vm.metadata.name}`;
 }
 
+/** The namespace part of a {@link keyOf} key (neither part can hold a slash). */
+function namespaceOfKey(key: string): string {
+  return key.slice(0, key.indexOf('/'));
+}
+
+function parseVm(known: Known): VirtualMachine {
+  return JSON.parse(known.vm) as VirtualMachine;
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -804,8 +851,8 @@ async function forEachLimited<T>(
 }
 
 /**
- * The part of a VirtualMachine translation reads. A large cluster's list holds every VM
- * at once, and status and managedFields are most of a running VM's bytes.
+ * The part of a VirtualMachine translation reads, kept for every VM (see `Known`):
+ * status and managedFields are most of a running VM's bytes.
  */
 function translatedPart(raw: VirtualMachine): VirtualMachine {
   return {
