@@ -41,6 +41,8 @@ import {
   VirtualMachineLiveState,
   VirtualMachineSnapshots,
   VirtualMachineView,
+  CONSOLE_PROTOCOL,
+  consoleProtocols,
 } from '@vmportal/plugin-kubevirt-common';
 import type { Server } from 'node:http';
 import request from 'supertest';
@@ -52,6 +54,7 @@ import {
   testVirtualMachine,
   waitForVmStatus,
 } from './__testUtils__/testVirtualMachines';
+import { WebSocket } from 'ws';
 import { kubevirtPlugin } from './plugin';
 
 jest.setTimeout(180_000);
@@ -1468,6 +1471,169 @@ describe('kubevirtPlugin', () => {
       );
     });
   });
+  describe('/v1/entities/:namespace/:kind/:name/console/:type', () => {
+    const consolePath = (name: string, type: string) =>
+      `/api/kubevirt/v1/entities/default/component/${name}/console/${type}`;
+    const address = () => {
+      const { port } = server.address() as { port: number };
+      return `ws://127.0.0.1:${port}`;
+    };
+    /** Opens the console as the page does; resolves with the socket or the refusal's status and body. */
+    const openConsole = (name: string, type: string, protocols: string[]) =>
+      new Promise<{ socket: WebSocket } | { status: number; body: string }>(
+        (resolve, reject) => {
+          const socket = new WebSocket(
+            `${address()}${consolePath(name, type)}`,
+            protocols,
+          );
+          socket.binaryType = 'nodebuffer';
+          socket.once('open', () => resolve({ socket }));
+          socket.once('unexpected-response', (_req, response) => {
+            let body = '';
+            response.on('data', chunk => {
+              body += chunk;
+            });
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, body }),
+            );
+          });
+          socket.once('error', reject);
+        },
+      );
+    /** The bytes the socket receives until `pattern` shows in them. */
+    const readUntil = (socket: WebSocket, pattern: RegExp) =>
+      new Promise<string>((resolve, reject) => {
+        let text = '';
+        const timer = setTimeout(
+          () => reject(new Error(`no ${pattern} in ${JSON.stringify(text)}`)),
+          20_000,
+        );
+        socket.on('message', (data: Buffer) => {
+          text += data.toString('latin1');
+          if (pattern.test(text)) {
+            clearTimeout(timer);
+            resolve(text);
+          }
+        });
+      });
+
+    it('says before opening whether the console can be opened, and why not', async () => {
+      await waitForVmStatus(east, namespace, 'mover-1', 'Running');
+      const ok = await request(server)
+        .get(consolePath('mover-1', 'serial'))
+        .set(as(OWNER));
+      expect(ok.status).toBe(200);
+      expect(ok.body).toEqual({ available: true });
+      const stopped = await request(server)
+        .get(consolePath('db-1', 'vnc'))
+        .set(as(OWNER));
+      expect(stopped.status).toBe(409);
+      expect(stopped.body.error.message).toBe(
+        'The VM is Stopped: start it to use its console',
+      );
+      const stranger = await request(server)
+        .get(consolePath('mover-1', 'serial'))
+        .set(as(STRANGER));
+      expect(stranger.status).toBe(403);
+      expect(stranger.body.error.message).toBe(
+        `Only members of ${TEAM_WEB} can open the console of component:default/mover-1`,
+      );
+    });
+
+    it("relays the guest's serial console both ways for an owner, and audits the session's end", async () => {
+      auditEvents.length = 0;
+      const opened = await openConsole(
+        'mover-1',
+        'serial',
+        consoleProtocols(mockCredentials.user.token(OWNER)),
+      );
+      if (!('socket' in opened)) throw new Error(JSON.stringify(opened));
+      const { socket } = opened;
+      expect(socket.protocol).toBe(CONSOLE_PROTOCOL);
+      const prompt = readUntil(socket, /mover-1 login: $/);
+      socket.send(Buffer.from('\r'), { binary: true });
+      await prompt;
+      const password = readUntil(socket, /Password: $/);
+      socket.send(Buffer.from('fedora\r'), { binary: true });
+      await password;
+      const closed = new Promise(resolve => socket.once('close', resolve));
+      socket.close();
+      await closed;
+      const ended = await waitUntil('the session audited', 10_000, async () =>
+        auditEvents.find(e => e.options.eventId === 'vm-console-session'),
+      );
+      expect(ended.outcome?.meta).toMatchObject({
+        entityRef: 'component:default/mover-1',
+        actor: OWNER,
+        type: 'serial',
+        endedBy: 'user',
+        bytesToGuest: 8,
+      });
+      expect(
+        (ended.outcome?.meta as { bytesFromGuest: number }).bytesFromGuest,
+      ).toBeGreaterThan(0);
+      expect(auditEvents[0]).toMatchObject({
+        options: { eventId: 'vm-console', severityLevel: 'medium' },
+        outcome: { status: 'succeeded' },
+      });
+    });
+
+    it('relays VNC from the first byte: the RFB greeting', async () => {
+      const opened = await openConsole(
+        'mover-1',
+        'vnc',
+        consoleProtocols(mockCredentials.user.token(OWNER)),
+      );
+      if (!('socket' in opened)) throw new Error(JSON.stringify(opened));
+      const greeting = await readUntil(opened.socket, /^RFB 003\.008\n/);
+      expect(greeting.startsWith('RFB 003.008\n')).toBe(true);
+      opened.socket.close();
+    });
+
+    it('refuses the upgrade for non-owners, service principals and callers without a token, audited', async () => {
+      auditEvents.length = 0;
+      const stranger = await openConsole(
+        'mover-1',
+        'serial',
+        consoleProtocols(mockCredentials.user.token(STRANGER)),
+      );
+      expect(stranger).toEqual({
+        status: 403,
+        body: expect.stringContaining(
+          `Only members of ${TEAM_WEB} can open the console of component:default/mover-1`,
+        ),
+      });
+      const bot = await openConsole(
+        'mover-1',
+        'vnc',
+        consoleProtocols(
+          mockCredentials.service.token({
+            onBehalfOf: mockCredentials.service(CI_BOT),
+            targetPluginId: 'kubevirt',
+          }),
+        ),
+      );
+      expect(bot).toMatchObject({ status: 403 });
+      const anonymous = await openConsole('mover-1', 'serial', [
+        CONSOLE_PROTOCOL,
+      ]);
+      expect(anonymous).toMatchObject({ status: 401 });
+      expect(
+        auditEvents
+          // The VNC session of the test before may end meanwhile.
+          .filter(e => e.options.eventId === 'vm-console')
+          .map(e => [
+            e.options.eventId,
+            e.options.severityLevel,
+            (e.outcome?.meta as { refusal?: string } | undefined)?.refusal,
+          ]),
+      ).toEqual([
+        ['vm-console', 'high', 'permission'],
+        ['vm-console', 'high', 'principal'],
+      ]);
+    });
+  });
+
   describe('/v1/entities/:namespace/:kind/:name/snapshots', () => {
     const snapshotsPath = (name: string) =>
       `/api/kubevirt/v1/entities/default/component/${name}/snapshots`;

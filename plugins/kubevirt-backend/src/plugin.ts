@@ -21,6 +21,7 @@ import { VirtualMachineRequestStore } from './requests/VirtualMachineRequestStor
 import { VirtualMachineRequestTracker } from './requests/VirtualMachineRequestTracker';
 import { createRouter } from './service/router';
 import { VirtualMachineInventoryService } from './service/VirtualMachineInventoryService';
+import { VirtualMachineConsoleRelay } from './service/VirtualMachineConsoleRelay';
 import { VirtualMachineService } from './service/VirtualMachineService';
 
 /** A request page polls every 5 s; a read younger than this serves it. */
@@ -39,6 +40,7 @@ export const kubevirtPlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
@@ -56,6 +58,7 @@ export const kubevirtPlugin = createBackendPlugin({
       async init({
         config,
         logger,
+        lifecycle,
         httpRouter,
         httpAuth,
         auth,
@@ -111,20 +114,30 @@ export const kubevirtPlugin = createBackendPlugin({
             }
           },
         });
+        const virtualMachines = VirtualMachineService.create({
+          clusters,
+          catalog,
+          auth,
+          permissions,
+          auditor,
+          logger,
+          servicePrincipalsAllowedToAct,
+        });
+        const consoles = new VirtualMachineConsoleRelay({
+          vms: virtualMachines,
+          auth,
+          permissions,
+          auditor,
+          logger,
+        });
+        lifecycle.addShutdownHook(() => consoles.stop());
         httpRouter.use(
           createRouter({
             httpAuth,
             permissions,
             clusters,
-            virtualMachines: VirtualMachineService.create({
-              clusters,
-              catalog,
-              auth,
-              permissions,
-              auditor,
-              logger,
-              servicePrincipalsAllowedToAct,
-            }),
+            virtualMachines,
+            consoles,
             quotas: QuotaService.create({
               clusters,
               catalog,

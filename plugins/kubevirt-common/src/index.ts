@@ -277,3 +277,8 @@ export type {
   VirtualMachineSnapshots,
 } from './snapshotsView';
 export { dns1123SubdomainProblem } from './kube/kubernetesNames';
+export {
+  CONSOLE_PROTOCOL,
+  CONSOLE_TOKEN_PROTOCOL_PREFIX,
+  consoleProtocols,
+} from './consoleProtocol';

@@ -28,6 +28,7 @@ import type { QuotaService } from './QuotaService';
 import type { RequestOptionsService } from './RequestOptionsService';
 import type { VirtualMachineInventoryService } from './VirtualMachineInventoryService';
 import type { VirtualMachineService } from './VirtualMachineService';
+import type { VirtualMachineConsoleRelay } from './VirtualMachineConsoleRelay';
 import { VirtualMachineMigrations } from './VirtualMachineMigrations';
 import { VirtualMachineSnapshotsService } from './VirtualMachineSnapshotsService';
 
@@ -41,6 +42,7 @@ export interface RouterOptions {
   permissions: PermissionsService;
   clusters: KubevirtClustersService;
   virtualMachines: VirtualMachineService;
+  consoles: VirtualMachineConsoleRelay;
   quotas: QuotaService;
   requestOptions: RequestOptionsService;
   inventory: VirtualMachineInventoryService;
@@ -112,12 +114,14 @@ export function createRouter(options: RouterOptions): express.Router {
     permissions,
     clusters,
     virtualMachines,
+    consoles,
     quotas,
     requestOptions,
     inventory,
     requests,
   } = options;
   const router = Router();
+  router.use(consoles.middleware());
   router.use(express.json());
 
   /** The caller's credentials, once the policy allows them `permission`. */
@@ -236,6 +240,26 @@ export function createRouter(options: RouterOptions): express.Router {
     );
     res.status(202).json(result);
   });
+
+  // Whether the console may be opened now; the same path as a WebSocket opens it
+  // (see VirtualMachineConsoleRelay, which handles the upgrade).
+  router.get(
+    '/v1/entities/:namespace/:kind/:name/console/:type',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req);
+      const ref = parseWithSchema(entityParams, req.params, 'entity');
+      const { type } = req.params;
+      if (type !== 'serial' && type !== 'vnc') {
+        throw new InputError(
+          `Invalid console '${type.slice(
+            0,
+            20,
+          )}' in the path: use serial or vnc`,
+        );
+      }
+      res.json(await consoles.check(ref, type, credentials, req));
+    },
+  );
 
   const snapshots = new VirtualMachineSnapshotsService(virtualMachines);
   router.get(

@@ -14,6 +14,8 @@ import {
   objectPath,
 } from '../transport/KubeApiTransport';
 
+import type { WebSocket } from 'ws';
+
 /** KubeVirt's snapshot API. */
 const SNAPSHOT_API = 'snapshot.kubevirt.io/v1beta1';
 
@@ -200,6 +202,30 @@ export class VirtualMachineActor {
           },
         },
       },
+    );
+  }
+
+  /**
+   * Opens the VMI's serial console (`console`) or VNC display (`vnc`) through
+   * KubeVirt's virt-api, with KubeVirt's `plain.kubevirt.io` subprotocol: binary
+   * frames carry the raw bytes (terminal or RFB). KubeVirt answers 404 for no VMI and
+   * 400 "VMI is not running"; a new serial connection ends the previous one.
+   */
+  openConsole(
+    namespace: string,
+    name: string,
+    type: 'serial' | 'vnc',
+  ): Promise<WebSocket> {
+    const subresource = type === 'serial' ? 'console' : 'vnc';
+    return this.transport.openWebSocket(
+      `open ${subresource} of virtualmachineinstance ${namespace}/${name}`,
+      `${objectPath(
+        'subresources.kubevirt.io/v1',
+        'virtualmachineinstances',
+        namespace,
+        name,
+      )}/${subresource}`,
+      'plain.kubevirt.io',
     );
   }
 

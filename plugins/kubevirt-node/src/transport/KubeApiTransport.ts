@@ -7,6 +7,7 @@ import {
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import { WebSocket } from 'ws';
 import type { KubevirtCredential } from '../auth/KubevirtAuthStrategy';
 import { KubernetesApiError, ResourceVersionExpiredError } from '../errors';
 
@@ -403,6 +404,57 @@ export class KubeApiTransport {
         },
         error => finish(error),
       );
+    });
+  }
+
+  /**
+   * Opens a WebSocket to the apiserver at `path` (a streaming subresource such as
+   * KubeVirt's `virtualmachineinstances/{name}/console`), offering `protocol`, with this
+   * transport's credential and TLS settings. Resolves once the apiserver has accepted
+   * the upgrade; a refusal is mapped as any other answer (404, 400 "VMI is not
+   * running", 403, …). The socket comes paused: `resume()` it once its listeners are on.
+   */
+  async openWebSocket(
+    what: string,
+    path: string,
+    protocol: string,
+  ): Promise<WebSocket> {
+    const url = new URL(
+      `${this.base.pathname.replace(/\/+$/, '')}${path}`,
+      this.base,
+    );
+    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+    const credential = await this.options.credential();
+    const socket = new WebSocket(url, [protocol], {
+      headers:
+        credential.type === 'bearer token'
+          ? { Authorization: `Bearer ${credential.token}` }
+          : {},
+      rejectUnauthorized: !this.options.skipTLSVerify,
+      handshakeTimeout: REQUEST_TIMEOUT_MS,
+      ...(credential.type === 'x509 client certificate'
+        ? { ca: this.ca, cert: credential.cert, key: credential.key }
+        : { ca: this.ca }),
+    });
+    return new Promise((resolve, reject) => {
+      const fail = (error: unknown) => {
+        socket.removeAllListeners();
+        socket.terminate();
+        reject(this.toError(what, error));
+      };
+      socket.once('open', () => {
+        socket.removeAllListeners();
+        // Held until the caller listens: a server may speak first (RFB's greeting).
+        socket.pause();
+        resolve(socket);
+      });
+      socket.once('unexpected-response', (_request, response) => {
+        readBody(response).then(
+          body => fail(new HttpStatusError(response.statusCode ?? 0, body)),
+          fail,
+        );
+      });
+      socket.once('error', fail);
     });
   }
 
