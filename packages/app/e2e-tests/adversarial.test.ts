@@ -20,6 +20,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -808,15 +809,84 @@ const changePlan = (vm: string, change: Record<string, unknown>) =>
     () => change,
   );
 
-/** The change-plan route's audit of a refusal. */
-const refusedChange = (actor: string): Audit => ({
+/** A VM operation's audit of a refusal (principal, provenance or permission). */
+const refusedOperation = (eventId: string, actor: string): Audit => ({
   plugin: 'kubevirt',
-  eventId: 'vm-change-plan',
+  eventId,
   actor,
   status: 'failed',
   severity: 'high',
   level: 'warn',
 });
+
+/** The change-plan route's audit of a refusal. */
+const refusedChange = (actor: string): Audit =>
+  refusedOperation('vm-change-plan', actor);
+
+/** A route of one of the entity's VM operations (snapshots, migration, console). */
+const vmRoute = (method: string, vm: string, rest: string) =>
+  backend(method, c => `/api/kubevirt/v1/entities/${c.entityPath(vm)}/${rest}`);
+
+/**
+ * The console's WebSocket upgrade as the VM page sends it: subprotocols
+ * `vmportal.console.v1` and the caller's token in base64url. Resolves with 101 when
+ * the backend upgraded (the socket is closed at once), else with the refusal's status
+ * and body.
+ */
+function consoleUpgrade(vm: string, type: 'serial' | 'vnc'): Call {
+  const path = (c: Ctx) =>
+    `/api/kubevirt/v1/entities/${c.entityPath(vm)}/console/${type}`;
+  return {
+    describe: c => `WebSocket upgrade of GET ${path(c)}`,
+    send: (c, as) =>
+      new Promise<Outcome>((resolve, reject) => {
+        const token = authorization(c, as)?.replace(/^Bearer /, '');
+        const url = new URL(`${c.backendUrl}${path(c)}`);
+        const protocols = [
+          'vmportal.console.v1',
+          ...(token
+            ? [`vmportal.token.${Buffer.from(token).toString('base64url')}`]
+            : []),
+        ];
+        const request = (url.protocol === 'https:' ? https : http).request(
+          url,
+          {
+            headers: {
+              Connection: 'Upgrade',
+              Upgrade: 'websocket',
+              'Sec-WebSocket-Version': '13',
+              'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+              'Sec-WebSocket-Protocol': protocols.join(', '),
+            },
+          },
+        );
+        request.on('upgrade', (response, socket) => {
+          socket.destroy();
+          resolve({
+            status: response.statusCode ?? 101,
+            message: '',
+            body: '',
+          });
+        });
+        request.on('response', response => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', chunk => {
+            body += chunk;
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              message: messageOf(body),
+              body,
+            }),
+          );
+        });
+        request.on('error', reject);
+        request.end();
+      }),
+  };
+}
 
 const audited = (
   plugin: string,
@@ -1103,6 +1173,110 @@ const probes: Probe[] = [
     call: changePlan(VM.web, { kind: 'adopt' }),
     expect: { status: 401, message: /Missing credentials/ },
     audit: NO_AUDIT_401,
+  },
+
+  // --- Snapshots, migration and the console: owners only ------------------------
+  {
+    area: 'snapshots',
+    identity: 'guest (non-owner)',
+    as: 'guest',
+    call: vmRoute('POST', VM.payments, 'snapshots'),
+    expect: {
+      status: 403,
+      message:
+        /Only members of group:default\/team-payments can take snapshots of component:default\//,
+    },
+    audit: refusedOperation('vm-snapshot', GUEST),
+  },
+  {
+    area: 'snapshots',
+    identity: 'static token (service principal)',
+    as: 'static',
+    call: vmRoute('DELETE', VM.web, 'snapshots/any-snapshot'),
+    expect: {
+      status: 403,
+      message:
+        /Service principal 'vmportal-scripts' may not change virtual machines/,
+    },
+    audit: refusedOperation('vm-snapshot-delete', SCRIPTS),
+  },
+  {
+    area: 'snapshots',
+    identity: 'unauthenticated',
+    as: 'none',
+    call: vmRoute('POST', VM.web, 'snapshots/any-snapshot/restore'),
+    expect: { status: 401, message: /Missing credentials/ },
+    audit: NO_AUDIT_401,
+  },
+  {
+    area: 'migration',
+    identity: 'guest (non-owner)',
+    as: 'guest',
+    call: vmRoute('POST', VM.payments, 'migration'),
+    expect: {
+      status: 403,
+      message:
+        /Only members of group:default\/team-payments can migrate component:default\//,
+    },
+    audit: refusedOperation('vm-migrate', GUEST),
+  },
+  {
+    area: 'migration',
+    identity: 'static token (service principal)',
+    as: 'static',
+    call: vmRoute('POST', VM.web, 'migration'),
+    expect: {
+      status: 403,
+      message:
+        /Service principal 'vmportal-scripts' may not change virtual machines/,
+    },
+    audit: refusedOperation('vm-migrate', SCRIPTS),
+  },
+  {
+    area: 'console',
+    identity: 'guest (non-owner)',
+    as: 'guest',
+    call: vmRoute('GET', VM.payments, 'console/serial'),
+    expect: {
+      status: 403,
+      message:
+        /Only members of group:default\/team-payments can open the console of component:default\//,
+    },
+    audit: refusedOperation('vm-console', GUEST),
+  },
+  {
+    area: 'console',
+    identity: 'guest (non-owner), WebSocket upgrade',
+    as: 'guest',
+    call: consoleUpgrade(VM.payments, 'vnc'),
+    expect: {
+      status: 403,
+      message:
+        /Only members of group:default\/team-payments can open the console of component:default\//,
+    },
+    audit: refusedOperation('vm-console', GUEST),
+  },
+  {
+    area: 'console',
+    identity: 'static token (service principal), WebSocket upgrade',
+    as: 'static',
+    call: consoleUpgrade(VM.web, 'serial'),
+    expect: {
+      status: 403,
+      message:
+        /Service principal 'vmportal-scripts' may not change virtual machines/,
+    },
+    audit: refusedOperation('vm-console', SCRIPTS),
+  },
+  {
+    area: 'console',
+    identity: 'unauthenticated, WebSocket upgrade',
+    as: 'none',
+    call: consoleUpgrade(VM.web, 'serial'),
+    expect: { status: 401, message: /Open the console with the subprotocols/ },
+    audit: {
+      none: 'refused before any VM is looked up: there are no credentials to name',
+    },
   },
 
   // --- The VM page's view: cloud-init redacted for every reader -------------------
