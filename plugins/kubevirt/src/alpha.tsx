@@ -3,6 +3,7 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  identityApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { CatalogExportConfigBlueprint } from '@backstage/plugin-catalog/alpha';
@@ -34,9 +35,13 @@ export const kubevirtApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
       api: kubevirtApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new KubevirtBackendClient({ discoveryApi, fetchApi }),
+      deps: {
+        discoveryApi: discoveryApiRef,
+        fetchApi: fetchApiRef,
+        identityApi: identityApiRef,
+      },
+      factory: ({ discoveryApi, fetchApi, identityApi }) =>
+        new KubevirtBackendClient({ discoveryApi, fetchApi, identityApi }),
     }),
 });
 

@@ -26,8 +26,13 @@ export type {
   AsJson,
   KubevirtApi,
   KubevirtCluster,
+  MigrationStarted,
   QuotaPlan,
+  RestoreStarted,
+  SnapshotTaken,
   VirtualMachineChangePlan,
+  VirtualMachineConsoleConnection,
+  VirtualMachineConsoleType,
   VirtualMachineRequestFilter,
 } from './api/KubevirtApi';
 export type {

@@ -5,6 +5,7 @@ import {
   createRoutableExtension,
   discoveryApiRef,
   fetchApiRef,
+  identityApiRef,
 } from '@backstage/core-plugin-api';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import type { JSX } from 'react';
@@ -50,9 +51,13 @@ export const kubevirtPlugin = createPlugin({
   apis: [
     createApiFactory({
       api: kubevirtApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new KubevirtBackendClient({ discoveryApi, fetchApi }),
+      deps: {
+        discoveryApi: discoveryApiRef,
+        fetchApi: fetchApiRef,
+        identityApi: identityApiRef,
+      },
+      factory: ({ discoveryApi, fetchApi, identityApi }) =>
+        new KubevirtBackendClient({ discoveryApi, fetchApi, identityApi }),
     }),
   ],
   routes: {

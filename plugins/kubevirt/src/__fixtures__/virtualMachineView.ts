@@ -171,9 +171,16 @@ export function mockKubevirtApi(): jest.Mocked<KubevirtApi> {
     listOsImages: unexpected('listOsImages'),
     planRequest: unexpected('planRequest'),
     planVirtualMachineChange: unexpected('planVirtualMachineChange'),
+    listSnapshots: unexpected('listSnapshots'),
+    takeSnapshot: unexpected('takeSnapshot'),
+    restoreSnapshot: unexpected('restoreSnapshot'),
+    deleteSnapshot: unexpected('deleteSnapshot'),
+    getMigrationPlan: unexpected('getMigrationPlan'),
+    startMigration: unexpected('startMigration'),
     listRequests: unexpected('listRequests'),
     getRequest: unexpected('getRequest'),
     getVirtualMachineStates: unexpected('getVirtualMachineStates'),
     searchVirtualMachineAddresses: unexpected('searchVirtualMachineAddresses'),
+    getConsoleConnection: unexpected('getConsoleConnection'),
   };
 }

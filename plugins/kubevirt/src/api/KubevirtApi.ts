@@ -14,7 +14,9 @@ import type {
   VirtualMachineChange,
   VirtualMachineChangePlan as PlannedChange,
   VirtualMachineLiveState,
+  VirtualMachineMigrationPlan,
   VirtualMachineSize,
+  VirtualMachineSnapshots,
   VirtualMachineView,
 } from '@vmportal/plugin-kubevirt-common';
 
@@ -73,6 +75,64 @@ export interface VirtualMachineRequestFilter {
 }
 
 /**
+ * A snapshot the backend asked KubeVirt to take; it is listed from then on.
+ *
+ * @public
+ */
+export interface SnapshotTaken {
+  /** The VirtualMachineSnapshot's name. */
+  snapshot: string;
+}
+
+/**
+ * A restore the backend asked KubeVirt to start; it is listed from then on.
+ *
+ * @public
+ */
+export interface RestoreStarted {
+  /** The VirtualMachineRestore's name. */
+  restore: string;
+}
+
+/**
+ * A live migration the backend started.
+ *
+ * @public
+ */
+export interface MigrationStarted {
+  /** The VirtualMachineInstanceMigration's name. */
+  migration: string;
+  /** The plan it was started on. */
+  plan: VirtualMachineMigrationPlan;
+}
+
+/**
+ * One of a VM's consoles: `serial`, the guest's serial console (a terminal), or
+ * `vnc`, its display (the RFB protocol).
+ *
+ * @public
+ */
+export type VirtualMachineConsoleType = 'serial' | 'vnc';
+
+/**
+ * How to open a VM's console as a WebSocket. Binary frames carry the console's raw
+ * bytes both ways; the backend closes with 1000 when the session ended, 4401 (not
+ * signed in), 4403 (no longer allowed), 4408 (idle) or 1011 (cluster error), with
+ * the reason as text.
+ *
+ * @public
+ */
+export interface VirtualMachineConsoleConnection {
+  /** The console's `ws:` or `wss:` URL. It carries no credentials. */
+  url: string;
+  /**
+   * The subprotocols to offer: `vmportal.console.v1`, then the user's Backstage token,
+   * since a browser cannot set an Authorization header on a WebSocket. Never log them.
+   */
+  protocols: string[];
+}
+
+/**
  * The KubeVirt backend, as the frontend sees it. Entity refs are full refs
  * (`component:default/web-1`) or compound refs.
  *
@@ -123,6 +183,42 @@ export interface KubevirtApi {
     change: VirtualMachineChange,
   ): Promise<VirtualMachineChangePlan>;
   /**
+   * The snapshots and restores of the entity's VM, newest first, and why none can be
+   * restored now.
+   */
+  listSnapshots(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<VirtualMachineSnapshots>;
+  /** Asks KubeVirt for a snapshot of the entity's VM. */
+  takeSnapshot(entityRef: string | CompoundEntityRef): Promise<SnapshotTaken>;
+  /**
+   * Restores the entity's VM from one of its snapshots. Fails with a 409 when the VM
+   * is not stopped or the snapshot is not ready.
+   */
+  restoreSnapshot(
+    entityRef: string | CompoundEntityRef,
+    snapshot: string,
+  ): Promise<RestoreStarted>;
+  /** Deletes one of the entity's VM's snapshots. */
+  deleteSnapshot(
+    entityRef: string | CompoundEntityRef,
+    snapshot: string,
+  ): Promise<void>;
+  /**
+   * Whether the entity's VM can be live-migrated now (quotas, nodes with room), its
+   * node and its latest migration.
+   */
+  getMigrationPlan(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<VirtualMachineMigrationPlan>;
+  /**
+   * Starts a live migration of the entity's VM. Fails with a 409 naming the problems
+   * when its plan says it would not fit.
+   */
+  startMigration(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<MigrationStarted>;
+  /**
    * The VM requests the caller may see, in the backend's order: the caller's own
    * first, then the newest.
    */
@@ -142,6 +238,15 @@ export interface KubevirtApi {
   searchVirtualMachineAddresses(
     query: string,
   ): Promise<VirtualMachineAddressSearchResponse>;
+  /**
+   * Where to open a console of the entity's VM, once the backend says the caller may
+   * open it now. Fails with the backend's reason otherwise: 403 when the caller is not
+   * one of its owners, 409 when the VM is not running.
+   */
+  getConsoleConnection(
+    entityRef: string | CompoundEntityRef,
+    type: VirtualMachineConsoleType,
+  ): Promise<VirtualMachineConsoleConnection>;
 }
 
 /**

@@ -4,8 +4,11 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ResponseError } from '@backstage/errors';
+import { mockApis } from '@backstage/test-utils';
+import { migrationPlan, QUOTA_PROBLEM } from '../__fixtures__/migrationPlan';
 import { trackedRequest } from '../__fixtures__/trackedRequest';
 import { resizePlan } from '../__fixtures__/virtualMachineChangePlan';
+import { virtualMachineSnapshots } from '../__fixtures__/virtualMachineSnapshots';
 import { vmView } from '../__fixtures__/virtualMachineView';
 import type { QuotaPlan } from './KubevirtApi';
 import { KubevirtBackendClient } from './KubevirtBackendClient';
@@ -74,7 +77,60 @@ beforeAll(async () => {
         res.end(JSON.stringify(body));
       };
       const url = req.url!;
-      if (
+      const web1 = '/api/kubevirt/v1/entities/default/component/web-frontend-1';
+      const payments =
+        '/api/kubevirt/v1/entities/default/component/payments-db';
+      if (url === `${web1}/snapshots` && req.method === 'GET') {
+        json(200, virtualMachineSnapshots('Running'));
+      } else if (url === `${web1}/snapshots` && req.method === 'POST') {
+        json(202, { snapshot: 'web-frontend-1-snap-2' });
+      } else if (
+        url === `${web1}/snapshots/web-frontend-1-snap-1/restore` &&
+        req.method === 'POST'
+      ) {
+        json(
+          409,
+          backstageError(
+            'ConflictError',
+            'component:default/web-frontend-1 was not restored from web-frontend-1-snap-1: The VM is Running: KubeVirt restores a snapshot only onto a stopped VM. Stop it first, then restore.',
+            409,
+            req,
+          ),
+        );
+      } else if (
+        url === `${web1}/snapshots/web-frontend-1-snap-1` &&
+        req.method === 'DELETE'
+      ) {
+        res.writeHead(204);
+        res.end();
+      } else if (url === `${payments}/snapshots` && req.method === 'POST') {
+        json(
+          403,
+          backstageError(
+            'NotAllowedError',
+            'Only members of group:default/team-payments can take snapshots of component:default/payments-db',
+            403,
+            req,
+          ),
+        );
+      } else if (url === `${web1}/migration` && req.method === 'GET') {
+        json(200, migrationPlan());
+      } else if (url === `${web1}/migration` && req.method === 'POST') {
+        json(202, {
+          migration: 'kubevirt-migrate-vm-x2k9q',
+          plan: migrationPlan(),
+        });
+      } else if (url === `${payments}/migration` && req.method === 'POST') {
+        json(
+          409,
+          backstageError(
+            'ConflictError',
+            `component:default/payments-db was not migrated: ${QUOTA_PROBLEM}`,
+            409,
+            req,
+          ),
+        );
+      } else if (
         url === '/api/kubevirt/v1/entities/default/component/web-frontend-1/vm'
       ) {
         json(200, vmView('Running'));
@@ -207,6 +263,7 @@ function client(pluginBaseUrl = () => baseUrl) {
       },
     },
     fetchApi: { fetch: (input, init) => fetch(input, init) },
+    identityApi: mockApis.identity(),
   });
 }
 
@@ -254,6 +311,98 @@ describe('KubevirtBackendClient', () => {
       body: { action: 'stop', force: true },
       contentType: 'application/json',
     });
+  });
+
+  it("lists a VM's snapshots, takes one, and deletes one", async () => {
+    const listed = await client().listSnapshots(
+      'Component:default/web-frontend-1',
+    );
+    expect(listed).toEqual(virtualMachineSnapshots('Running'));
+    expect(
+      await client().takeSnapshot('component:default/web-frontend-1'),
+    ).toEqual({ snapshot: 'web-frontend-1-snap-2' });
+    await expect(
+      client().deleteSnapshot(
+        'component:default/web-frontend-1',
+        'web-frontend-1-snap-1',
+      ),
+    ).resolves.toBeUndefined();
+    expect(requests.map(r => [r.method, r.url, r.body])).toEqual([
+      [
+        'GET',
+        '/api/kubevirt/v1/entities/default/component/web-frontend-1/snapshots',
+        undefined,
+      ],
+      [
+        'POST',
+        '/api/kubevirt/v1/entities/default/component/web-frontend-1/snapshots',
+        undefined,
+      ],
+      [
+        'DELETE',
+        '/api/kubevirt/v1/entities/default/component/web-frontend-1/snapshots/web-frontend-1-snap-1',
+        undefined,
+      ],
+    ]);
+  });
+
+  it("says why the backend refuses a restore, in the backend's words", async () => {
+    const error = await rejection(
+      client().restoreSnapshot(
+        'component:default/web-frontend-1',
+        'web-frontend-1-snap-1',
+      ),
+    );
+    expect(error.statusCode).toBe(409);
+    expect(error.message).toBe(
+      'Could not restore this virtual machine from web-frontend-1-snap-1: component:default/web-frontend-1 was not restored from web-frontend-1-snap-1: The VM is Running: KubeVirt restores a snapshot only onto a stopped VM. Stop it first, then restore.',
+    );
+    expect(requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/api/kubevirt/v1/entities/default/component/web-frontend-1/snapshots/web-frontend-1-snap-1/restore',
+    });
+  });
+
+  it('names the owners when the backend refuses a snapshot', async () => {
+    const error = await rejection(
+      client().takeSnapshot('component:default/payments-db'),
+    );
+    expect(error.statusCode).toBe(403);
+    expect(error.message).toBe(
+      'You cannot take a snapshot of this virtual machine: Only members of group:default/team-payments can take snapshots of component:default/payments-db',
+    );
+  });
+
+  it('reads the migration plan and starts a migration', async () => {
+    expect(
+      await client().getMigrationPlan('component:default/web-frontend-1'),
+    ).toEqual(migrationPlan());
+    expect(
+      await client().startMigration('component:default/web-frontend-1'),
+    ).toEqual({
+      migration: 'kubevirt-migrate-vm-x2k9q',
+      plan: migrationPlan(),
+    });
+    expect(requests.map(r => [r.method, r.url])).toEqual([
+      [
+        'GET',
+        '/api/kubevirt/v1/entities/default/component/web-frontend-1/migration',
+      ],
+      [
+        'POST',
+        '/api/kubevirt/v1/entities/default/component/web-frontend-1/migration',
+      ],
+    ]);
+  });
+
+  it('passes on the quota that keeps a migration from starting', async () => {
+    const error = await rejection(
+      client().startMigration('component:default/payments-db'),
+    );
+    expect(error.statusCode).toBe(409);
+    expect(error.message).toBe(
+      `Could not migrate this virtual machine: component:default/payments-db was not migrated: ${QUOTA_PROBLEM}`,
+    );
   });
 
   it('lists sizes and plans requests on the cluster routes', async () => {

@@ -1,5 +1,9 @@
 import { CompoundEntityRef, parseEntityRef } from '@backstage/catalog-model';
-import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import type {
+  DiscoveryApi,
+  FetchApi,
+  IdentityApi,
+} from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   NamespaceQuotaSummary,
@@ -12,17 +16,35 @@ import type {
   VirtualMachineAddressSearchResponse,
   VirtualMachineChange,
   VirtualMachineLiveState,
+  VirtualMachineMigrationPlan,
   VirtualMachineSize,
+  VirtualMachineSnapshots,
   VirtualMachineStatesResponse,
   VirtualMachineView,
+} from '@vmportal/plugin-kubevirt-common';
+import {
+  CONSOLE_PROTOCOL,
+  consoleProtocols,
 } from '@vmportal/plugin-kubevirt-common';
 import type {
   KubevirtApi,
   KubevirtCluster,
+  MigrationStarted,
   QuotaPlan,
+  RestoreStarted,
+  SnapshotTaken,
   VirtualMachineChangePlan,
+  VirtualMachineConsoleConnection,
+  VirtualMachineConsoleType,
   VirtualMachineRequestFilter,
 } from './KubevirtApi';
+
+type Method = 'GET' | 'POST' | 'DELETE';
+
+const CONSOLE_NAMES: Record<VirtualMachineConsoleType, string> = {
+  serial: 'serial console',
+  vnc: 'VNC display',
+};
 
 /**
  * The {@link KubevirtApi} over HTTP, against `@vmportal/plugin-kubevirt-backend`.
@@ -32,10 +54,17 @@ import type {
 export class KubevirtBackendClient implements KubevirtApi {
   private readonly discoveryApi: DiscoveryApi;
   private readonly fetchApi: FetchApi;
+  private readonly identityApi: IdentityApi;
 
-  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+  constructor(options: {
+    discoveryApi: DiscoveryApi;
+    fetchApi: FetchApi;
+    /** For the token the consoles' WebSockets offer (fetchApi adds it to requests). */
+    identityApi: IdentityApi;
+  }) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi;
+    this.identityApi = options.identityApi;
   }
 
   async getVirtualMachine(
@@ -133,6 +162,68 @@ export class KubevirtBackendClient implements KubevirtApi {
     });
   }
 
+  async listSnapshots(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<VirtualMachineSnapshots> {
+    return this.request(`/v1/entities/${entityPath(entityRef)}/snapshots`, {
+      purpose: "list this virtual machine's snapshots",
+    });
+  }
+
+  async takeSnapshot(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<SnapshotTaken> {
+    return this.request(`/v1/entities/${entityPath(entityRef)}/snapshots`, {
+      purpose: 'take a snapshot of this virtual machine',
+      method: 'POST',
+    });
+  }
+
+  async restoreSnapshot(
+    entityRef: string | CompoundEntityRef,
+    snapshot: string,
+  ): Promise<RestoreStarted> {
+    return this.request(
+      `/v1/entities/${entityPath(entityRef)}/snapshots/${encodeURIComponent(
+        snapshot,
+      )}/restore`,
+      {
+        purpose: `restore this virtual machine from ${snapshot}`,
+        method: 'POST',
+      },
+    );
+  }
+
+  async deleteSnapshot(
+    entityRef: string | CompoundEntityRef,
+    snapshot: string,
+  ): Promise<void> {
+    // 204: nothing to read.
+    await this.send(
+      `/v1/entities/${entityPath(entityRef)}/snapshots/${encodeURIComponent(
+        snapshot,
+      )}`,
+      { purpose: `delete snapshot ${snapshot}`, method: 'DELETE' },
+    );
+  }
+
+  async getMigrationPlan(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<VirtualMachineMigrationPlan> {
+    return this.request(`/v1/entities/${entityPath(entityRef)}/migration`, {
+      purpose: 'check whether this virtual machine can be migrated',
+    });
+  }
+
+  async startMigration(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<MigrationStarted> {
+    return this.request(`/v1/entities/${entityPath(entityRef)}/migration`, {
+      purpose: 'migrate this virtual machine',
+      method: 'POST',
+    });
+  }
+
   async listRequests(
     filter: VirtualMachineRequestFilter = {},
   ): Promise<TrackedVirtualMachineRequest[]> {
@@ -193,10 +284,42 @@ export class KubevirtBackendClient implements KubevirtApi {
     );
   }
 
+  async getConsoleConnection(
+    entityRef: string | CompoundEntityRef,
+    type: VirtualMachineConsoleType,
+  ): Promise<VirtualMachineConsoleConnection> {
+    const path = `/v1/entities/${entityPath(entityRef)}/console/${type}`;
+    // The same path answers a plain GET with whether the console may be opened now,
+    // so a refusal reads as the backend's message, not as a failed WebSocket.
+    await this.request<{ available: true }>(path, {
+      purpose: `open the ${CONSOLE_NAMES[type]} of this virtual machine`,
+    });
+    const [baseUrl, { token }] = await Promise.all([
+      this.discoveryApi.getBaseUrl('kubevirt'),
+      this.identityApi.getCredentials(),
+    ]);
+    const url = new URL(`${baseUrl}${path}`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return {
+      url: url.toString(),
+      // The token as a subprotocol (a browser cannot set headers on a WebSocket).
+      protocols: token ? consoleProtocols(token) : [CONSOLE_PROTOCOL],
+    };
+  }
+
   private async request<T>(
     path: string,
-    options: { purpose: string; method?: 'GET' | 'POST'; body?: unknown },
+    options: { purpose: string; method?: Method; body?: unknown },
   ): Promise<T> {
+    const response = await this.send(path, options);
+    return (await response.json()) as T;
+  }
+
+  /** The backend's answer to a request, or the error that says why it failed. */
+  private async send(
+    path: string,
+    options: { purpose: string; method?: Method; body?: unknown },
+  ): Promise<Response> {
     const baseUrl = await this.discoveryApi.getBaseUrl('kubevirt');
     const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
       method: options.method ?? 'GET',
@@ -210,7 +333,7 @@ export class KubevirtBackendClient implements KubevirtApi {
     if (!response.ok) {
       throw await explainedError(response, baseUrl, options.purpose);
     }
-    return (await response.json()) as T;
+    return response;
   }
 }
 

@@ -7,7 +7,7 @@ import {
   VirtualMachineRequestFilter,
 } from '../api/KubevirtApi';
 import { isRequestFinished } from '../lib/requestStage';
-import { useDocumentVisible } from './useDocumentVisible';
+import { LiveValue, usePolledValue } from './usePolledValue';
 
 /** The signal channel on which the backend says a request changed stage. */
 export const REQUESTS_SIGNAL_CHANNEL = 'kubevirt:requests';
@@ -17,23 +17,10 @@ export const REQUEST_REFRESH_INTERVAL_MS = 5_000;
 /** What the backend sends on {@link REQUESTS_SIGNAL_CHANNEL}. */
 type RequestSignal = { id: string; stage: string };
 
-/** A value read from the backend and kept fresh; `value` keeps the last good read. */
-export interface LiveValue<T> {
-  value?: T;
-  /** The last read's error. */
-  error?: Error;
-  /** True until the first read ends. */
-  loading: boolean;
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
 /**
- * Reads `load()` and reads it again on a matching signal, and every few seconds
- * while the page is visible and `settled` says the value may still change (signals
- * may be missing or lost; polling alone must be enough). A new `key` starts over.
+ * Reads `load()` as {@link usePolledValue} does, every few seconds until `settled`,
+ * and again at once on a matching signal (signals may be missing or lost; polling
+ * alone must be enough). A new `key` reads again at once.
  */
 function useLiveValue<T>(
   key: string,
@@ -41,55 +28,24 @@ function useLiveValue<T>(
   settled: (value: T) => boolean,
   signalMatches: (signal: RequestSignal) => boolean,
 ): LiveValue<T> {
-  const visible = useDocumentVisible();
   const { lastSignal } = useSignal<RequestSignal>(REQUESTS_SIGNAL_CHANNEL);
-  const [state, setState] = useState<LiveValue<T>>({ loading: true });
   // Bumped to read again at once, outside the schedule.
   const [signals, setSignals] = useState(0);
-  const latest = useRef({ load, settled, signalMatches });
-  latest.current = { load, settled, signalMatches };
+  const matches = useRef(signalMatches);
+  matches.current = signalMatches;
 
   useEffect(() => {
-    if (lastSignal && latest.current.signalMatches(lastSignal)) {
+    if (lastSignal && matches.current(lastSignal)) {
       setSignals(n => n + 1);
     }
   }, [lastSignal]);
 
-  useEffect(() => {
-    if (!visible) {
-      return undefined;
-    }
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const refresh = async () => {
-      let poll = true;
-      try {
-        const value = await latest.current.load();
-        poll = !latest.current.settled(value);
-        if (!cancelled) {
-          setState({ value, loading: false });
-        }
-      } catch (error) {
-        if (!cancelled) {
-          setState(previous => ({
-            value: previous.value,
-            error: toError(error),
-            loading: false,
-          }));
-        }
-      }
-      if (!cancelled && poll) {
-        timer = setTimeout(refresh, REQUEST_REFRESH_INTERVAL_MS);
-      }
-    };
-    refresh();
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [key, visible, signals]);
-
-  return state;
+  return usePolledValue(
+    JSON.stringify([key, signals]),
+    load,
+    settled,
+    REQUEST_REFRESH_INTERVAL_MS,
+  );
 }
 
 /**

@@ -19,6 +19,8 @@ import {
   vmView,
 } from '../../__fixtures__/virtualMachineView';
 import { trackedRequest } from '../../__fixtures__/trackedRequest';
+import { migrationPlan } from '../../__fixtures__/migrationPlan';
+import { virtualMachineSnapshots } from '../../__fixtures__/virtualMachineSnapshots';
 import { requestsRouteRef } from '../../routes';
 import { VirtualMachineContent } from './VirtualMachineContent';
 
@@ -162,6 +164,23 @@ describe('VirtualMachineContent', () => {
     ).toBeInTheDocument();
     expect(
       screen.queryByRole('region', { name: 'Why is it not running?' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('offers the console of a running VM only', async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Running'));
+    const { unmount } = await renderContent(api);
+    expect(
+      await screen.findByRole('button', { name: 'Console' }),
+    ).toBeInTheDocument();
+    unmount();
+
+    api.getVirtualMachine.mockResolvedValue(vmView('Stopped'));
+    await renderContent(api);
+    expect(await screen.findByText('Network interfaces')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Console' }),
     ).not.toBeInTheDocument();
   });
 
@@ -647,6 +666,35 @@ describe('VirtualMachineContent', () => {
     expect(
       screen.getByText(/the owners of team-web review it/),
     ).toBeInTheDocument();
+  });
+
+  it("offers the VM's snapshots and its migration on the page", async () => {
+    const api = mockKubevirtApi();
+    api.getVirtualMachine.mockResolvedValue(vmView('Running'));
+    api.listSnapshots.mockResolvedValue(virtualMachineSnapshots('Running'));
+    api.getMigrationPlan.mockResolvedValue(migrationPlan());
+    await renderContent(api);
+
+    expect(
+      await screen.findByRole(
+        'button',
+        { name: 'Take snapshot' },
+        { timeout: 5000 },
+      ),
+    ).toBeEnabled();
+    expect(
+      await screen.findByRole('table', { name: 'Snapshots' }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Restore' })).toBeDisabled();
+    expect(
+      await screen.findByRole('button', { name: 'Migrate' }),
+    ).toBeEnabled();
+    expect(api.listSnapshots).toHaveBeenCalledWith(
+      'component:default/web-frontend-1',
+    );
+    expect(api.getMigrationPlan).toHaveBeenCalledWith(
+      'component:default/web-frontend-1',
+    );
   });
 
   it('shows the YAML on demand', async () => {

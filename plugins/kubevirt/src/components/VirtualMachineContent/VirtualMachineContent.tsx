@@ -39,10 +39,13 @@ import { formatQuantity } from '../../lib/quantity';
 import { restartRequiredCondition } from '../../lib/vmStatus';
 import { PowerControls } from '../PowerControls';
 import { VirtualMachineChanges } from '../VirtualMachineChanges';
+import { hasConsole, VirtualMachineConsole } from '../VirtualMachineConsole';
 import { VirtualMachineDiagnosisPanel } from '../VirtualMachineDiagnosisPanel';
 import { VirtualMachineFacts } from '../VirtualMachineFacts';
+import { VirtualMachineMigration } from '../VirtualMachineMigration';
 import { VirtualMachineRequestLink } from '../VirtualMachineRequestLink';
 import { VirtualMachineRestartRequired } from '../VirtualMachineRestartRequired';
+import { VirtualMachineSnapshots } from '../VirtualMachineSnapshots';
 
 const TABLE_OPTIONS = {
   paging: false,
@@ -302,6 +305,9 @@ function VirtualMachineDetails(props: { entityRef: string }) {
             />
           </Box>
         </InfoCard>
+        <Box mt={3}>
+          <VirtualMachineMigration entityRef={props.entityRef} view={view} />
+        </Box>
       </Grid>
       <Grid item xs={12} md={6}>
         <InfoCard title="Size">
@@ -321,6 +327,14 @@ function VirtualMachineDetails(props: { entityRef: string }) {
           <VirtualMachineChanges entityRef={props.entityRef} view={view} />
         </Box>
       </Grid>
+      {hasConsole(view) && (
+        <Grid item xs={12}>
+          <VirtualMachineConsole
+            entityRef={props.entityRef}
+            vmName={view.name}
+          />
+        </Grid>
+      )}
       <Grid item xs={12}>
         <Table
           title="Disks"
@@ -328,6 +342,9 @@ function VirtualMachineDetails(props: { entityRef: string }) {
           columns={diskColumns}
           data={rows(view.disks)}
         />
+      </Grid>
+      <Grid item xs={12}>
+        <VirtualMachineSnapshots entityRef={props.entityRef} view={view} />
       </Grid>
       <Grid item xs={12}>
         <Table
@@ -372,8 +389,8 @@ function VirtualMachineDetails(props: { entityRef: string }) {
 
 /**
  * The VM tab of a `virtual-machine` Component: why the VM is not running (when
- * something keeps it from running), live state, power actions, disks, NICs,
- * conditions, events, the launcher pod and the VM's YAML.
+ * something keeps it from running), live state, power actions, live migration,
+ * disks, snapshots, NICs, conditions, events, the launcher pod and the VM's YAML.
  */
 export function VirtualMachineContent() {
   const { entity } = useEntity();

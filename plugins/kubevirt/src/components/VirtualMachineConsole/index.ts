@@ -1,0 +1,2 @@
+export { VirtualMachineConsole } from './VirtualMachineConsole';
+export { hasConsole } from './hasConsole';

@@ -1,0 +1,1 @@
+export { VirtualMachineSnapshots } from './VirtualMachineSnapshots';
