@@ -1,5 +1,6 @@
 import { BenchUsageError } from './lib/args';
 import { catalogUsage, runCatalogBenchmark } from './catalog/catalogBenchmark';
+import { consoleUsage, runConsoleBenchmark } from './console/consoleBenchmark';
 import {
   DemoPortalLauncher,
   firstVmUsage,
@@ -37,6 +38,12 @@ const commands: Record<
     summary:
       'the VM page API at a fixed request rate, against direct apiserver GETs',
   },
+  console: {
+    run: runConsoleBenchmark,
+    usage: consoleUsage,
+    summary:
+      "the VM page's console relay against a direct WebSocket to the apiserver: keystroke latency added, VNC MB/s",
+  },
   inventory: {
     run: runInventoryBenchmark,
     usage: inventoryUsage,
@@ -72,7 +79,7 @@ Every run prints one JSON object as its last line of standard output and writes 
 bench/results/<name>-<date>.json; progress goes to standard error.`;
 
 /**
- * Runs one benchmark command (`catalog`, `plan`, `page`, `inventory`, `first-vm`) with its flags; resolves
+ * Runs one benchmark command (`catalog`, `plan`, `page`, `console`, `inventory`, `first-vm`) with its flags; resolves
  * with the exit code: 0 when the figures were produced and sane, 1 when not, 64 for a
  * command-line mistake (after printing what is wrong and the usage).
  */

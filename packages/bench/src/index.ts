@@ -1,6 +1,6 @@
 /**
  * Benchmarks of the VM Portal against real Kubernetes apiservers and a real Backstage
- * catalog, run with `npm run bench -- <catalog|plan|page|inventory|first-vm> [flags]`.
+ * catalog, run with `npm run bench -- <catalog|plan|page|console|inventory|first-vm> [flags]`.
  *
  * @packageDocumentation
  */

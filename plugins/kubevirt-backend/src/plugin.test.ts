@@ -1478,6 +1478,8 @@ describe('kubevirtPlugin', () => {
       const { port } = server.address() as { port: number };
       return `ws://127.0.0.1:${port}`;
     };
+    /** What a socket has received, from its first byte (a server may speak first). */
+    const received = new WeakMap<WebSocket, { text: string }>();
     /** Opens the console as the page does; resolves with the socket or the refusal's status and body. */
     const openConsole = (name: string, type: string, protocols: string[]) =>
       new Promise<{ socket: WebSocket } | { status: number; body: string }>(
@@ -1487,6 +1489,11 @@ describe('kubevirtPlugin', () => {
             protocols,
           );
           socket.binaryType = 'nodebuffer';
+          const seen = { text: '' };
+          received.set(socket, seen);
+          socket.on('message', (data: Buffer) => {
+            seen.text += data.toString('latin1');
+          });
           socket.once('open', () => resolve({ socket }));
           socket.once('unexpected-response', (_req, response) => {
             let body = '';
@@ -1500,22 +1507,17 @@ describe('kubevirtPlugin', () => {
           socket.once('error', reject);
         },
       );
-    /** The bytes the socket receives until `pattern` shows in them. */
+    /** The bytes the socket has received, once `pattern` shows in them. */
     const readUntil = (socket: WebSocket, pattern: RegExp) =>
-      new Promise<string>((resolve, reject) => {
-        let text = '';
-        const timer = setTimeout(
-          () => reject(new Error(`no ${pattern} in ${JSON.stringify(text)}`)),
-          20_000,
-        );
-        socket.on('message', (data: Buffer) => {
-          text += data.toString('latin1');
-          if (pattern.test(text)) {
-            clearTimeout(timer);
-            resolve(text);
-          }
-        });
-      });
+      waitUntil(
+        `${pattern} from the console`,
+        20_000,
+        async () => {
+          const { text } = received.get(socket)!;
+          return pattern.test(text) ? text : undefined;
+        },
+        20,
+      );
 
     it('says before opening whether the console can be opened, and why not', async () => {
       await waitForVmStatus(east, namespace, 'mover-1', 'Running');
@@ -1588,6 +1590,35 @@ describe('kubevirtPlugin', () => {
       const greeting = await readUntil(opened.socket, /^RFB 003\.008\n/);
       expect(greeting.startsWith('RFB 003.008\n')).toBe(true);
       opened.socket.close();
+    });
+
+    it('still opens once another plugin listens to upgrades (as the signals backend does)', async () => {
+      // Node then hands every upgrade to the listeners only, not to the routes.
+      const signalsLike = () => {};
+      server.on('upgrade', signalsLike);
+      try {
+        // The relay notices on the next request to the plugin (the page's check).
+        await request(server)
+          .get(consolePath('mover-1', 'vnc'))
+          .set(as(OWNER))
+          .expect(200);
+        const opened = await openConsole(
+          'mover-1',
+          'vnc',
+          consoleProtocols(mockCredentials.user.token(OWNER)),
+        );
+        if (!('socket' in opened)) throw new Error(JSON.stringify(opened));
+        await readUntil(opened.socket, /^RFB 003\.008\n/);
+        opened.socket.close();
+        const refused = await openConsole(
+          'mover-1',
+          'vnc',
+          consoleProtocols(mockCredentials.user.token(STRANGER)),
+        );
+        expect(refused).toMatchObject({ status: 403 });
+      } finally {
+        server.off('upgrade', signalsLike);
+      }
     });
 
     it('refuses the upgrade for non-owners, service principals and callers without a token, audited', async () => {

@@ -2,14 +2,18 @@ import { ChildProcess, fork } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
 import type { KubevirtEntityProviderSyncEvent } from '@vmportal/plugin-catalog-backend-module-kubevirt/alpha';
 import { repoRoot } from '../lib/environment';
 import { ProcessStats, readProcessStats } from '../lib/proc';
 import type {
+  CatalogState,
   ParentMessage,
   WorkerMessage,
   WorkerStartOptions,
 } from './workerProtocol';
+
+type Reply = Extract<WorkerMessage, { type: 'reply' }>;
 
 /** A delta or full mutation the provider reported. */
 export interface MutationRecord {
@@ -88,7 +92,7 @@ export class BackendWorker {
   private nextId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (value: number) => void; reject: (error: Error) => void }
+    { resolve: (reply: Reply) => void; reject: (error: Error) => void }
   >();
   private startWaiter:
     | { resolve: () => void; reject: (error: Error) => void }
@@ -132,21 +136,40 @@ export class BackendWorker {
   }
 
   /** Components the catalog API can return now (a count in the catalog's database). */
-  countFinal(): Promise<number> {
-    const id = this.nextId++;
-    return new Promise<number>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.send({ type: 'count', id });
-    });
+  async countFinal(): Promise<number> {
+    const reply = await this.request(id => ({ type: 'count', id }));
+    return reply.value ?? 0;
+  }
+
+  /** The final Components (name, owner, run strategy) and the catalog's queues now. */
+  async catalogState(): Promise<CatalogState> {
+    const reply = await this.request(id => ({ type: 'state', id }));
+    if (!reply.state) throw new Error('the worker sent no catalog state');
+    return reply.state;
+  }
+
+  /** The Components exactly as the provider emitted them (the catalog's unprocessed entities). */
+  async unprocessedComponents(): Promise<Entity[]> {
+    const reply = await this.request(id => ({ type: 'unprocessed', id }));
+    return reply.entities ?? [];
+  }
+
+  /** static mode: applies one delta mutation; resolves with how long the catalog took. */
+  async applyDelta(added: Entity[], removed: string[]): Promise<number> {
+    const reply = await this.request(id => ({
+      type: 'delta',
+      id,
+      added,
+      removed,
+    }));
+    return reply.value ?? 0;
   }
 
   /** Stops the backend and waits for the process to end (kills it after 60 s). */
   async stop(): Promise<ProcessStats | undefined> {
     const stats = this.stats();
     if (this.child.exitCode === null && this.child.signalCode === null) {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve: () => {}, reject: () => {} });
-      this.send({ type: 'stop', id });
+      this.request(id => ({ type: 'stop', id })).catch(() => undefined);
       const timer = setTimeout(() => this.child.kill('SIGKILL'), 60_000);
       await this.exited;
       clearTimeout(timer);
@@ -189,6 +212,14 @@ export class BackendWorker {
     });
   }
 
+  private request(message: (id: number) => ParentMessage): Promise<Reply> {
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send(message(id));
+    });
+  }
+
   private send(message: ParentMessage) {
     if (this.child.connected) this.child.send(message);
   }
@@ -212,7 +243,7 @@ export class BackendWorker {
         const waiter = this.pending.get(message.id);
         this.pending.delete(message.id);
         if (message.error) waiter?.reject(new Error(message.error));
-        else waiter?.resolve(message.value ?? 0);
+        else waiter?.resolve(message);
         break;
       }
       case 'sync':

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { Entity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
 import type { ClusterInfo } from '@vmportal/kube-testenv';
 import {
@@ -18,7 +19,12 @@ import {
   machineInfo,
   packageVersion,
 } from '../lib/environment';
-import { mib, ProcessStats } from '../lib/proc';
+import {
+  cpuSecondsOfProcessesMentioning,
+  machineBusySeconds,
+  mib,
+  ProcessStats,
+} from '../lib/proc';
 import {
   BenchResult,
   outputFlags,
@@ -29,6 +35,13 @@ import {
 import { ratio, seconds, seededRandom, summarize } from '../lib/stats';
 import { BackendWorker } from './BackendWorker';
 import { measureBurst } from './burst';
+import { replayBurstOnFloor } from './burstFloor';
+import {
+  ExpectedComponent,
+  expectedCatalog,
+  expectedFromEntities,
+  waitForMatch,
+} from './catalogMatch';
 import {
   CatalogView,
   ChangeOutcome,
@@ -37,6 +50,12 @@ import {
   runChanges,
 } from './changes';
 import { BenchPostgres, startBenchPostgres } from './postgres';
+import { makeMixedBurst, MixedBurst, planMixedBurst } from './mixedBurst';
+import {
+  floorBurstFigures,
+  lastChanges,
+  oursBurstFigures,
+} from './mixedBurstFigures';
 import { captureProviderEntities } from './providerEntities';
 import {
   BenchVm,
@@ -113,6 +132,25 @@ const flags = {
     default: false,
     help: 'after the changes, change every VM at once and time an owner change made right behind them',
   },
+  'burst-changes': {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 10_000,
+    help: 'a mixed burst after the changes: this many random changes (delete, owner relabel, stop, delete and create again under another owner) started evenly over --burst-seconds, then the time until the catalog matches the clusters exactly, ours and the floor (0: none)',
+  },
+  'burst-seconds': {
+    type: 'int',
+    default: 10,
+    min: 1,
+    max: 600,
+    help: 'seconds the mixed burst is spread over',
+  },
+  groups: {
+    type: 'boolean',
+    default: false,
+    help: 'give every backend a Group entity per owner the VMs start with (team-0 to team-19; the mixed burst moves VMs between them), so owner changes re-stitch real groups as in the demo',
+  },
   'peer-frequency': {
     type: 'int',
     default: 60,
@@ -148,6 +186,13 @@ const flags = {
     max: 24 * 3600,
     help: "seconds set as every backend's catalog.processingInterval (0: the catalog's default, 100 to 150 s)",
   },
+  'stitching-polling-ms': {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 60_000,
+    help: "milliseconds set as every backend's catalog.stitchingStrategy.pollingInterval: how long an idle stitcher waits before it looks again (0: the catalog's default, 1 s)",
+  },
   'time-limit': {
     type: 'int',
     default: 0,
@@ -171,6 +216,9 @@ export const catalogUsage = `npm run bench -- catalog [flags]
   entity, against the catalog's own floor (a static provider applying the identical
   entities) in the same run; then random changes and the delay until each shows; the
   LIST and WATCH requests the apiservers counted; the backend's peak RSS.
+  With --burst-changes, a mixed burst of changes and the time from its end until the
+  catalog matches the clusters exactly, for ours and for the floor (the same changes
+  as delta mutations of a static provider).
 
 ${describeFlags(flags)}`;
 
@@ -194,6 +242,10 @@ interface RunContext {
   problems: string[];
   /** `catalog.processingInterval` of every backend; undefined: the catalog's default. */
   processingIntervalSeconds: number | undefined;
+  /** `catalog.stitchingStrategy.pollingInterval` (ms) of every backend; undefined: the default. */
+  stitchingPollingMs: number | undefined;
+  /** Group entities every ours and static backend provides. */
+  groups: string[] | undefined;
 }
 
 function database(ctx: RunContext, phase: string): JsonObject {
@@ -223,6 +275,8 @@ async function startWorker(
       database: database(ctx, phase),
       clusters: ctx.clusters,
       processingIntervalSeconds: ctx.processingIntervalSeconds,
+      stitchingPollingMs: ctx.stitchingPollingMs,
+      ...(mode !== 'peer' && ctx.groups && { groups: ctx.groups }),
       ...extra,
     },
     join(ctx.dir, 'logs', `${phase}.log`),
@@ -415,8 +469,8 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
   const name =
     options.name ||
     `catalog-${options.db}-${N}vms-${options.clusters}c${
-      options.peer ? '-peer' : ''
-    }`;
+      options['burst-changes'] > 0 ? `-burst${options['burst-changes']}` : ''
+    }${options.peer ? '-peer' : ''}`;
   const dir = scratchDir(name, options['state-dir']);
   mkdirSync(dir, { recursive: true });
   const problems: string[] = [];
@@ -436,6 +490,8 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
     const postgres =
       options.db === 'postgres' ? await startBenchPostgres(cleanup) : undefined;
     if (postgres) versions.postgresql = postgres.version;
+    // The owners the VMs start with (initialVm), which the mixed burst moves them between.
+    const owners = Array.from({ length: 20 }, (_, i) => `team-${i}`);
     const ctx: RunContext = {
       log,
       cleanup,
@@ -445,6 +501,8 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
       dir,
       problems,
       processingIntervalSeconds: options['processing-interval'] || undefined,
+      stitchingPollingMs: options['stitching-polling-ms'] || undefined,
+      groups: options.groups ? owners : undefined,
     };
 
     // 1. The VMs, created fast and in parallel (no simulator: entities carry no status).
@@ -595,6 +653,18 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
         timeoutMs: ingestTimeoutMs,
       });
     }
+    let mixed: OursMixedBurst | undefined;
+    if (options['burst-changes'] > 0) {
+      mixed = await measureMixedBurstOnOurs(ctx, worker, {
+        count: options['burst-changes'],
+        seconds: options['burst-seconds'],
+        seed: options.seed,
+        vms,
+        owners,
+        timeoutMs: ingestTimeoutMs,
+      });
+      figures.burstChanges = mixed.figures;
+    }
     const endOfOurs = await snapshotVmRequests(clusters);
     const endOfOursAt = Date.now();
     const pgAfter = postgres?.cpuSeconds();
@@ -647,7 +717,12 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
       warnings: worker.logs
         .filter(l => l.level === 'warn' || l.level === 'error')
         .slice(0, 10)
-        .map(l => `${l.level}: ${l.message}`),
+        .map(
+          l =>
+            `${l.level}: ${l.message}${
+              l.meta.error ? ` (${String(l.meta.error)})` : ''
+            }`,
+        ),
     };
     snapshot = endOfOurs;
 
@@ -676,7 +751,23 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
       };
     }
 
-    // 6. The peer on the same clusters.
+    // 6. The mixed burst through the floor.
+    if (mixed?.after && options.floor !== 'none') {
+      const floor = await measureMixedBurstOnFloor(ctx, mixed, ingestTimeoutMs);
+      const mixedFigures = figures.burstChanges as Record<string, unknown>;
+      mixedFigures.floor = floor;
+      const oursSeconds = (
+        mixedFigures.ours as { matchedAfterSeconds?: number }
+      ).matchedAfterSeconds;
+      if (oursSeconds !== undefined && floor.matchedAfterSeconds) {
+        mixedFigures.oursToFloor = ratio(
+          oursSeconds,
+          floor.matchedAfterSeconds,
+        );
+      }
+    }
+
+    // 7. The peer on the same clusters.
     if (options.peer) {
       figures.peer = await measurePeer(ctx, {
         vms,
@@ -694,6 +785,7 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
     checkFigures(figures, {
       N,
       changes: options.changes,
+      burstChanges: options['burst-changes'],
       floor: options.floor,
       problems,
     });
@@ -714,7 +806,11 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
         floor: options.floor,
         peer: options.peer,
         burst: options.burst,
+        burstChanges: options['burst-changes'],
+        burstSeconds: options['burst-seconds'],
+        groups: options.groups,
         processingIntervalSeconds: options['processing-interval'],
+        stitchingPollingMs: options['stitching-polling-ms'],
         seed: options.seed,
       },
       versions,
@@ -726,6 +822,204 @@ export async function runCatalogBenchmark(argv: string[]): Promise<number> {
     return result.ok ? 0 : 1;
   } finally {
     await cleanup.run();
+  }
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/**
+ * Starts counting CPU seconds: the backend's, this run's control plane's (apiservers,
+ * etcds, controller managers, on the same cores here) and the whole machine's (other
+ * work included); the returned function reads what each used since.
+ */
+function cpuWindow(ctx: RunContext, worker: BackendWorker) {
+  const controlPlane = join(ctx.dir, 'kube') + sep;
+  const backend = () => worker.stats()?.cpuSeconds ?? 0;
+  const start = {
+    backend: backend(),
+    controlPlane: cpuSecondsOfProcessesMentioning(controlPlane),
+    machine: machineBusySeconds(),
+    load: currentLoad(),
+  };
+  return () => ({
+    loadAverageAtStart: start.load,
+    backendCpuSeconds: round1(backend() - start.backend),
+    controlPlaneCpuSeconds: round1(
+      cpuSecondsOfProcessesMentioning(controlPlane) - start.controlPlane,
+    ),
+    machineBusyCpuSeconds: round1(machineBusySeconds() - start.machine),
+  });
+}
+
+/** The mixed burst as ours saw it, and what the floor needs to run it again. */
+interface OursMixedBurst {
+  figures: Record<string, unknown>;
+  burst: MixedBurst;
+  /** The Components as the provider emitted them before and after the burst. */
+  before: Entity[];
+  after?: Entity[];
+  expected: Map<string, ExpectedComponent>;
+  /** From ours's backend start to the burst's start. */
+  backendAgeMs: number;
+}
+
+/**
+ * The mixed burst on ours: the catalog must match the clusters first; then the burst,
+ * and the time from its end until the catalog matches them again.
+ */
+async function measureMixedBurstOnOurs(
+  ctx: RunContext,
+  worker: BackendWorker,
+  input: {
+    count: number;
+    seconds: number;
+    seed: number;
+    vms: BenchVm[];
+    owners: string[];
+    timeoutMs: number;
+  },
+): Promise<OursMixedBurst> {
+  const settled = await waitForMatch(worker, expectedCatalog(input.vms), {
+    watch: [],
+    from: Date.now(),
+    timeoutMs: 120_000,
+  });
+  if (settled.matchedAt === undefined) {
+    throw new Error(
+      `before the mixed burst the catalog does not match the clusters: ${JSON.stringify(
+        settled.stillWrong,
+      )}`,
+    );
+  }
+  // Exactly what the provider emitted: the floor starts from these.
+  const before = await worker.unprocessedComponents();
+  const { groups } = await worker.catalogState();
+  if (groups !== (ctx.groups?.length ?? 0)) {
+    ctx.problems.push(
+      `${groups} Group entities final before the mixed burst, expected ${
+        ctx.groups?.length ?? 0
+      }`,
+    );
+  }
+  ctx.log(
+    `ours: mixed burst of ${input.count} changes over ${input.seconds} s on ${before.length} VMs`,
+  );
+  const changes = planMixedBurst({
+    count: input.count,
+    seconds: input.seconds,
+    random: seededRandom(input.seed + 2),
+    vms: input.vms,
+    owners: input.owners,
+  });
+  const expected = expectedCatalog(input.vms);
+  // Polled from the burst's start, to see when each change showed.
+  const cpu = cpuWindow(ctx, worker);
+  let made = false;
+  const matching = waitForMatch(worker, expected, {
+    watch: changes.map(c => c.entityName),
+    from: Date.now(),
+    timeoutMs: input.timeoutMs + input.seconds * 1000,
+    ready: () => made,
+  });
+  const burst = await makeMixedBurst(changes, ctx.clusters);
+  made = true;
+  const match = await matching;
+  const ours = { ...oursBurstFigures(burst, match, worker), ...cpu() };
+  ctx.log(
+    `ours: the catalog matched the clusters ${ours.matchedAfterSeconds} s after the burst (written in ${ours.writeSeconds} s)`,
+  );
+  const byKind: Record<string, number> = {};
+  for (const change of burst.changes) {
+    byKind[change.kind] = (byKind[change.kind] ?? 0) + 1;
+  }
+  const failed = burst.changes
+    .filter(c => c.error)
+    .map(c => `${c.kind} ${c.entityName}: ${c.error}`);
+  return {
+    figures: {
+      made: burst.changes.length,
+      seconds: input.seconds,
+      groupsFinal: groups,
+      vmsBefore: before.length,
+      vmsAfter: expected.size,
+      vmsChanged: lastChanges(burst.changes).length,
+      byKind,
+      failed: failed.slice(0, 5),
+      targetSeconds: 10,
+      backendAgeAtBurstSeconds: seconds(burst.startedAt - worker.startCalledAt),
+      ours,
+    },
+    burst,
+    before,
+    after:
+      match.matchedAt === undefined
+        ? undefined
+        : await worker.unprocessedComponents(),
+    expected,
+    backendAgeMs: burst.startedAt - worker.startCalledAt,
+  };
+}
+
+/**
+ * The same burst through the floor: a fresh catalog with a static provider holding
+ * the entities ours held before the burst, then one delta per change at the same
+ * offsets, and the time from the burst's end until the catalog matches the clusters.
+ */
+async function measureMixedBurstOnFloor(
+  ctx: RunContext,
+  mixed: OursMixedBurst,
+  timeoutMs: number,
+) {
+  const entitiesFile = join(ctx.dir, 'entities-before-burst.json');
+  writeFileSync(entitiesFile, JSON.stringify(mixed.before));
+  ctx.cleanup.add('burst entities file', async () =>
+    rmSync(entitiesFile, { force: true }),
+  );
+  const phase = 'floor-burst';
+  const worker = await startWorker(ctx, phase, 'static', { entitiesFile });
+  try {
+    await waitForFinal(worker, mixed.before.length, timeoutMs, ctx.log, phase);
+    const settled = await waitForMatch(
+      worker,
+      expectedFromEntities(mixed.before),
+      { watch: [], from: Date.now(), timeoutMs: 120_000 },
+    );
+    if (settled.matchedAt === undefined) {
+      throw new Error(
+        `${phase}: the static catalog never showed the entities before the burst`,
+      );
+    }
+    // As long after its start as ours's burst came after ours's: the catalog's
+    // periodic re-processing of every entity (catalog.processingInterval) is then
+    // due at the same point for both.
+    const wait = worker.startCalledAt + mixed.backendAgeMs - Date.now();
+    if (wait > 0) {
+      ctx.log(`${phase}: waiting ${seconds(wait)} s to burst at ours's age`);
+      await new Promise(r => setTimeout(r, wait));
+    }
+    const cpu = cpuWindow(ctx, worker);
+    let replayed = false;
+    const matching = waitForMatch(worker, mixed.expected, {
+      watch: mixed.burst.changes.map(c => c.entityName),
+      from: Date.now(),
+      timeoutMs: timeoutMs + (mixed.burst.endedAt - mixed.burst.startedAt),
+      ready: () => replayed,
+    });
+    const replay = await replayBurstOnFloor(worker, mixed.burst, {
+      before: mixed.before,
+      after: mixed.after ?? [],
+    });
+    replayed = true;
+    const match = await matching;
+    const floor = { ...floorBurstFigures(replay, match), ...cpu() };
+    ctx.log(
+      `${phase}: the catalog matched ${floor.matchedAfterSeconds} s after the burst`,
+    );
+    return floor;
+  } finally {
+    await stopWorker(ctx, phase, worker);
   }
 }
 
@@ -824,7 +1118,13 @@ async function measurePeer(
 /** Figures must be there and sane: numbers > 0, ratios finite, counts right. */
 function checkFigures(
   figures: Record<string, unknown>,
-  expect: { N: number; changes: number; floor: string; problems: string[] },
+  expect: {
+    N: number;
+    changes: number;
+    burstChanges: number;
+    floor: string;
+    problems: string[];
+  },
 ) {
   const { problems } = expect;
   const positive = (path: string, value: unknown) => {
@@ -877,6 +1177,35 @@ function checkFigures(
     }
     positive('changes.latency.p50Ms', changes?.latency?.p50Ms);
     positive('changes.latency.p99Ms', changes?.latency?.p99Ms);
+  }
+  if (expect.burstChanges > 0) {
+    const burst = figures.burstChanges as
+      | {
+          made: number;
+          failed: string[];
+          ours?: { matchedAfterSeconds?: number; stillWrong?: unknown };
+          floor?: { matchedAfterSeconds?: number; stillWrong?: unknown };
+        }
+      | undefined;
+    if (burst?.made !== expect.burstChanges) {
+      problems.push(
+        `made ${burst?.made} burst changes, expected ${expect.burstChanges}`,
+      );
+    }
+    if (burst?.failed.length) {
+      problems.push(`${burst.failed.length} burst changes failed`);
+    }
+    for (const side of ['ours', 'floor'] as const) {
+      if (side === 'floor' && expect.floor === 'none') continue;
+      const figure = burst?.[side];
+      if (figure?.matchedAfterSeconds === undefined) {
+        problems.push(
+          `after the mixed burst the catalog (${side}) never matched the clusters: ${JSON.stringify(
+            figure?.stillWrong,
+          )}`,
+        );
+      }
+    }
   }
   const api = figures.apiserverRequests as
     | {

@@ -15,14 +15,23 @@ import {
   RootLoggerService,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
+import {
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+  Entity,
+} from '@backstage/catalog-model';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
-import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import {
+  catalogProcessingExtensionPoint,
+  EntityProviderConnection,
+} from '@backstage/plugin-catalog-node';
 import { JsonObject } from '@backstage/types';
 import catalogModuleKubevirt from '@vmportal/plugin-catalog-backend-module-kubevirt';
 import { kubevirtEntityProviderObserverServiceRef } from '@vmportal/plugin-catalog-backend-module-kubevirt/alpha';
+import { KUBEVIRT_ENTITY_LABELS } from '@vmportal/plugin-kubevirt-common';
 import { clusterConfig, ManualScheduler } from './catalogTestUtils';
 import type {
+  CatalogState,
   ParentMessage,
   WorkerMessage,
   WorkerStartOptions,
@@ -81,16 +90,30 @@ function interesting(level: string, message: string): boolean {
 }
 
 let probeDatabase: DatabaseService | undefined;
+let processedCount = 0;
 
-/** Gives the bench the catalog's own database (plugin-scoped), to count cheaply. */
+/**
+ * Gives the bench the catalog's own database (plugin-scoped), to count cheaply, and
+ * counts the entities the catalog processes (every processing runs every processor).
+ */
 const probeModule = createBackendModule({
   pluginId: 'catalog',
   moduleId: 'bench-probe',
   register(env) {
     env.registerInit({
-      deps: { database: coreServices.database },
-      async init({ database }) {
+      deps: {
+        database: coreServices.database,
+        catalog: catalogProcessingExtensionPoint,
+      },
+      async init({ database, catalog }) {
         probeDatabase = database;
+        catalog.addProcessor({
+          getProcessorName: () => 'bench-probe',
+          async preProcessEntity(entity) {
+            processedCount += 1;
+            return entity;
+          },
+        });
       },
     });
   },
@@ -102,13 +125,136 @@ const probeModule = createBackendModule({
  * than the API's totalItems (which joins the search table).
  */
 async function countFinalComponents(): Promise<number> {
-  if (!probeDatabase) throw new Error('the catalog has not started');
-  const db = await probeDatabase.getClient();
+  const db = await probe();
   const [row] = await db('final_entities')
     .whereNotNull('final_entity')
     .andWhere('entity_ref', 'like', 'component:%')
     .count({ n: '*' });
   return Number(row.n);
+}
+
+async function probe() {
+  if (!probeDatabase) throw new Error('the catalog has not started');
+  return probeDatabase.getClient();
+}
+
+/**
+ * The final Components as the catalog API shows them (owner and run strategy are what
+ * a change alters), and how much waits in the catalog's processing and stitch queues.
+ */
+async function catalogState(): Promise<CatalogState> {
+  const db = await probe();
+  const rows = (await db('final_entities')
+    .select('final_entity')
+    .whereNotNull('final_entity')
+    .andWhere('entity_ref', 'like', 'component:%')) as Array<{
+    final_entity: string;
+  }>;
+  const count = async (query: Promise<Array<Record<string, unknown>>>) =>
+    Number((await query)[0].n);
+  const [processingDue, stitchQueued, stitchDue, groups] = await Promise.all([
+    count(
+      db('refresh_state')
+        .where('next_update_at', '<=', db.fn.now())
+        .count({ n: '*' }),
+    ),
+    count(db('stitch_queue').count({ n: '*' })),
+    count(
+      db('stitch_queue')
+        .where('next_stitch_at', '<=', db.fn.now())
+        .count({ n: '*' }),
+    ),
+    count(
+      db('final_entities')
+        .whereNotNull('final_entity')
+        .andWhere('entity_ref', 'like', 'group:%')
+        .count({ n: '*' }),
+    ),
+  ]);
+  return {
+    components: rows.map(row => {
+      const entity = JSON.parse(row.final_entity) as Entity;
+      return [
+        entity.metadata.name,
+        String(entity.spec?.owner ?? ''),
+        entity.metadata.labels?.[KUBEVIRT_ENTITY_LABELS.runStrategy] ?? '',
+      ];
+    }),
+    processingDue,
+    stitchQueued,
+    stitchDue,
+    processed: processedCount,
+    groups,
+  };
+}
+
+/** The Components exactly as their provider handed them to the catalog. */
+async function unprocessedComponents(): Promise<Entity[]> {
+  const db = await probe();
+  const rows = (await db('refresh_state')
+    .select('unprocessed_entity')
+    .where('entity_ref', 'like', 'component:%')) as Array<{
+    unprocessed_entity: string;
+  }>;
+  return rows.map(row => JSON.parse(row.unprocessed_entity) as Entity);
+}
+
+/** The static provider's connection, for the deltas the parent sends. */
+let staticConnection: EntityProviderConnection | undefined;
+
+async function applyStaticDelta(
+  added: Entity[],
+  removed: string[],
+): Promise<number> {
+  if (!staticConnection) throw new Error('no static provider is connected');
+  const t = Date.now();
+  await staticConnection.applyMutation({
+    type: 'delta',
+    added: added.map(entity => ({ entity, locationKey: 'bench-static' })),
+    removed: removed.map(entityRef => ({
+      entityRef,
+      locationKey: 'bench-static',
+    })),
+  });
+  return Date.now() - t;
+}
+
+/** Group entities for the VMs' owners (the demo reads its groups from org.yaml). */
+function groupsModule(names: string[]): BackendFeature {
+  return createBackendModule({
+    pluginId: 'catalog',
+    moduleId: 'bench-groups',
+    register(env) {
+      env.registerInit({
+        deps: { catalog: catalogProcessingExtensionPoint },
+        async init({ catalog }) {
+          catalog.addEntityProvider({
+            getProviderName: () => 'bench-groups',
+            connect: connection =>
+              connection.applyMutation({
+                type: 'full',
+                entities: names.map(name => ({
+                  entity: {
+                    apiVersion: 'backstage.io/v1alpha1',
+                    kind: 'Group',
+                    metadata: {
+                      name,
+                      // The catalog refuses to process an entity without them.
+                      annotations: {
+                        [ANNOTATION_LOCATION]: 'bench:groups',
+                        [ANNOTATION_ORIGIN_LOCATION]: 'bench:groups',
+                      },
+                    },
+                    spec: { type: 'team', children: [] },
+                  },
+                  locationKey: 'bench-groups',
+                })),
+              }),
+          });
+        },
+      });
+    },
+  });
 }
 
 function staticModule(entities: Entity[]): BackendFeature {
@@ -122,6 +268,7 @@ function staticModule(entities: Entity[]): BackendFeature {
           catalog.addEntityProvider({
             getProviderName: () => 'bench-static',
             connect: async connection => {
+              staticConnection = connection;
               const t = Date.now();
               await connection.applyMutation({
                 type: 'full',
@@ -185,6 +332,7 @@ async function start(options: WorkerStartOptions) {
       factory: () => logger,
     }),
   ];
+  if (options.groups?.length) features.push(groupsModule(options.groups));
   let config: JsonObject = {};
   if (options.mode === 'ours' || options.mode === 'page') {
     if (options.mode === 'page') {
@@ -246,17 +394,18 @@ async function start(options: WorkerStartOptions) {
     mockServices.rootConfig.factory({
       data: {
         ...config,
-        ...(options.processingIntervalSeconds
-          ? {
-              catalog: {
-                // Beside, not instead of, the providers set above.
-                ...(config.catalog as JsonObject | undefined),
-                processingInterval: {
-                  seconds: options.processingIntervalSeconds,
-                },
-              },
-            }
-          : {}),
+        catalog: {
+          // Beside, not instead of, the providers set above.
+          ...(config.catalog as JsonObject | undefined),
+          ...(options.processingIntervalSeconds && {
+            processingInterval: { seconds: options.processingIntervalSeconds },
+          }),
+          ...(options.stitchingPollingMs && {
+            stitchingStrategy: {
+              pollingInterval: { milliseconds: options.stitchingPollingMs },
+            },
+          }),
+        },
         backend: {
           baseUrl: 'http://localhost:7007',
           database: options.database,
@@ -291,6 +440,21 @@ process.on('message', (message: ParentMessage) => {
     );
   } else if (message.type === 'count') {
     countFinalComponents().then(
+      value => send({ type: 'reply', id: message.id, value }),
+      error => send({ type: 'reply', id: message.id, error: String(error) }),
+    );
+  } else if (message.type === 'state') {
+    catalogState().then(
+      state => send({ type: 'reply', id: message.id, state }),
+      error => send({ type: 'reply', id: message.id, error: String(error) }),
+    );
+  } else if (message.type === 'unprocessed') {
+    unprocessedComponents().then(
+      entities => send({ type: 'reply', id: message.id, entities }),
+      error => send({ type: 'reply', id: message.id, error: String(error) }),
+    );
+  } else if (message.type === 'delta') {
+    applyStaticDelta(message.added, message.removed).then(
       value => send({ type: 'reply', id: message.id, value }),
       error => send({ type: 'reply', id: message.id, error: String(error) }),
     );

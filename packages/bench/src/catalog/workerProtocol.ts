@@ -1,3 +1,4 @@
+import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import type { ClusterInfo } from '@vmportal/kube-testenv';
 import type { KubevirtEntityProviderSyncEvent } from '@vmportal/plugin-catalog-backend-module-kubevirt/alpha';
@@ -20,8 +21,30 @@ export interface WorkerStartOptions {
   entitiesFile?: string;
   /** `catalog.processingInterval` in seconds; undefined: the catalog's default. */
   processingIntervalSeconds?: number;
+  /** `catalog.stitchingStrategy.pollingInterval` in ms; undefined: the catalog's default. */
+  stitchingPollingMs?: number;
   /** peer: seconds between its full syncs. */
   peerFrequencySeconds?: number;
+  /**
+   * ours and static: Group entities with these names (namespace `default`), from a
+   * static provider beside the others, so that owner changes re-stitch real groups.
+   */
+  groups?: string[];
+}
+
+/** What the catalog API shows of the Components now, and what its queues hold. */
+export interface CatalogState {
+  /** Every final Component: name, `spec.owner`, run strategy label. */
+  components: Array<[name: string, owner: string, runStrategy: string]>;
+  /** `refresh_state` rows due for processing (`next_update_at` passed). */
+  processingDue: number;
+  /** `stitch_queue` rows, and those due (`next_stitch_at` passed). */
+  stitchQueued: number;
+  stitchDue: number;
+  /** Entities processed since the backend started (a processor counts them). */
+  processed: number;
+  /** Final Group entities. */
+  groups: number;
 }
 
 /** Parent to worker. */
@@ -29,7 +52,13 @@ export type ParentMessage =
   | { type: 'start'; options: WorkerStartOptions }
   /** How many Components are final (stitched): visible to the catalog API. */
   | { type: 'count'; id: number }
-  | { type: 'stop'; id: number };
+  | { type: 'stop'; id: number }
+  /** The final Components and the catalog's queues (see {@link CatalogState}). */
+  | { type: 'state'; id: number }
+  /** The Components as the provider emitted them (`refresh_state.unprocessed_entity`). */
+  | { type: 'unprocessed'; id: number }
+  /** static only: one delta mutation of the static provider; replies its duration. */
+  | { type: 'delta'; id: number; added: Entity[]; removed: string[] };
 
 /** Worker to parent. Times are `Date.now()` on this machine. */
 export type WorkerMessage =
@@ -41,7 +70,14 @@ export type WorkerMessage =
       startedAt: number;
     }
   | { type: 'failed'; error: string }
-  | { type: 'reply'; id: number; value?: number; error?: string }
+  | {
+      type: 'reply';
+      id: number;
+      value?: number;
+      state?: CatalogState;
+      entities?: Entity[];
+      error?: string;
+    }
   | { type: 'sync'; event: KubevirtEntityProviderSyncEvent; at: number }
   | {
       type: 'mutation';

@@ -100,6 +100,39 @@ export function findPostmasterPid(port: number): number | undefined {
   return undefined;
 }
 
+/**
+ * CPU seconds used so far by the processes whose command line mentions `text` (a
+ * run's control-plane folder names its apiservers, etcds and controller managers).
+ */
+export function cpuSecondsOfProcessesMentioning(text: string): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes(text)) continue;
+    ticks += readStat(Number(entry))?.ticks ?? 0;
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** CPU seconds the whole machine has been busy (all cores, every process) since boot. */
+export function machineBusySeconds(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/);
+  // user nice system idle iowait irq softirq steal: all but idle and iowait.
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (
+    (user + nice + system + irq + softirq + (steal || 0)) / TICKS_PER_SECOND
+  );
+}
+
 /** Megabytes (MiB), rounded. */
 export function mib(bytes: number): number {
   return Math.round(bytes / 1024 / 1024);

@@ -5,7 +5,7 @@ import type { BenchVersions, MachineInfo } from './environment';
 
 /** What every benchmark run writes: one JSON object. */
 export interface BenchResult {
-  benchmark: 'catalog' | 'plan' | 'page' | 'first-vm' | 'inventory';
+  benchmark: 'catalog' | 'plan' | 'page' | 'first-vm' | 'inventory' | 'console';
   /** e.g. `catalog-sqlite-1000vms-2c`; the file is `<name>-<date>.json`. */
   name: string;
   /** ISO time the run started. */

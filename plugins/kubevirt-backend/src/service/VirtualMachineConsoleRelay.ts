@@ -19,7 +19,7 @@ import {
   CONSOLE_TOKEN_PROTOCOL_PREFIX,
   kubevirtVmConsolePermission,
 } from '@vmportal/plugin-kubevirt-common';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
@@ -102,29 +102,44 @@ export class VirtualMachineConsoleRelay {
     this.recheckMs = options.recheckMs ?? 60_000;
   }
 
-  /** Learns the HTTP server and the plugin's base path from the router's first request. */
+  /**
+   * Learns the backend's HTTP server from the first request to the plugin and listens
+   * to its `upgrade` events, for the console paths only (other paths are left to their
+   * listeners). Node passes an upgrade on as a plain request only while the server has
+   * no `upgrade` listener; such an upgrade (one made before any other request to the
+   * plugin) reaches the console route and {@link VirtualMachineConsoleRelay.upgrade}.
+   */
   middleware(): RequestHandler {
-    return (req, res, next) => {
+    return (req, _res, next) => {
       const server = (req.socket as { server?: Server }).server;
-      if (!this.server && server) {
-        this.server = server;
+      if (server && this.server !== server) {
         this.basePath = req.baseUrl;
+        this.server = server;
         server.on('upgrade', this.onUpgrade);
-      }
-      if (req.headers.upgrade?.toLowerCase() === 'websocket') {
-        // The server had no upgrade listener yet, so Node passed this one on as a
-        // plain request; from now on upgrades reach onUpgrade.
-        res.status(503).json({
-          error: {
-            name: 'ServiceUnavailableError',
-            message:
-              'The console relay has just started: open the console again',
-          },
-        });
-        return;
       }
       next();
     };
+  }
+
+  /**
+   * Opens the console for an upgrade that reached the route as a request: answers a
+   * refusal on `res` with its status and error body, else takes the socket over.
+   */
+  async upgrade(req: Request, res: Response) {
+    const match = CONSOLE_PATH.exec(req.path);
+    if (!match) {
+      res.status(404).end();
+      return;
+    }
+    try {
+      await this.open(req, req.socket, Buffer.alloc(0), match);
+    } catch (error) {
+      this.refused(req, error);
+      const err = error instanceof Error ? error : new Error(String(error));
+      res.status(statusOf(err)).json({
+        error: { name: err.name, message: err.message },
+      });
+    }
   }
 
   /**
@@ -169,7 +184,12 @@ export class VirtualMachineConsoleRelay {
         what: `${type} console`,
         refused: t => `Only ${t.owners} can open the console of ${t.entityRef}`,
         meta: { type, ...(checkOnly && { check: true }) },
-        httpRequest: request as Request | undefined,
+        // An upgrade from the server's `upgrade` event is a bare IncomingMessage,
+        // which the auditor cannot read: it then records no request details.
+        httpRequest:
+          typeof (request as Partial<Request> | undefined)?.get === 'function'
+            ? (request as Request)
+            : undefined,
       },
       async ({ cluster, target, vm, actor }) => {
         const status = vm.status?.printableStatus ?? 'Unknown';
@@ -206,10 +226,20 @@ export class VirtualMachineConsoleRelay {
     if (!path.startsWith(`${this.basePath}/`)) return;
     const match = CONSOLE_PATH.exec(path.slice(this.basePath.length));
     if (!match) return;
-    void this.open(request, socket, head, match).catch(error =>
-      refuseUpgrade(socket, error),
-    );
+    void this.open(request, socket, head, match).catch(error => {
+      this.refused(request, error);
+      refuseUpgrade(socket, error);
+    });
   };
+
+  /** Logs a refused console, naming why (refusals by the checks are audited too). */
+  private refused(request: IncomingMessage, error: unknown) {
+    this.options.logger.warn(
+      `Refused a console WebSocket on ${(request.url ?? '').split('?')[0]}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  }
 
   private async open(
     request: IncomingMessage,
@@ -400,13 +430,17 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /** Answers a refused upgrade with the error's status and a Backstage error body. */
+function statusOf(err: Error): number {
+  if (err instanceof AuthenticationError) return 401;
+  if (err instanceof NotAllowedError) return 403;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
+  return 502;
+}
+
 function refuseUpgrade(socket: Duplex, error: unknown) {
   const err = error instanceof Error ? error : new Error(String(error));
-  let status = 502;
-  if (err instanceof AuthenticationError) status = 401;
-  else if (err instanceof NotAllowedError) status = 403;
-  else if (err instanceof NotFoundError) status = 404;
-  else if (err instanceof ConflictError) status = 409;
+  const status = statusOf(err);
   const body = JSON.stringify({
     error: { name: err.name, message: err.message },
   });

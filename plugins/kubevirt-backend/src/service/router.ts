@@ -246,6 +246,12 @@ export function createRouter(options: RouterOptions): express.Router {
   router.get(
     '/v1/entities/:namespace/:kind/:name/console/:type',
     async (req, res) => {
+      if (req.headers.upgrade?.toLowerCase() === 'websocket') {
+        // The browser's WebSocket: authenticated by the token it offers as a
+        // subprotocol (see the auth policy in plugin.ts).
+        await consoles.upgrade(req, res);
+        return;
+      }
       const credentials = await httpAuth.credentials(req);
       const ref = parseWithSchema(entityParams, req.params, 'entity');
       const { type } = req.params;

@@ -437,24 +437,36 @@ export class KubeApiTransport {
         : { ca: this.ca }),
     });
     return new Promise((resolve, reject) => {
-      const fail = (error: unknown) => {
-        socket.removeAllListeners();
-        socket.terminate();
-        reject(this.toError(what, error));
+      const listeners = {
+        open: () => {
+          detach();
+          // Held until the caller listens: a server may speak first (RFB's greeting).
+          socket.pause();
+          resolve(socket);
+        },
+        error: (error: unknown) => {
+          detach();
+          socket.terminate();
+          reject(this.toError(what, error));
+        },
+        unexpected: (_request: unknown, response: http.IncomingMessage) => {
+          readBody(response).then(
+            body =>
+              listeners.error(
+                new HttpStatusError(response.statusCode ?? 0, body),
+              ),
+            listeners.error,
+          );
+        },
       };
-      socket.once('open', () => {
-        socket.removeAllListeners();
-        // Held until the caller listens: a server may speak first (RFB's greeting).
-        socket.pause();
-        resolve(socket);
-      });
-      socket.once('unexpected-response', (_request, response) => {
-        readBody(response).then(
-          body => fail(new HttpStatusError(response.statusCode ?? 0, body)),
-          fail,
-        );
-      });
-      socket.once('error', fail);
+      function detach() {
+        socket.off('open', listeners.open);
+        socket.off('unexpected-response', listeners.unexpected);
+        socket.off('error', listeners.error);
+      }
+      socket.on('open', listeners.open);
+      socket.on('unexpected-response', listeners.unexpected);
+      socket.on('error', listeners.error);
     });
   }
 
