@@ -24,6 +24,19 @@ export interface Config {
        */
       openPullRequestMaxInterval?: HumanDuration | string;
     };
+    /** The VM page's serial console and VNC relay. */
+    console?: {
+      /**
+       * A session with no byte either way for this long is closed (close code 4408).
+       * Default: 15 minutes.
+       */
+      idleTimeout?: HumanDuration | string;
+      /**
+       * How often an open session asks the permission policy again
+       * (`kubevirt.vm.console`); a denial closes it (4403). Default: 1 minute.
+       */
+      permissionRecheck?: HumanDuration | string;
+    };
     permissions?: {
       /**
        * Service principals that may change VMs (power actions), by their subject as

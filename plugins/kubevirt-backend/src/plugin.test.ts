@@ -133,6 +133,9 @@ function annotationsFor(
   };
 }
 
+/** Users whose console permission a test has taken away meanwhile. */
+const consoleRevoked = new Set<string>();
+
 /** What only a VM's owners may do, as in the demo policy. */
 const OWNERS_ONLY = [
   kubevirtVmPowerPermission,
@@ -174,6 +177,12 @@ const permissions = mockServices.permissions.mock({
               ? AuthorizeResult.ALLOW
               : AuthorizeResult.DENY,
         };
+      }
+      if (
+        consoleRevoked.has(user) &&
+        isPermission(r.permission, kubevirtVmConsolePermission)
+      ) {
+        return { result: AuthorizeResult.DENY };
       }
       if (!OWNERS_ONLY.some(p => isPermission(r.permission, p))) {
         return {
@@ -361,6 +370,11 @@ beforeAll(async () => {
     ...portal,
     kubevirt: {
       ...portal.kubevirt,
+      // Short, so that the tests see sessions end; every other test sends sooner.
+      console: {
+        idleTimeout: { seconds: 2 },
+        permissionRecheck: { milliseconds: 300 },
+      },
       permissions: {
         servicePrincipalsAllowedToAct: [SCRIPT],
         servicePrincipalsAllowedToReadInventory: [CMDB_SYNC],
@@ -1619,6 +1633,55 @@ describe('kubevirtPlugin', () => {
       } finally {
         server.off('upgrade', signalsLike);
       }
+    });
+
+    it('closes a session when the permission is gone, and an idle one, saying why', async () => {
+      const closedWith = (socket: WebSocket) =>
+        new Promise<{ code: number; reason: string }>(resolve =>
+          socket.once('close', (code, reason) =>
+            resolve({ code, reason: reason.toString() }),
+          ),
+        );
+      const revoked = await openConsole(
+        'mover-1',
+        'serial',
+        consoleProtocols(mockCredentials.user.token(OWNER)),
+      );
+      if (!('socket' in revoked)) throw new Error(JSON.stringify(revoked));
+      const revokedClose = closedWith(revoked.socket);
+      consoleRevoked.add(OWNER);
+      try {
+        expect(await revokedClose).toEqual({
+          code: 4403,
+          reason: 'You may no longer open this console',
+        });
+      } finally {
+        consoleRevoked.delete(OWNER);
+      }
+
+      const idle = await openConsole(
+        'mover-1',
+        'serial',
+        consoleProtocols(mockCredentials.user.token(OWNER)),
+      );
+      if (!('socket' in idle)) throw new Error(JSON.stringify(idle));
+      expect(await closedWith(idle.socket)).toEqual({
+        code: 4408,
+        reason: 'Closed after 2 s without activity',
+      });
+      const ended = await waitUntil(
+        'both sessions audited',
+        10_000,
+        async () => {
+          const endings = auditEvents
+            .filter(e => e.options.eventId === 'vm-console-session')
+            .map(e => (e.outcome?.meta as { endedBy: string }).endedBy);
+          return endings.includes('permission') && endings.includes('idle')
+            ? endings
+            : undefined;
+        },
+      );
+      expect(ended).toEqual(expect.arrayContaining(['permission', 'idle']));
     });
 
     it('refuses the upgrade for non-owners, service principals and callers without a token, audited', async () => {

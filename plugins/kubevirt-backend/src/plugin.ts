@@ -21,6 +21,8 @@ import { VirtualMachineRequestStore } from './requests/VirtualMachineRequestStor
 import { VirtualMachineRequestTracker } from './requests/VirtualMachineRequestTracker';
 import { createRouter } from './service/router';
 import { VirtualMachineInventoryService } from './service/VirtualMachineInventoryService';
+import { ConfigReader } from '@backstage/config';
+import { readDuration } from './requests/readRequestsConfig';
 import { VirtualMachineConsoleRelay } from './service/VirtualMachineConsoleRelay';
 import { VirtualMachineService } from './service/VirtualMachineService';
 
@@ -123,12 +125,26 @@ export const kubevirtPlugin = createBackendPlugin({
           logger,
           servicePrincipalsAllowedToAct,
         });
+        const consoleConfig =
+          config.getOptionalConfig('kubevirt.console') ?? new ConfigReader({});
         const consoles = new VirtualMachineConsoleRelay({
           vms: virtualMachines,
           auth,
           permissions,
           auditor,
           logger,
+          idleTimeoutMs: readDuration(
+            consoleConfig,
+            'idleTimeout',
+            { minutes: 15 },
+            'kubevirt.console',
+          ),
+          recheckMs: readDuration(
+            consoleConfig,
+            'permissionRecheck',
+            { minutes: 1 },
+            'kubevirt.console',
+          ),
         });
         lifecycle.addShutdownHook(() => consoles.stop());
         httpRouter.use(

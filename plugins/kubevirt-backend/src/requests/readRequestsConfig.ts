@@ -41,10 +41,17 @@ export const DEFAULT_TRACKING_SCHEDULE: SchedulerServiceTaskScheduleDefinition =
     initialDelay: { seconds: 1 },
   };
 
-function readDuration(
+/**
+ * The positive duration at `key` of `config` (under `prefix`, for the error message),
+ * in milliseconds, or `fallback`; `InputError` naming the key and the fix.
+ *
+ * @internal
+ */
+export function readDuration(
   config: Config,
   key: string,
   fallback: HumanDuration,
+  prefix = KEY,
 ): number {
   if (!config.has(key)) return durationToMilliseconds(fallback);
   try {
@@ -52,13 +59,13 @@ function readDuration(
     if (ms > 0) return ms;
   } catch (error) {
     throw new InputError(
-      `${KEY}.${key} must be a duration such as '1 minute', '7d' or { minutes: 1 }; ${
+      `${prefix}.${key} must be a duration such as '1 minute', '7d' or { minutes: 1 }; ${
         (error as Error).message
       }`,
     );
   }
   throw new InputError(
-    `${KEY}.${key} must be a positive duration such as '1 minute' or { minutes: 1 }`,
+    `${prefix}.${key} must be a positive duration such as '1 minute' or { minutes: 1 }`,
   );
 }
 

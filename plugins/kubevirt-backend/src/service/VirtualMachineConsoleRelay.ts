@@ -340,9 +340,7 @@ export class VirtualMachineConsoleRelay {
       if (Date.now() - lastActivity >= this.idleTimeoutMs) {
         close(
           CLOSE.idle,
-          `Closed after ${Math.round(
-            this.idleTimeoutMs / 60_000,
-          )} min without activity`,
+          `Closed after ${inWords(this.idleTimeoutMs)} without activity`,
           'idle',
         );
       }
@@ -408,6 +406,13 @@ export class VirtualMachineConsoleRelay {
     });
     await audit.success({ meta });
   }
+}
+
+/** `15 min`, `90 s`: how long, for a close reason. */
+function inWords(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0
+    ? `${ms / 60_000} min`
+    : `${Math.round(ms / 1000)} s`;
 }
 
 function toBuffer(data: RawData): Buffer {
