@@ -224,7 +224,7 @@ test('console, migration and snapshots of a VM from its page', async () => {
   }
 
   // Then it fits: migrate, and the VM runs on another node.
-  const before = await vmiNode();
+  const fromNode = await vmiNode();
   await page.reload();
   const migrate = page.getByRole('button', { name: 'Migrate', exact: true });
   await waitFor('Migrate enabled', 60_000, async () =>
@@ -234,9 +234,9 @@ test('console, migration and snapshots of a VM from its page', async () => {
   await page
     .getByText(/Last migration \S+ succeeded/)
     .waitFor({ timeout: 120_000 });
-  const after = await vmiNode();
-  assert.notEqual(after, before, 'the VM did not change node');
-  await page.getByText(`moved from ${before} to ${after}`).waitFor();
+  const toNode = await vmiNode();
+  assert.notEqual(toNode, fromNode, 'the VM did not change node');
+  await page.getByText(`moved from ${fromNode} to ${toNode}`).waitFor();
   await page.screenshot({
     path: join(outputDir, 'vm-migrated.png'),
     fullPage: true,
