@@ -150,6 +150,9 @@ describe('VirtualMachinePageCache against a real apiserver', () => {
         error => (error instanceof NotFoundError ? true : undefined),
       ),
     );
+    await expect(cache.getVirtualMachine(namespace, 'web-3')).rejects.toThrow(
+      NotFoundError,
+    );
   });
 
   it('stops watching a namespace no page has read for idleMs', async () => {
