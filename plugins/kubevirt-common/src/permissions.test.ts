@@ -2,7 +2,10 @@ import {
   kubevirtPermissions,
   kubevirtVmAdoptPermission,
   kubevirtVmChangePermission,
+  kubevirtVmConsolePermission,
   kubevirtVmDecommissionPermission,
+  kubevirtVmMigratePermission,
+  kubevirtVmSnapshotPermission,
   kubevirtQuotaReadPermission,
   kubevirtRequestReadPermission,
   kubevirtVmPlanPermission,
@@ -18,6 +21,9 @@ describe('kubevirt permissions', () => {
       kubevirtVmChangePermission,
       kubevirtVmDecommissionPermission,
       kubevirtVmAdoptPermission,
+      kubevirtVmConsolePermission,
+      kubevirtVmSnapshotPermission,
+      kubevirtVmMigratePermission,
     ]) {
       expect(permission.type).toBe('resource');
       expect(permission).toMatchObject({ resourceType: 'catalog-entity' });
@@ -41,6 +47,9 @@ describe('kubevirt permissions', () => {
     expect(kubevirtVmPowerPermission.attributes.action).toBe('update');
     expect(kubevirtQuotaReadPermission.name).toBe('kubevirt.quota.read');
     expect(kubevirtVmPlanPermission.name).toBe('kubevirt.vm.plan');
+    expect(kubevirtVmConsolePermission.name).toBe('kubevirt.vm.console');
+    expect(kubevirtVmSnapshotPermission.name).toBe('kubevirt.vm.snapshot');
+    expect(kubevirtVmMigratePermission.name).toBe('kubevirt.vm.migrate');
   });
 
   it('lists every permission once, for registration', () => {
@@ -51,6 +60,9 @@ describe('kubevirt permissions', () => {
       'kubevirt.vm.change',
       'kubevirt.vm.decommission',
       'kubevirt.vm.adopt',
+      'kubevirt.vm.console',
+      'kubevirt.vm.snapshot',
+      'kubevirt.vm.migrate',
       'kubevirt.quota.read',
       'kubevirt.vm.plan',
       'kubevirt.vm.request',
