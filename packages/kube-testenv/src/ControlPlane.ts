@@ -266,8 +266,10 @@ async function clusterPorts(clusterDir: string): Promise<ClusterPorts> {
   // Reuse last run's ports when free: etcd remembers its peer URL in its data.
   if (existsSync(file)) {
     const ports = JSON.parse(readFileSync(file, 'utf8')) as ClusterPorts;
-    const free = await Promise.all(Object.values(ports).map(isPortFree));
-    if (free.every(Boolean)) return ports;
+    const values = Object.values(ports);
+    const free = await Promise.all(values.map(isPortFree));
+    if (free.every(Boolean) && new Set(values).size === values.length)
+      return ports;
   }
   const ports = {
     etcd: await freePort(),

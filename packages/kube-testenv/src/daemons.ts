@@ -84,8 +84,26 @@ function signal(daemon: Daemon, sig: NodeJS.Signals) {
   }
 }
 
-/** A TCP port on 127.0.0.1 that is free right now. */
+/** Ports this process has handed out, so that it never hands one out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port on 127.0.0.1 that is free right now and that this process has not handed
+ * out before. The kernel may give the same ephemeral port to two listens in a row once
+ * the first is closed (seen: a cluster's etcd peer port and apiserver port alike), and
+ * the ports are only used later, so each one is remembered.
+ */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await ephemeralPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
