@@ -76,6 +76,18 @@ function installStamp() {
   return hash.digest('hex');
 }
 
+/**
+ * Native modules (better-sqlite3) must be built against the headers of the Node that
+ * runs them. The machine's ~/.npmrc may set `nodedir` to another Node's headers (seen:
+ * `/usr`, Node 20, while Node 22 ran the install), so point it at this Node's own.
+ */
+function nativeBuildEnv() {
+  const prefix = dirname(dirname(process.execPath));
+  return existsSync(join(prefix, 'include', 'node', 'node.h'))
+    ? { npm_config_nodedir: prefix }
+    : {};
+}
+
 function ensureDependencies() {
   const stampFile = join(repoRoot, 'node_modules', '.vmportal-install-stamp');
   if (
@@ -87,12 +99,11 @@ function ensureDependencies() {
   }
   const t = Date.now();
   step('installing dependencies with npm (a few minutes on a fresh clone)');
-  const status = run('npm', [
-    'install',
-    '--no-audit',
-    '--no-fund',
-    '--loglevel=error',
-  ]);
+  const status = run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error'],
+    { env: { ...process.env, ...nativeBuildEnv() } },
+  );
   if (status !== 0) fail('npm install failed (see the output above)');
   writeFileSync(stampFile, installStamp());
   step(`dependencies installed in ${((Date.now() - t) / 1000).toFixed(1)}s`);
