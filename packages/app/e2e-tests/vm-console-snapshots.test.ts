@@ -67,7 +67,9 @@ async function waitForText(page: Page, region: string, pattern: RegExp) {
     const text = (
       await page.getByRole('region', { name: region }).innerText()
     ).replace(/\u00a0/g, ' ');
-    return pattern.test(text) ? true : undefined;
+    if (pattern.test(text)) return true;
+    // Named in the timeout's message: what the terminal showed instead.
+    throw new Error(`it shows ${JSON.stringify(text.trim().slice(-300))}`);
   });
 }
 
@@ -138,6 +140,12 @@ test('console, migration and snapshots of a VM from its page', async () => {
     path: join(outputDir, 'vm-console-connected.png'),
     fullPage: true,
   });
+  // As a person would, bring the terminal into view: xterm.js draws nothing while
+  // it is out of the viewport (it pauses on an IntersectionObserver), and the
+  // full-page screenshot above showed it only while it was taken.
+  await page
+    .getByRole('region', { name: `Serial console of ${NAME}` })
+    .scrollIntoViewIfNeeded();
   await page.getByRole('textbox', { name: 'Terminal input' }).focus();
   await page.keyboard.press('Enter');
   await waitForText(page, `Serial console of ${NAME}`, /login:/);
@@ -237,6 +245,20 @@ test('console, migration and snapshots of a VM from its page', async () => {
   const toNode = await vmiNode();
   assert.notEqual(toNode, fromNode, 'the VM did not change node');
   await page.getByText(`moved from ${fromNode} to ${toNode}`).waitFor();
+  // The Launcher pod card follows the VM: it shows the pod on the new node, not
+  // the source pod that ran it before the hand-over.
+  const pods = await kube<{
+    items: { metadata: { name: string }; spec?: { nodeName?: string } }[];
+  }>(
+    east,
+    'GET',
+    `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=${encodeURIComponent(
+      `vm.kubevirt.io/name=${NAME}`,
+    )}`,
+  );
+  const target = pods.items.find(p => p.spec?.nodeName === toNode);
+  assert.ok(target, `no launcher pod of ${NAME} on ${toNode}`);
+  await page.getByText(target.metadata.name, { exact: true }).first().waitFor();
   await page.screenshot({
     path: join(outputDir, 'vm-migrated.png'),
     fullPage: true,

@@ -9,6 +9,7 @@ import type {
 } from '@vmportal/plugin-kubevirt-common';
 import { parse } from 'yaml';
 import {
+  launcherPodOf,
   launcherPodSummary,
   manifestYaml,
   pickLauncherPod,
@@ -144,6 +145,23 @@ describe('launcherPodSummary', () => {
       { metadata: { name: 'new' }, status: { phase: 'Running' } },
     ];
     expect(pickLauncherPod(pods)?.metadata.name).toBe('new');
+  });
+
+  it("shows the pod on the VMI's node while a live migration's source pod still runs", () => {
+    const vmi = {
+      metadata: { name: 'vm', namespace: 'ns', uid: 'vmi-uid' },
+      status: { phase: 'Running', nodeName: 'node-b' },
+    } as VirtualMachineInstanceObject;
+    const pod = (name: string, nodeName: string): PodObject => ({
+      metadata: { name, labels: { 'kubevirt.io/created-by': 'vmi-uid' } },
+      spec: { nodeName, containers: [] },
+      status: { phase: 'Running' },
+    });
+    const pods = [pod('source', 'node-a'), pod('target', 'node-b')];
+    expect(launcherPodOf(vmi, pods)?.metadata.name).toBe('target');
+    // Before the hand-over the VMI is still on the source's node.
+    const before = { ...vmi, status: { ...vmi.status, nodeName: 'node-a' } };
+    expect(launcherPodOf(before, pods)?.metadata.name).toBe('source');
   });
 });
 

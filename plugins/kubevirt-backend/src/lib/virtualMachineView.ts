@@ -247,7 +247,10 @@ export function pickLauncherPod(pods: PodObject[]): PodObject | undefined {
 /**
  * The running VMI's launcher pod among the pods labelled with its VM's name: its own
  * (`kubevirt.io/created-by` is the VMI's uid), not an earlier run's still going; any
- * of them while the VMI's own is not known. Undefined without a VMI.
+ * of them while the VMI's own is not known. During and after a live migration a VMI
+ * has two pods, both running until the source's QEMU hands over: the one on the
+ * VMI's node (`status.nodeName`, which KubeVirt moves at the hand-over) is the one
+ * that runs it. Undefined without a VMI.
  *
  * @internal
  */
@@ -259,7 +262,10 @@ export function launcherPodOf(
   const ownPods = namedPods.filter(
     p => p.metadata.labels?.['kubevirt.io/created-by'] === vmi.metadata.uid,
   );
-  return pickLauncherPod(ownPods.length > 0 ? ownPods : namedPods);
+  const pods = ownPods.length > 0 ? ownPods : namedPods;
+  const node = vmi.status?.nodeName;
+  const onNode = node ? pods.filter(p => p.spec?.nodeName === node) : [];
+  return pickLauncherPod(onNode.length > 0 ? onNode : pods);
 }
 
 /**
