@@ -167,9 +167,26 @@ async function askForChange(
   await action.waitFor({ timeout: 90_000 });
   await action.click();
   await page.waitForURL(/\/create\/templates\/default\//);
-  await fill(page);
-  await page.getByRole('button', { name: 'Review' }).click();
-  await page.getByRole('button', { name: 'Create' }).click();
+  try {
+    await fill(page);
+    await page.getByRole('button', { name: 'Review' }).click();
+    // The review step comes once the form's own checks (the plan) are done.
+    const create = page.getByRole('button', { name: 'Create' });
+    await create.waitFor({ timeout: 60_000 });
+    await create.click();
+    await page.waitForURL(/\/create\/tasks\//, { timeout: 60_000 });
+  } catch (error) {
+    // What the person would have seen: the form, its errors, or the task page.
+    const shot = join(
+      portalUrls().outputDir,
+      `vm-day-two-${button.replace(/\W+/g, '-').toLowerCase()}-failed.png`,
+    );
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    throw new Error(
+      `${button}: the form did not reach its task (${page.url()}); see ${shot}`,
+      { cause: error },
+    );
+  }
   const follow = page.getByRole('link', { name: 'Follow the change' });
   await follow.waitFor({ timeout: 180_000 });
   await follow.click();

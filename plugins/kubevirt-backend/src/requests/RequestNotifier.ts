@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { parseEntityRef } from '@backstage/catalog-model';
 import type { NotificationPayload } from '@backstage/plugin-notifications-common';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
@@ -14,6 +15,20 @@ export const REQUESTS_SIGNAL_CHANNEL = 'kubevirt:requests';
 /** The notifications' topic; one notification per request (its `scope` is the id). */
 const TOPIC = 'vm-request';
 
+/**
+ * A user or group as a person reads it: `alice` for `user:default/alice`, with the
+ * namespace only when it is not the default one. Notifications are plain text, so the
+ * portal cannot link or humanize the ref there.
+ */
+function readable(ref: string): string {
+  try {
+    const { namespace, name } = parseEntityRef(ref);
+    return namespace === 'default' ? name : `${namespace}/${name}`;
+  } catch {
+    return ref;
+  }
+}
+
 function describe(request: TrackedVirtualMachineRequest): {
   title: string;
   description: string;
@@ -27,13 +42,13 @@ function describe(request: TrackedVirtualMachineRequest): {
     case 'pr-open':
       return {
         title: `VM request ${vm}: ${pr} waits for review`,
-        description: `${request.requestedBy} asks for ${
+        description: `${readable(request.requestedBy)} asks for ${
           request.size
-        } on cluster ${request.cluster} for ${
-          request.owner
-        }. Review and merge ${pr} to approve it${
+        } on cluster ${request.cluster} for ${readable(
+          request.owner,
+        )}. Review and merge ${pr} to approve it${
           request.reviewers.length
-            ? ` (reviewers: ${request.reviewers.join(', ')})`
+            ? ` (reviewers: ${request.reviewers.map(readable).join(', ')})`
             : ''
         }.`,
         severity: 'normal',

@@ -180,6 +180,10 @@ describe('the VM request routes', () => {
         recipients: { type: 'entity', entityRef: [ALICE, TEAM_WEB] },
         payload: expect.objectContaining({
           title: 'VM request team-web/web-7: PR #12 waits for review',
+          // Plain text a person reads: names, not entity refs.
+          description:
+            'alice asks for u1.medium: 1 vCPU, 4 GiB on cluster east for team-web. ' +
+            'Review and merge PR #12 to approve it (reviewers: team-web).',
           link: '/vm-requests/task-0001',
           topic: 'vm-request',
           scope: 'task-0001',
