@@ -110,6 +110,34 @@ describe('A VM request, followed by its requester', () => {
     await stage(page, 'Merged', 'not yet').waitFor();
     await page.getByText('team-web', { exact: false }).first().waitFor();
 
+    // The team is asked to review in its notifications, in words, not entity refs.
+    await page
+      .getByTestId('sidebar-root')
+      .getByRole('link', { name: 'Notifications' })
+      .click();
+    await page
+      .getByText(
+        new RegExp(
+          `VM request ${NAMESPACE}/${name}: PR #\\d+ waits for review`,
+        ),
+      )
+      .first()
+      .waitFor({ timeout: 30_000 });
+    // The list cuts long descriptions; a person clicks "Show more" to read it all.
+    await page.getByRole('button', { name: 'Show more' }).first().click();
+    await page.screenshot({
+      path: join(outputDir, 'vm-request-notification.png'),
+      fullPage: true,
+    });
+    await page
+      .getByText(
+        /guest asks for .+ on cluster demo-east for team-web\. Review and merge PR #\d+ to approve it \(reviewers: [\w, -]+\)\./,
+      )
+      .first()
+      .waitFor({ timeout: 5_000 });
+    await page.goto(`${appUrl}${requestPath}`);
+    await stage(page, 'PR open').waitFor({ timeout: 30_000 });
+
     // The PR's page, in the demo git server: the quota table, and Merge.
     const prLink = page.getByRole('link', { name: /^PR #\d+\b/ }).first();
     const prUrl = (await prLink.getAttribute('href'))!;
