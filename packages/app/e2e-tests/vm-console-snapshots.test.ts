@@ -7,6 +7,7 @@
 // 3. a snapshot is taken, the VM stopped, restored from it, and started again.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Browser, Page } from 'playwright-core';
@@ -73,6 +74,63 @@ async function waitForText(page: Page, region: string, pattern: RegExp) {
   });
 }
 
+const ESCAPES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** The last `count` lines of a log that name this VM and match `about`, without colours. */
+function logLines(file: string | undefined, about: RegExp, count: number) {
+  if (!file || !existsSync(file)) return [`(no log at ${file})`];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(line => line.includes(NAME) && about.test(line))
+    .slice(-count)
+    .map(line => line.replace(ESCAPES, '').slice(0, 300));
+}
+
+/**
+ * Waits for the console's status line to say "Connected". On timeout the error names
+ * what the console showed instead (its status line, or the reason it was refused),
+ * whether the Console section was open, and what the backend and the KubeVirt
+ * simulator logged about this VM's console; a screenshot is left.
+ */
+async function waitForConnected(page: Page, what: string) {
+  const consoleArea = page.locator('#kubevirt-vm-console');
+  try {
+    await waitFor(`the ${what} to connect`, 60_000, async () => {
+      const status = (await consoleArea.getByRole('status').allInnerTexts())
+        .join(' ')
+        .trim();
+      if (/^Connected/.test(status)) return true;
+      const refused = (await consoleArea.getByRole('alert').allInnerTexts())
+        .join(' ')
+        .trim();
+      const open = await page
+        .getByRole('button', { name: 'Console' })
+        .getAttribute('aria-expanded');
+      throw new Error(
+        `it shows ${JSON.stringify(status || refused)} (Console open: ${open})`,
+      );
+    });
+  } catch (error) {
+    await page.screenshot({
+      path: join(
+        portalUrls().outputDir,
+        `vm-console-${what.replace(/ /g, '-')}-failed.png`,
+      ),
+      fullPage: true,
+    });
+    const kubeDir = process.env.E2E_KUBE_DIR;
+    throw new Error(
+      [
+        error instanceof Error ? error.message : String(error),
+        'backend:',
+        ...logLines(process.env.E2E_BACKEND_LOG, /console/i, 8),
+        'KubeVirt simulator:',
+        ...logLines(kubeDir && join(kubeDir, 'kubevirt-simulator.log'), /./, 8),
+      ].join('\n'),
+    );
+  }
+}
+
 async function typeInTerminal(page: Page, text: string) {
   await page.keyboard.type(text);
   await page.keyboard.press('Enter');
@@ -132,10 +190,7 @@ test('console, migration and snapshots of a VM from its page', async () => {
 
   // 1. The serial console: the getty's prompt, a login with cloud-init's password.
   await page.getByRole('button', { name: 'Console' }).click();
-  await page
-    .getByRole('status')
-    .filter({ hasText: /^\s*Connected/ })
-    .waitFor({ timeout: 60_000 });
+  await waitForConnected(page, 'serial console');
   await page.screenshot({
     path: join(outputDir, 'vm-console-connected.png'),
     fullPage: true,
@@ -161,10 +216,7 @@ test('console, migration and snapshots of a VM from its page', async () => {
 
   // The VNC display: noVNC draws the framebuffer (the VM's name on a background).
   await page.getByRole('tab', { name: 'VNC' }).click();
-  await page
-    .getByRole('status')
-    .filter({ hasText: /^\s*Connected/ })
-    .waitFor({ timeout: 60_000 });
+  await waitForConnected(page, 'VNC display');
   await waitFor('noVNC to draw the framebuffer', 60_000, async () => {
     const colours = await page
       .getByRole('region', { name: `VNC display of ${NAME}` })
