@@ -44,7 +44,10 @@ import {
   CONSOLE_PROTOCOL,
   consoleProtocols,
 } from '@vmportal/plugin-kubevirt-common';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import request from 'supertest';
 import { parse } from 'yaml';
 import {
@@ -1592,6 +1595,44 @@ describe('kubevirtPlugin', () => {
         options: { eventId: 'vm-console', severityLevel: 'medium' },
         outcome: { status: 'succeeded' },
       });
+    });
+
+    it("closes KubeVirt's end of a console the browser left while it was being opened, and audits its end", async () => {
+      auditEvents.length = 0;
+      const { port } = server.address() as { port: number };
+      const socket = connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      // The upgrade request, then gone before the backend has opened KubeVirt's end.
+      socket.end(
+        [
+          `GET ${consolePath('mover-1', 'serial')} HTTP/1.1`,
+          `Host: 127.0.0.1:${port}`,
+          'Connection: Upgrade',
+          'Upgrade: websocket',
+          'Sec-WebSocket-Version: 13',
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+          `Sec-WebSocket-Protocol: ${consoleProtocols(
+            mockCredentials.user.token(OWNER),
+          ).join(', ')}`,
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      const ended = await waitUntil(
+        'the abandoned session audited',
+        10_000,
+        async () =>
+          auditEvents.find(e => e.options.eventId === 'vm-console-session'),
+      );
+      expect(ended.outcome?.meta).toMatchObject({
+        entityRef: 'component:default/mover-1',
+        actor: OWNER,
+        type: 'serial',
+        endedBy: 'user',
+        bytesFromGuest: 0,
+        bytesToGuest: 0,
+      });
+      socket.destroy();
     });
 
     it('relays VNC from the first byte: the RFB greeting', async () => {

@@ -127,8 +127,18 @@ export class GuestConsoles {
       if (
         session.vmiUid === vmi.metadata.uid &&
         (!running || session.nodeName !== vmi.status?.nodeName)
-      )
+      ) {
+        this.ctx.log(
+          `${vmi.metadata.namespace}/${vmi.metadata.name}: ${
+            session.kind
+          } session ended: the VMI is ${endedBecause(
+            vmi,
+            deleted,
+            session.nodeName,
+          )} (resourceVersion ${vmi.metadata.resourceVersion})`,
+        );
         this.end(session);
+      }
     }
   }
 
@@ -290,6 +300,21 @@ export class GuestConsoles {
     this.sessions.delete(session);
     session.socket.terminate();
   }
+}
+
+/** Why a session of a VMI ends, for the log: `gone`, `Succeeded`, `on node-2, not node-1`. */
+function endedBecause(
+  vmi: VirtualMachineInstanceObject,
+  deleted: boolean,
+  sessionNode: string | undefined,
+): string {
+  if (deleted) return 'gone';
+  if (vmi.status?.phase !== 'Running' || vmi.metadata.deletionTimestamp) {
+    return vmi.metadata.deletionTimestamp
+      ? 'being deleted'
+      : vmi.status?.phase ?? 'without a phase';
+  }
+  return `on ${vmi.status?.nodeName}, not ${sessionNode}`;
 }
 
 /** Writes an HTTP answer on a connection that asked for an upgrade, then closes it. */

@@ -277,16 +277,34 @@ export class VirtualMachineConsoleRelay {
       false,
     );
     if (!upstream) throw new Error('no console stream');
+    const session: Session = {
+      entityRef,
+      type: type as ConsoleType,
+      actor,
+      startedAt: Date.now(),
+      bytesFromGuest: 0,
+      bytesToGuest: 0,
+    };
+    // The browser may have left while the console was being opened (ws then drops the
+    // upgrade without a word): KubeVirt's end of it is closed at once, and its end
+    // recorded, rather than held open for nobody until the VM stops.
+    let handedOver = false;
+    const abandoned = () => {
+      if (handedOver) return;
+      handedOver = true;
+      upstream.terminate();
+      void this.recordEnd(session, 'user');
+    };
+    if (socket.destroyed) {
+      abandoned();
+      return;
+    }
+    socket.once('close', abandoned);
     this.wss.handleUpgrade(request, socket, head, browser => {
+      socket.off('close', abandoned);
+      handedOver = true;
       // Listeners first, then the bytes KubeVirt sent meanwhile (the RFB greeting).
-      this.relay(browser, upstream, credentials, {
-        entityRef,
-        type: type as ConsoleType,
-        actor,
-        startedAt: Date.now(),
-        bytesFromGuest: 0,
-        bytesToGuest: 0,
-      });
+      this.relay(browser, upstream, credentials, session);
     });
   }
 
