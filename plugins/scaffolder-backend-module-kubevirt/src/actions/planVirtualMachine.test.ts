@@ -218,7 +218,7 @@ describe('kubevirt:vm:plan', () => {
       ]),
     );
     expect(outputs.summaryMarkdown).toMatch(
-      /\| team-quota \| requests\.memory \| 24 GiB \| [^|]+ \| [^|]+ \| [^|]+ \| ❌ \|/,
+      /\| team-quota \| requests\.memory \| 24 GiB \| [^|]+ \| [^|]+ \| [^|]+ \| \*\*no\*\* \|/,
     );
     expect(logs.some(l => l.startsWith('warn: VM web-01 does not fit'))).toBe(
       true,

@@ -60,7 +60,7 @@ describe('the quota plan report of a namespace with Application Aware Quota', ()
     );
     const markdown = quotaPlanMarkdown(request, plan);
     expect(markdown).toContain(
-      '| ApplicationAwareResourceQuota team-vms | requests.memory/vmi | 40 GiB | 16 GiB | 32 GiB | 48 GiB | ❌ |',
+      '| ApplicationAwareResourceQuota team-vms | requests.memory/vmi | 40 GiB | 16 GiB | 32 GiB | 48 GiB | **no** |',
     );
     expect(markdown).toContain(
       '- ApplicationAwareResourceQuota team-vms: requests.memory/vmi would be 48 GiB of 40 GiB (short by 8 GiB). Choose a smaller size or ask the platform team to raise the quota.',

@@ -220,8 +220,8 @@ export function quotaPlanMarkdown(
         cells =>
           `| ${cells
             .map((cell, i) =>
-              // eslint-disable-next-line no-nested-ternary
-              i === 6 ? (cell === 'yes' ? '✅' : '❌') : markdownSafe(cell),
+              // Words, not ✅/❌: a browser without an emoji font draws those as boxes.
+              i === 6 && cell !== 'yes' ? '**no**' : markdownSafe(cell),
             )
             .join(' | ')} |`,
       ),
