@@ -83,7 +83,13 @@ function describe(request: TrackedVirtualMachineRequest): {
     default:
       return {
         title: `VM request ${vm}: ready`,
-        description: `The VM runs and is in the catalog as ${request.entityRef}.`,
+        description: request.entityRef
+          ? `The VM runs on cluster ${
+              request.cluster
+            } and is in the catalog as ${readable(
+              request.entityRef,
+            )}; the request links to its page.`
+          : `The VM runs on cluster ${request.cluster} and is in the catalog.`,
         severity: 'normal',
       };
   }

@@ -379,6 +379,12 @@ describe('VirtualMachineRequestTracker', () => {
     expect(new Set(mine.map(n => n.payload.link))).toEqual(
       new Set([`/vm-requests/${id}`]),
     );
+    // The VM named as a person reads it, not as an entity ref.
+    expect(
+      mine.find(n => /: ready$/.test(n.payload.title))?.payload,
+    ).toMatchObject({
+      description: `The VM runs on cluster ${east.name} and is in the catalog as web-1.${namespace}.${east.name}; the request links to its page.`,
+    });
 
     // Finished: no more reads of its pull request, however often the tracker runs.
     const reads = pullRequestReads.get(pr.number);
