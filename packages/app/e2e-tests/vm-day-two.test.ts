@@ -169,10 +169,21 @@ async function askForChange(
   await page.waitForURL(/\/create\/templates\/default\//);
   try {
     await fill(page);
-    await page.getByRole('button', { name: 'Review' }).click();
-    // The review step comes once the form's own checks (the plan) are done.
+    // The review step comes once the form's own checks (the plan) are done. A click
+    // made as the form appears was once lost: a minute later the adopt form still
+    // showed step 1, the VM chosen, no error, and the backend had had no request
+    // since the form loaded. A person clicks Review again, and so does this (not
+    // while the form is checking; a form that keeps refusing times out, with its
+    // screenshot below).
     const create = page.getByRole('button', { name: 'Create' });
-    await create.waitFor({ timeout: 60_000 });
+    const review = page.getByRole('button', { name: 'Review' });
+    await waitFor('the review step', 60_000, async () => {
+      if (await create.isVisible()) return true;
+      if ((await review.isVisible()) && (await review.isEnabled())) {
+        await review.click({ timeout: 5_000 });
+      }
+      return undefined;
+    });
     await create.click();
     await page.waitForURL(/\/create\/tasks\//, { timeout: 60_000 });
   } catch (error) {
