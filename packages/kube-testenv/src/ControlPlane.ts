@@ -19,6 +19,7 @@ import {
 import { parseAllDocuments } from 'yaml';
 import { ensureBinaries, KubeTestenvBinaries } from './binaries';
 import {
+  claimPorts,
   Daemon,
   freePort,
   isPortFree,
@@ -268,13 +269,17 @@ async function clusterPorts(clusterDir: string): Promise<ClusterPorts> {
     const ports = JSON.parse(readFileSync(file, 'utf8')) as ClusterPorts;
     const values = Object.values(ports);
     const free = await Promise.all(values.map(isPortFree));
-    if (free.every(Boolean) && new Set(values).size === values.length)
+    if (
+      free.every(Boolean) &&
+      new Set(values).size === values.length &&
+      claimPorts(values, clusterDir)
+    )
       return ports;
   }
   const ports = {
-    etcd: await freePort(),
-    etcdPeer: await freePort(),
-    apiserver: await freePort(),
+    etcd: await freePort(clusterDir),
+    etcdPeer: await freePort(clusterDir),
+    apiserver: await freePort(clusterDir),
   };
   writeFileSync(file, JSON.stringify(ports));
   return ports;

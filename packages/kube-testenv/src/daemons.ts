@@ -84,8 +84,11 @@ function signal(daemon: Daemon, sig: NodeJS.Signals) {
   }
 }
 
-/** Ports this process has handed out, so that it never hands one out twice. */
-const handedOut = new Set<number>();
+/**
+ * Ports this process has handed out or claimed, and for whom (a cluster's folder, when
+ * given), so that it never hands one out twice.
+ */
+const handedOut = new Map<number, string | undefined>();
 
 /**
  * A TCP port on 127.0.0.1 that is free right now and that this process has not handed
@@ -93,14 +96,27 @@ const handedOut = new Set<number>();
  * the first is closed (seen: a cluster's etcd peer port and apiserver port alike), and
  * the ports are only used later, so each one is remembered.
  */
-export async function freePort(): Promise<number> {
+export async function freePort(owner?: string): Promise<number> {
   for (;;) {
     const port = await ephemeralPort();
     if (!handedOut.has(port)) {
-      handedOut.add(port);
+      handedOut.set(port, owner);
       return port;
     }
   }
+}
+
+/**
+ * Claims a last run's saved `ports` for `owner` (found free, to be listened on later),
+ * so that {@link freePort} does not hand one of them to someone else meanwhile. False,
+ * claiming none, when one of them went to someone else in this process; the same
+ * owner may claim its ports again (a cluster started twice).
+ */
+export function claimPorts(ports: number[], owner: string): boolean {
+  if (ports.some(port => handedOut.has(port) && handedOut.get(port) !== owner))
+    return false;
+  for (const port of ports) handedOut.set(port, owner);
+  return true;
 }
 
 function ephemeralPort(): Promise<number> {
