@@ -94,7 +94,8 @@ const handedOut = new Map<number, string | undefined>();
  * A TCP port on 127.0.0.1 that is free right now and that this process has not handed
  * out before. The kernel may give the same ephemeral port to two listens in a row once
  * the first is closed (seen: a cluster's etcd peer port and apiserver port alike), and
- * the ports are only used later, so each one is remembered.
+ * the ports are only used later, so each one is remembered, for `owner` when given (who
+ * may then claim it again with {@link claimPorts}).
  */
 export async function freePort(owner?: string): Promise<number> {
   for (;;) {
